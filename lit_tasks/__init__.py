@@ -1,0 +1,23 @@
+"""lit: prompts are the source, an LLM is the compiler, `code.lock/` is the artifact, doit is the build tool.
+
+`from lit_tasks import DOIT_CONFIG, task_regenerate` is a whole project `dodo.py`; `LitProject` embeds a
+project in an existing build. `DOIT_CONFIG` is computed on first access (it locates the project from the
+working directory doit has already moved into), so importing this package has no side effects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .dodo import LitProject, doit_config, task_regenerate
+from .errors import LitError
+
+__version__ = "0.2.0"
+
+__all__ = ["DOIT_CONFIG", "LitError", "LitProject", "doit_config", "task_regenerate", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DOIT_CONFIG":
+        return doit_config()
+    raise AttributeError(f"module 'lit_tasks' has no attribute {name!r}")

@@ -1,0 +1,148 @@
+"""`lit.toml`: the project's configuration, as the original lit defined it plus lit's additions.
+
+Every key of lit v1 is accepted with its meaning unchanged (DESIGN §2); lit adds keys and never repurposes one.
+Reading uses the standard library's `tomllib` (fast, exact line numbers in syntax errors); `tomlkit` is kept
+for the commands that *edit* lit.toml without losing comments.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+
+from .errors import ConfigError
+from .paths import PROMPTS_DIR, UnsafePathError, normalise_relpath
+from .strict import StrictModel, explain
+
+CONFIG_FILE = "lit.toml"
+MAPPING_MODES = ("manifest", "direct", "modular", "inferred")
+SUPPORTED_MAPPINGS = ("manifest", "direct")
+DEFAULT_MAX_TOKENS = 16384
+
+
+class ProjectSection(StrictModel):
+    name: str
+    version: str = "0.1.0"
+    mapping: Literal["manifest", "direct", "modular", "inferred"] = "manifest"
+
+
+class LanguageSection(StrictModel):
+    default: str = "python"
+    version: str = ""
+
+
+class FrameworkSection(StrictModel):
+    name: str
+    version: str
+
+
+class ApiSection(StrictModel):
+    """How to reach the provider. The key itself is never stored: only the name of the variable holding it."""
+
+    key_env: str | None = None
+    base_url: str | None = None
+    timeout_s: float = Field(default=600.0, gt=0)
+    max_retries: int = Field(default=4, ge=0, le=20)
+    max_concurrent: int = Field(default=8, ge=1, le=256)
+
+
+class PricingSection(StrictModel):
+    """USD per million tokens; overrides the price table for the model it applies to."""
+
+    input_per_million: float = Field(ge=0)
+    output_per_million: float = Field(ge=0)
+    cache_write_per_million: float | None = Field(default=None, ge=0)
+    cache_read_per_million: float | None = Field(default=None, ge=0)
+
+
+class ReplaySection(StrictModel):
+    """The `replay` provider answers from stored responses, one file per prompt, under `dir`."""
+
+    dir: str = "replay"
+
+
+class ModelSection(StrictModel):
+    provider: str = "anthropic"
+    model: str
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    seed: int | None = Field(default=None, ge=0)
+    max_tokens: int = Field(default=DEFAULT_MAX_TOKENS, ge=1)
+    api: ApiSection = ApiSection()
+    pricing: PricingSection | None = None
+    replay: ReplaySection = ReplaySection()
+
+
+class StaticFile(StrictModel):
+    """A file lit writes verbatim into code.lock/ (v1's undocumented `[[static]]`)."""
+
+    path: str
+    content: str = ""
+
+    @field_validator("path")
+    @classmethod
+    def _safe(cls, value: str) -> str:
+        try:
+            return normalise_relpath(value)
+        except UnsafePathError as err:
+            raise ValueError(f"unsafe static path: {err}") from None
+
+
+class LitConfig(StrictModel):
+    project: ProjectSection
+    language: LanguageSection = LanguageSection()
+    framework: FrameworkSection | None = None
+    model: ModelSection
+    static: list[StaticFile] = []
+
+
+def load_config(root: Path) -> LitConfig:
+    """Read and validate `root/lit.toml`; every problem becomes a ConfigError naming file, line and key."""
+    path = root / CONFIG_FILE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found; run `lit init` to create a lit project here") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{CONFIG_FILE}: not valid UTF-8 (byte {err.start}); save the file as UTF-8") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{CONFIG_FILE}: invalid TOML: {err}") from None
+    try:
+        config = LitConfig.model_validate(data)
+    except ValidationError as err:
+        raise explain(err, LitConfig, CONFIG_FILE, text, toml=True) from None
+    check_mapping(config)
+    return config
+
+
+def check_mapping(config: LitConfig) -> None:
+    """Refuse mapping modes lit does not implement yet, rather than silently act as another mode."""
+    mode = config.project.mapping
+    if mode not in SUPPORTED_MAPPINGS:
+        raise ConfigError(
+            f"{CONFIG_FILE}: [project] mapping = \"{mode}\" is not supported yet "
+            f"(supported: {', '.join(SUPPORTED_MAPPINGS)}). Use mapping = \"manifest\" and list `outputs:` "
+            "in each prompt's frontmatter, or mapping = \"direct\" to derive each output from the prompt's path."
+        )
+
+
+def find_root(start: Path) -> Path:
+    """The nearest directory at or above `start` that holds lit.toml (how every command finds its project)."""
+    here = start.resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate
+    raise ConfigError(
+        f"not a lit project: no {CONFIG_FILE} in {here} or any parent directory; "
+        "run `lit init` to create one, or cd into a project"
+    )
+
+
+def prompts_dir(root: Path) -> Path:
+    return root / PROMPTS_DIR

@@ -1,0 +1,75 @@
+"""Path rules shared by prompts, outputs and the response parser.
+
+doit matches dependencies by exact string (`./a` is not `a`), and an LLM answer must never write outside
+`code.lock/`. Both problems are solved here, once: every path lit hands to doit or writes to is normalised by
+`normalise_relpath`, and every output path is checked by `check_output_path`.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from pathlib import Path
+
+from .errors import LitError
+
+CODE_DIR = "code.lock"
+PROMPTS_DIR = "prompts"
+PROMPT_SUFFIX = ".prompt.md"
+
+
+class UnsafePathError(LitError):
+    """A path that would escape its sandbox or is not portable; the message says which rule it breaks."""
+
+
+def normalise_relpath(raw: str) -> str:
+    """A relative POSIX path with `.` segments and duplicate slashes removed; raises on anything unsafe.
+
+    Rejected: empty paths, absolute paths (POSIX or Windows drive), backslashes (a Windows path would mean a
+    different file on each OS), NUL bytes, and any `..` segment (even one that would stay inside after
+    normalisation: such a path is never what a prompt or a model meant).
+    """
+    if not isinstance(raw, str) or not raw.strip():
+        raise UnsafePathError("empty path")
+    path = raw.strip()
+    if "\x00" in path:
+        raise UnsafePathError(f"`{raw}` contains a NUL byte")
+    if "\\" in path:
+        raise UnsafePathError(f"`{raw}` contains a backslash; use forward slashes")
+    if path.startswith("/") or path.startswith("~") or (len(path) > 1 and path[1] == ":"):
+        raise UnsafePathError(f"`{raw}` is absolute; paths must be relative")
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise UnsafePathError(f"`{raw}` contains `..`")
+    if not parts:
+        raise UnsafePathError(f"`{raw}` names no file")
+    return "/".join(parts)
+
+
+def check_output_path(raw: str, code_dir: Path) -> str:
+    """Normalise an output path and prove it resolves inside `code_dir`, following symlinks on disk.
+
+    A symlink inside `code.lock/` that points elsewhere would let a write leave the sandbox even though the
+    string looks harmless, so the real path of the deepest existing ancestor is checked too.
+    """
+    rel = normalise_relpath(raw)
+    root = code_dir.resolve()
+    target = root.joinpath(*rel.split("/"))
+    probe = target
+    while not probe.exists() and not probe.is_symlink() and probe != root:
+        probe = probe.parent
+    real = Path(os.path.realpath(probe))
+    if real != root and root not in real.parents:
+        raise UnsafePathError(f"`{raw}` resolves outside {CODE_DIR}/ (through a symlink to {real})")
+    return rel
+
+
+def relpath_posix(path: Path, start: Path) -> str:
+    """`path` relative to `start` as a normalised POSIX string, the form doit keys its DB by."""
+    rel = os.path.relpath(path, start)
+    return posixpath.normpath(rel.replace(os.sep, "/"))
+
+
+def is_prompt_file(name: str) -> bool:
+    """True for `*.prompt.md` names (the only files lit treats as prompts)."""
+    return name.endswith(PROMPT_SUFFIX) and len(name) > len(PROMPT_SUFFIX)

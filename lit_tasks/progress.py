@@ -1,0 +1,48 @@
+"""Progress lines on stderr, safe to print from doit's worker threads.
+
+doit's own output capture swaps the process-global `sys.stdout` and is not thread-safe, so lit's tasks run
+with capture off and report here: whole lines under one lock, so parallel prompts never interleave mid-line.
+Colour only on a terminal, never with NO_COLOR.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import TextIO
+
+_lock = threading.Lock()
+
+COLOURS = {"start": "36", "done": "32", "cached": "32", "fail": "31", "warn": "33", "note": "2", "summary": "1"}
+
+
+def use_colour(stream: TextIO) -> bool:
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def emit(kind: str, text: str, stream: TextIO | None = None) -> None:
+    """Write one message line (`kind` picks the colour) to stderr."""
+    out = stream or sys.stderr
+    line = f"lit: {text}"
+    if use_colour(out) and kind in COLOURS:
+        line = f"\x1b[{COLOURS[kind]}m{line}\x1b[0m"
+    with _lock:
+        out.write(line + "\n")
+        out.flush()
+
+
+def tokens(n: int) -> str:
+    return f"{n / 1_000_000:.1f}M" if n >= 1_000_000 else f"{n:,}"
+
+
+def money(usd: float | None) -> str:
+    if usd is None:
+        return "cost unknown"
+    if usd == 0:
+        return "$0"
+    return f"${usd:.4f}" if usd < 0.01 else f"${usd:.2f}"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -1,0 +1,136 @@
+"""A loaded lit project: config, prompts and the checked graph, everything a task or command needs.
+
+Loading is the only place prompts are discovered and parsed, so every command sees the same project and every
+warning (an `@import` not declared in frontmatter) is produced once per run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import LitConfig, load_config
+from .errors import ConfigError
+from .graph import PromptGraph, build_graph
+from .paths import CODE_DIR, PROMPT_SUFFIX, PROMPTS_DIR, UnsafePathError, is_prompt_file, normalise_relpath
+from .prompt import Prompt, parse_prompt
+from .settings import GenerationSettings, settings_for
+
+LANGUAGE_EXTENSIONS = {
+    "python": ".py", "typescript": ".ts", "javascript": ".js", "rust": ".rs", "go": ".go", "java": ".java",
+    "kotlin": ".kt", "scala": ".scala", "c": ".c", "cpp": ".cpp", "c++": ".cpp", "csharp": ".cs", "c#": ".cs",
+    "ruby": ".rb", "php": ".php", "swift": ".swift", "shell": ".sh", "bash": ".sh", "sql": ".sql",
+    "html": ".html", "css": ".css", "markdown": ".md", "yaml": ".yaml", "json": ".json", "toml": ".toml",
+    "lua": ".lua", "elixir": ".ex", "haskell": ".hs", "r": ".R", "dart": ".dart", "zig": ".zig",
+}
+
+
+@dataclass
+class Project:
+    root: Path
+    config: LitConfig
+    graph: PromptGraph
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def code_dir(self) -> Path:
+        return self.root / CODE_DIR
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / ".lit"
+
+    def settings(self, key: str) -> GenerationSettings:
+        return settings_for(self.config, self.graph.prompts[key])
+
+
+def load_project(root: Path) -> Project:
+    """Load and check the project at `root`; raises ConfigError/GraphError before anything is generated."""
+    root = root.resolve()
+    config = load_config(root)
+    files = discover_prompts(root)
+    if not files:
+        raise ConfigError(
+            f"{root / PROMPTS_DIR}: no *{PROMPT_SUFFIX} files found; write a prompt such as "
+            f"{PROMPTS_DIR}/hello{PROMPT_SUFFIX} (frontmatter with `outputs:`, then the specification)"
+        )
+    prompts: dict[str, Prompt] = {}
+    for rel in files:
+        default = direct_outputs(rel, config.language.default) if config.project.mapping == "direct" else ()
+        prompts[rel] = parse_prompt(rel, (root / rel).read_bytes(), default_outputs=default)
+    prompts = _canonical_imports(prompts)
+    graph = build_graph(prompts, root / CODE_DIR, [s.path for s in config.static])
+    return Project(root=root, config=config, graph=graph, warnings=undeclared_refs(prompts))
+
+
+def discover_prompts(root: Path) -> list[str]:
+    """Every `*.prompt.md` under prompts/, sorted, as root-relative POSIX paths; symlink loops are skipped."""
+    base = root / PROMPTS_DIR
+    if not base.is_dir():
+        raise ConfigError(f"{base}: no prompts/ directory; create it and write prompts as prompts/**/*{PROMPT_SUFFIX}")
+    found: list[str] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
+        st = os.stat(dirpath)
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen_dirs:
+            dirnames[:] = []
+            continue
+        seen_dirs.add(ident)
+        dirnames.sort()
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        for name in filenames:
+            if is_prompt_file(name) and os.path.isfile(os.path.join(dirpath, name)):
+                found.append(f"{rel_dir}/{name}")
+    return sorted(found)
+
+
+def direct_outputs(prompt_path: str, language: str) -> tuple[str, ...]:
+    """`direct` mapping: prompts/models/user.prompt.md -> models/user.py (extension from the language)."""
+    stem = prompt_path.removeprefix(PROMPTS_DIR + "/").removesuffix(PROMPT_SUFFIX)
+    ext = LANGUAGE_EXTENSIONS.get(language.lower())
+    if ext is None:
+        raise ConfigError(
+            f"{prompt_path}: mapping = \"direct\" cannot derive an output name: no file extension is known for "
+            f"language `{language}`; declare `outputs:` in the prompt"
+        )
+    try:
+        return (normalise_relpath(stem + ext),)
+    except UnsafePathError as err:
+        raise ConfigError(f"{prompt_path}: cannot derive an output path: {err}") from None
+
+
+def _canonical_imports(prompts: dict[str, Prompt]) -> dict[str, Prompt]:
+    """Accept imports written relative to prompts/ as well as to the root, and store the root-relative key."""
+    result = {}
+    for key, prompt in prompts.items():
+        fixed = tuple(_resolve_import(imp, prompts) for imp in prompt.imports)
+        result[key] = prompt if fixed == prompt.imports else prompt.model_copy(update={"imports": fixed})
+    return result
+
+
+def _resolve_import(imp: str, prompts: dict[str, Prompt]) -> str:
+    if imp in prompts:
+        return imp
+    alt = f"{PROMPTS_DIR}/{imp}"
+    return alt if alt in prompts else imp
+
+
+def undeclared_refs(prompts: dict[str, Prompt]) -> list[str]:
+    """One warning per `@import(x)` in a body whose `x` is missing from that prompt's `imports:`."""
+    warnings = []
+    for key in sorted(prompts):
+        prompt = prompts[key]
+        declared = set(prompt.imports)
+        for ref in prompt.body_refs:
+            try:
+                norm = _resolve_import(normalise_relpath(ref), prompts)
+            except UnsafePathError:
+                norm = ref
+            if norm not in declared:
+                warnings.append(
+                    f"{key}: body references @import({ref}) but `imports:` does not list it; "
+                    "add it to the frontmatter or its code will not be in the context"
+                )
+    return warnings

@@ -1,0 +1,29 @@
+"""Running lit's doit tasks in-process for `lit regenerate` (no dodo.py needed: v1 projects have none)."""
+
+from __future__ import annotations
+
+from doit.cmd_base import ModuleTaskLoader
+from doit.doit_cmd import DoitMain
+
+from .dodo import LitProject, doit_config, install_sigterm_handler
+from .generation import RunOptions
+from .project import Project
+from .rules import DEFAULT_BASENAME
+
+# doit: 0 ok, 1 a task failed, 2 a task raised (a bug in lit: our failures are TaskFailed), 3 before running.
+EXIT_CODES = {0: 0, 1: 1, 2: 3, 3: 3}
+
+
+def run_doit(project: Project, keys: list[str], *, jobs: int, force: bool, use_cache: bool) -> int:
+    """Run the tasks for `keys` (all prompts when empty) and what they import; returns lit's exit code."""
+    install_sigterm_handler()
+    creator = LitProject(project.root, DEFAULT_BASENAME, options=RunOptions(use_cache=use_cache), project=project)
+    namespace = {"DOIT_CONFIG": doit_config(project.root), "lit_project": creator}
+    argv = ["run"]
+    if jobs > 1:
+        argv += ["-n", str(jobs), "-P", "thread"]
+    if force:
+        argv.append("--always-execute")
+    argv += [f"{DEFAULT_BASENAME}:{key}" for key in keys] or [DEFAULT_BASENAME]
+    rc = DoitMain(ModuleTaskLoader(namespace), config_filenames=()).run(argv)
+    return EXIT_CODES.get(rc, 3)

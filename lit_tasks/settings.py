@@ -1,0 +1,86 @@
+"""The effective generation settings of one prompt: lit.toml merged with the prompt's overrides.
+
+`identity()` is the part that decides what code comes out (DESIGN §3's `uptodate`): provider, model, the
+sampling parameters that are set, language and framework with versions, and the system-prompt template
+version. How the provider is reached (URL, timeouts, retries) is not part of it: moving to a proxy must not
+regenerate a project.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .config import ApiSection, LitConfig, PricingSection
+from .prompt import Prompt
+from .strict import StrictModel
+
+# Bump when the system prompt or request layout changes in a way that changes what a model is asked.
+TEMPLATE_VERSION = "lit-request-2"
+
+
+class GenerationSettings(StrictModel):
+    provider: str
+    model: str
+    temperature: float | None
+    seed: int | None
+    max_tokens: int
+    language: str
+    language_version: str
+    framework: str | None
+    framework_version: str | None
+    api: ApiSection
+    pricing: PricingSection | None
+    replay_dir: str
+
+    def identity(self) -> dict[str, Any]:
+        """What makes a generation different; sampling params appear only when set (newer models reject them)."""
+        ident: dict[str, Any] = {
+            "template": TEMPLATE_VERSION,
+            "provider": self.provider,
+            "model": self.model,
+            "language": self.language,
+            "language_version": self.language_version,
+        }
+        if self.framework:
+            ident["framework"] = self.framework
+            ident["framework_version"] = self.framework_version
+        if self.temperature is not None:
+            ident["temperature"] = self.temperature
+        if self.seed is not None:
+            ident["seed"] = self.seed
+        return ident
+
+    def canonical(self) -> str:
+        """`identity()` as canonical JSON, the exact bytes that enter the input hash."""
+        return json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
+
+
+def settings_for(config: LitConfig, prompt: Prompt) -> GenerationSettings:
+    """lit.toml's [model] with the prompt's `model:` and `language:` overrides applied key by key."""
+    base = config.model
+    over = prompt.frontmatter.model
+    provider = (over.provider if over and over.provider else None) or base.provider
+    same_provider = provider == base.provider
+
+    def pick(name: str) -> Any:
+        value = getattr(over, name, None) if over else None
+        return value if value is not None else getattr(base, name)
+
+    api = over.api if over and over.api else (base.api if same_provider else ApiSection())
+    pricing = over.pricing if over and over.pricing else (base.pricing if (over is None or over.model is None) else None)
+    framework = config.framework
+    return GenerationSettings(
+        provider=provider,
+        model=pick("model"),
+        temperature=pick("temperature"),
+        seed=pick("seed"),
+        max_tokens=pick("max_tokens"),
+        language=prompt.frontmatter.language or config.language.default,
+        language_version="" if prompt.frontmatter.language else config.language.version,
+        framework=framework.name if framework else None,
+        framework_version=framework.version if framework else None,
+        api=api,
+        pricing=pricing,
+        replay_dir=base.replay.dir,
+    )

@@ -1,0 +1,82 @@
+"""Anthropic Messages API through the official SDK.
+
+The SDK's own retries are switched off (`max_retries=0`): lit retries every provider the same way and must
+never retry a spend-limit refusal. Sampling parameters are sent only when set, through `extra_body`, because
+newer models reject them. The system prompt and the imported context carry `cache_control`, so a stable prefix
+is billed at the cache-read rate on the next call.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+import anthropic
+
+from lit_tasks.errors import ConfigError, ProviderError
+from lit_tasks.secrets import read_key, scrub
+
+from .base import Completion, GenerationRequest, ProviderContext, Usage
+from .http_errors import classify_status
+
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+COMPLETE = {"end_turn", "stop_sequence"}
+TRUNCATED = {"max_tokens", "model_context_window_exceeded", "pause_turn"}
+
+
+class AnthropicProvider:
+    name: ClassVar[str] = "anthropic"
+    is_local: ClassVar[bool] = False
+
+    def __init__(self, context: ProviderContext) -> None:
+        api = context.api
+        self.base_url = api.base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL
+        names = [api.key_env] if api.key_env else []
+        key, _ = read_key([*names, "ANTHROPIC_API_KEY", "LIT_API_KEY"])
+        if key is None:
+            if self.base_url.rstrip("/") == DEFAULT_BASE_URL:
+                wanted = " or ".join(f"`{n}`" for n in [*names, "ANTHROPIC_API_KEY", "LIT_API_KEY"])
+                raise ConfigError(f"no Anthropic API key: set {wanted} in the environment")
+            key = "no-key"  # local Anthropic-compatible servers (Ollama, llama.cpp) ignore it
+        self.timeout = api.timeout_s
+        self.client = anthropic.Anthropic(api_key=key, base_url=self.base_url, timeout=api.timeout_s, max_retries=0)
+
+    def complete(self, request: GenerationRequest) -> Completion:
+        content: list[dict[str, Any]] = []
+        if request.context:
+            content.append({"type": "text", "text": request.context, "cache_control": {"type": "ephemeral"}})
+        content.append({"type": "text", "text": request.body})
+        extra: dict[str, Any] = {}
+        if request.temperature is not None:
+            extra["temperature"] = request.temperature
+        try:
+            message = self.client.messages.create(
+                model=request.model,
+                max_tokens=request.max_tokens,
+                system=[{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}],
+                messages=[{"role": "user", "content": content}],
+                extra_body=extra or None,
+            )
+        except anthropic.APITimeoutError:
+            raise ProviderError(f"Anthropic did not answer within {self.timeout:g}s", retryable=True) from None
+        except anthropic.APIConnectionError as err:
+            raise ProviderError(f"cannot reach Anthropic at {self.base_url}: {scrub(str(err))}", retryable=True) from None
+        except anthropic.APIStatusError as err:
+            raise classify_status("Anthropic", err.status_code, err.response.headers, err.body, err.message) from None
+        text = "".join(block.text for block in message.content if getattr(block, "type", None) == "text")
+        reason = message.stop_reason or "unknown"
+        stop = "complete" if reason in COMPLETE else "truncated" if reason in TRUNCATED else "refused" if reason == "refusal" else "other"
+        usage = message.usage
+        return Completion(
+            text=text,
+            usage=Usage(
+                input_tokens=usage.input_tokens or 0,
+                output_tokens=usage.output_tokens or 0,
+                cache_write_tokens=usage.cache_creation_input_tokens or 0,
+                cache_read_tokens=usage.cache_read_input_tokens or 0,
+            ),
+            stop=stop,
+            stop_reason=reason,
+            model=message.model,
+            request_id=getattr(message, "_request_id", None),
+        )

@@ -1,0 +1,223 @@
+"""A local stand-in for LLM services on 127.0.0.1, speaking the real wire protocols.
+
+It serves Anthropic's Messages API (`POST /v1/messages`) and OpenAI's chat completions
+(`POST /v1/chat/completions`), so lit's real code paths run: the official `anthropic` SDK and the aiohttp
+client. By default it behaves like a well-mannered model: it answers every declared output with content taken
+from the prompt's `> ` lines. Tests queue faults (`fail_next`) or replace the answer (`answer_with`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+DECLARED = re.compile(r"^  - (\S.*)$", re.M)
+
+
+@dataclass
+class Call:
+    api: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    started: float
+    finished: float = 0.0
+
+    @property
+    def prompt_text(self) -> str:
+        """The user turn as text, whichever protocol carried it."""
+        if self.api == "anthropic":
+            content = self.body["messages"][0]["content"]
+            return content if isinstance(content, str) else "\n\n".join(block["text"] for block in content)
+        return self.body["messages"][-1]["content"]
+
+    @property
+    def body_text(self) -> str:
+        """The prompt body alone (Anthropic: its own content block; OpenAI: the user turn, context and all)."""
+        if self.api == "anthropic":
+            content = self.body["messages"][0]["content"]
+            return content if isinstance(content, str) else content[-1]["text"]
+        return self.prompt_text
+
+    @property
+    def system(self) -> str:
+        if self.api == "anthropic":
+            system = self.body.get("system", "")
+            return system if isinstance(system, str) else "".join(block["text"] for block in system)
+        return self.body["messages"][0]["content"]
+
+    @property
+    def declared(self) -> list[str]:
+        return DECLARED.findall(self.system.split("Declared output files:", 1)[-1])
+
+
+def default_answer(call: Call) -> str:
+    """Each declared output, holding a header and the prompt's `> ` lines (so tests control the code)."""
+    spec = [line[2:] for line in call.body_text.splitlines() if line.startswith("> ")]
+    return "\n".join(f"=== FILE: {path} ===\n" + "\n".join([f"# {path}", *spec]) + "\n" for path in call.declared)
+
+
+@dataclass
+class Fault:
+    """What to do instead of answering normally, for one request."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    stop: str | None = None
+    text: str | None = None
+    delay: float = 0.0
+    drop: bool = False
+
+
+class FakeLLM:
+    def __init__(self, model_latency: float = 0.0) -> None:
+        self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self.answer: Callable[[Call], str] = default_answer
+        self.latency = model_latency
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- test controls ---------------------------------------------------------------------------------------
+    def fail_next(self, *faults: Fault) -> None:
+        self.faults.extend(faults)
+
+    def answer_with(self, fn: Callable[[Call], str]) -> None:
+        self.answer = fn
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def count(self, prompt_fragment: str | None = None) -> int:
+        if prompt_fragment is None:
+            return len(self.calls)
+        return sum(1 for c in self.calls if prompt_fragment in c.prompt_text or prompt_fragment in c.system)
+
+    # -- server ----------------------------------------------------------------------------------------------
+    def start(self) -> "FakeLLM":
+        ready = threading.Event()
+
+        def serve() -> None:
+            self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self._loop)
+            app = web.Application(client_max_size=64 * 1024 * 1024)
+            app.router.add_post("/v1/messages", self._anthropic)
+            app.router.add_post("/v1/chat/completions", self._openai)
+            self._runner = web.AppRunner(app, access_log=None)
+            self._loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            self._loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=serve, daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+        loop = self._loop
+
+        async def shutdown() -> None:
+            assert self._runner is not None
+            await self._runner.cleanup()
+            loop.stop()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), loop)
+        self._thread.join(10)
+
+    async def _begin(self, request: web.Request, api: str) -> tuple[Call, Fault | None]:
+        body = await request.json()
+        call = Call(api=api, body=body, headers={k.lower(): v for k, v in request.headers.items()}, started=time.monotonic())
+        with self._lock:
+            self.calls.append(call)
+            fault = self.faults.pop(0) if self.faults else None
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        delay = self.latency + (fault.delay if fault else 0.0)
+        if delay:
+            await asyncio.sleep(delay)
+        return call, fault
+
+    def _end(self, call: Call) -> None:
+        with self._lock:
+            self.in_flight -= 1
+            call.finished = time.monotonic()
+
+    async def _fault_response(self, request: web.Request, fault: Fault) -> web.StreamResponse | None:
+        if fault.drop:
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)
+        if fault.status != 200:
+            return web.json_response(fault.body or {"type": "error", "error": {"type": "api_error", "message": "injected"}},
+                                     status=fault.status, headers=fault.headers)
+        return None
+
+    async def _anthropic(self, request: web.Request) -> web.StreamResponse:
+        call, fault = await self._begin(request, "anthropic")
+        try:
+            if fault and (failed := await self._fault_response(request, fault)) is not None:
+                return failed
+            text = fault.text if fault and fault.text is not None else self.answer(call)
+            stop = fault.stop if fault and fault.stop else "end_turn"
+            return web.json_response(
+                {
+                    "id": f"msg_{len(self.calls):04d}",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": call.body["model"],
+                    "content": [{"type": "text", "text": text}],
+                    "stop_reason": stop,
+                    "stop_sequence": None,
+                    "usage": {
+                        "input_tokens": max(1, len(json.dumps(call.body)) // 4),
+                        "output_tokens": max(1, len(text) // 4),
+                        "cache_creation_input_tokens": 0,
+                        "cache_read_input_tokens": 0,
+                    },
+                },
+                headers={"request-id": f"req_{len(self.calls):04d}"},
+            )
+        finally:
+            self._end(call)
+
+    async def _openai(self, request: web.Request) -> web.StreamResponse:
+        call, fault = await self._begin(request, "openai")
+        try:
+            if fault and (failed := await self._fault_response(request, fault)) is not None:
+                return failed
+            text = fault.text if fault and fault.text is not None else self.answer(call)
+            stop = fault.stop if fault and fault.stop else "stop"
+            return web.json_response(
+                {
+                    "id": f"chatcmpl-{len(self.calls):04d}",
+                    "object": "chat.completion",
+                    "model": call.body["model"],
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": stop}],
+                    "usage": {
+                        "prompt_tokens": max(1, len(json.dumps(call.body)) // 4),
+                        "completion_tokens": max(1, len(text) // 4),
+                        "total_tokens": 0,
+                    },
+                },
+                headers={"x-request-id": f"req_{len(self.calls):04d}"},
+            )
+        finally:
+            self._end(call)
