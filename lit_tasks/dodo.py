@@ -24,6 +24,7 @@ from typing import Any
 from doit.exceptions import InvalidDodoFile
 
 from . import progress
+from .atomic import write_atomic
 from .config import find_root
 from .errors import LitError
 from .generation import RunOptions
@@ -93,8 +94,7 @@ def doit_config(root: Path | None = None) -> dict[str, Any]:
         root = root or find_root(here)
     except LitError as err:
         raise InvalidDodoFile(f"lit: {err}") from None
-    state = root / STATE_DIR
-    state.mkdir(exist_ok=True)
+    state = ensure_state_dir(root)
     return {
         "backend": "sqlite3",
         "dep_file": relpath_posix(state / DB_FILE, here),
@@ -103,6 +103,26 @@ def doit_config(root: Path | None = None) -> dict[str, Any]:
         "reporter": LitReporter,
         "default_tasks": [DEFAULT_BASENAME],
     }
+
+
+STATE_GITIGNORE = """\
+# Written by lit: local state that must never be committed.
+# Committed state (lock/, generations/, patches/) is not listed here.
+cache/
+doit.sqlite
+doit.sqlite-journal
+*.lit-tmp
+"""
+
+
+def ensure_state_dir(root: Path) -> Path:
+    """Create .lit/ with its own .gitignore, so a project needs no root entries and `git add -A` is safe."""
+    state = root / STATE_DIR
+    state.mkdir(exist_ok=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        write_atomic(ignore, STATE_GITIGNORE.encode())
+    return state
 
 
 def install_sigterm_handler() -> None:

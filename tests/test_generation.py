@@ -1,0 +1,188 @@
+"""The generation step's guarantees: snapshots, atomic writes, clear failures, no secrets, mapping modes."""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+
+from lit_tasks import atomic
+
+from .conftest import LitProjectDir, lit_toml
+from .fake_llm import Call, FakeLLM, Fault, default_answer
+
+
+def test_prompt_edited_during_the_call_fails_instead_of_recording_stale_code(project: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
+    path = project.prompt("base", ["base.py"], spec=["X = 1"])
+
+    def edit_while_answering(call: Call) -> str:
+        path.write_text(path.read_text().replace("X = 1", "X = 2"))
+        return default_answer(call)
+
+    fake_llm.answer_with(edit_while_answering)
+    assert project.lit("regenerate") == 1
+    assert "changed while prompts/base.prompt.md was being generated" in capsys.readouterr().err
+    assert not (project.root / "code.lock/base.py").exists()
+    fake_llm.answer_with(default_answer)
+    assert project.lit("regenerate") == 0
+    assert project.code("base.py") == "# base.py\nX = 2\n"
+
+
+def test_failed_prompt_stops_its_dependents_and_keeps_old_outputs(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.prompt("base", ["base.py"], spec=["X = 1"])
+    project.prompt("app", ["app.py"], imports=["base"], spec=["A = 1"])
+    assert project.lit("regenerate") == 0
+    project.prompt("base", ["base.py"], spec=["X = 2"])
+    project.prompt("app", ["app.py"], imports=["base"], spec=["A = 2"])
+    fake_llm.fail_next(Fault(status=400, body={"type": "error", "error": {"type": "invalid_request_error", "message": "bad"}}))
+    assert project.lit("regenerate") == 1
+    assert project.code("base.py") == "# base.py\nX = 1\n"
+    assert project.code("app.py") == "# app.py\nA = 1\n"
+    assert fake_llm.count() == 3, "the dependent is not called after its import failed"
+
+
+def test_outputs_are_written_atomically_and_keep_permissions(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.prompt("base", ["pkg/base.py"], spec=["X = 1"])
+    project.lit("regenerate")
+    target = project.root / "code.lock/pkg/base.py"
+    os.chmod(target, 0o755)
+    project.prompt("base", ["pkg/base.py"], spec=["X = 2"])
+    project.lit("regenerate")
+    assert oct(target.stat().st_mode & 0o777) == "0o755"
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".lit-tmp")]
+
+
+def test_disk_full_during_the_write_fails_cleanly_and_keeps_files(project: LitProjectDir, fake_llm: FakeLLM, monkeypatch, capsys) -> None:
+    project.prompt("base", ["base.py", "more.py"], spec=["X = 1"])
+    project.lit("regenerate")
+    project.prompt("base", ["base.py", "more.py"], spec=["X = 2"])
+    real_mkstemp = atomic.tempfile.mkstemp
+    staged: list[str] = []
+
+    def full_after_one(*args, **kwargs):
+        if staged:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        fd, path = real_mkstemp(*args, **kwargs)
+        staged.append(path)
+        return fd, path
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", full_after_one)
+    assert project.lit("regenerate") == 1
+    assert "No space left on device; the previous files are intact" in capsys.readouterr().err
+    assert project.code("base.py") == "# base.py\nX = 1\n" and project.code("more.py") == "# more.py\nX = 1\n"
+    assert not os.path.exists(staged[0]), "the staged temp file is removed"
+
+
+def test_missing_api_key_is_a_clear_error_only_when_a_call_is_needed(tmp_path, monkeypatch, capsys) -> None:
+    proj = LitProjectDir(tmp_path / "p")
+    proj.write("lit.toml", lit_toml("anthropic"))
+    proj.prompt("base", ["base.py"], spec=["X = 1"])
+    assert proj.lit("regenerate") == 1
+    assert "no Anthropic API key: set `ANTHROPIC_API_KEY` or `LIT_API_KEY`" in capsys.readouterr().err
+
+
+def test_the_api_key_never_appears_in_files_or_messages(project: LitProjectDir, fake_llm: FakeLLM, monkeypatch, capsys) -> None:
+    secret = "sk-ant-SENTINEL-0123456789abcdef"
+    monkeypatch.setenv("TEST_LLM_KEY", secret)
+    project.prompt("base", ["base.py"], spec=["X = 1"])
+    fake_llm.fail_next(Fault(status=401, body={"type": "error", "error": {"type": "authentication_error", "message": f"invalid x-api-key {secret}"}}))
+    assert project.lit("regenerate") == 1
+    assert project.lit("regenerate") == 0
+    out = capsys.readouterr()
+    assert secret not in out.err + out.out and secret[:16] not in out.err
+    assert any(secret in value for value in fake_llm.calls[0].headers.values()), "the key is sent, only sent"
+    for path in project.root.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+
+
+def test_sampling_parameters_are_sent_only_when_set(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.prompt("base", ["base.py"], spec=["X = 1"])
+    project.lit("regenerate")
+    assert "temperature" not in fake_llm.calls[0].body
+    project.write("lit.toml", lit_toml("anthropic", fake_llm.url).replace('model = "claude-sonnet-5"', 'model = "claude-sonnet-5"\ntemperature = 0.0'))
+    project.lit("regenerate")
+    assert fake_llm.calls[1].body["temperature"] == 0.0, "a config change regenerates, and the new param is sent"
+
+
+def test_system_prompt_and_context_are_marked_for_prompt_caching(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.prompt("base", ["base.py"], spec=["X = 1"])
+    project.prompt("app", ["app.py"], imports=["base"], spec=["A = 1"])
+    project.lit("regenerate")
+    body = fake_llm.calls[1].body
+    assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
+    context, prompt_body = body["messages"][0]["content"]
+    assert context["cache_control"] == {"type": "ephemeral"} and "### base.py" in context["text"]
+    assert "cache_control" not in prompt_body
+
+
+def test_requests_are_byte_identical_across_runs(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.prompt("a", ["a.py"], spec=["A = 1"])
+    project.prompt("b", ["b.py"], spec=["B = 1"])
+    project.prompt("app", ["app.py"], imports=["b", "a"], spec=["C = 1"])
+    project.lit("regenerate", "--no-cache")
+    first = fake_llm.calls[-1].body
+    project.lit("regenerate", "--force", "--no-cache")
+    assert fake_llm.calls[-1].body == first
+
+
+def test_direct_mapping_derives_output_paths(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.write("lit.toml", lit_toml("anthropic", fake_llm.url, mapping="direct"))
+    project.write("prompts/models/user.prompt.md", "---\n---\n# User\n> class User: ...\n")
+    assert project.lit("regenerate") == 0
+    assert project.code("models/user.py") == "# models/user.py\nclass User: ...\n"
+
+
+def test_static_files_are_written(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.write("lit.toml", lit_toml("anthropic", fake_llm.url) + '\n[[static]]\npath = "pkg/__init__.py"\ncontent = "# package\\n"\n')
+    project.prompt("base", ["pkg/base.py"], spec=["X = 1"])
+    assert project.lit("regenerate") == 0
+    assert project.code("pkg/__init__.py") == "# package\n"
+
+
+def test_undeclared_import_reference_warns_once(project: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
+    project.prompt("base", ["base.py"], spec=["X = 1"])
+    project.write("prompts/app.prompt.md", "---\noutputs: [app.py]\n---\n# App\nUses @import(prompts/base.prompt.md).\n")
+    assert project.lit("regenerate") == 0
+    err = capsys.readouterr().err
+    assert err.count("body references @import(prompts/base.prompt.md) but `imports:` does not list it") == 1
+
+
+def test_graph_errors_stop_before_any_call(project: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
+    project.prompt("a", ["a.py"], imports=["b"])
+    project.prompt("b", ["b.py"], imports=["a"])
+    assert project.lit("regenerate") == 2
+    assert "circular imports" in capsys.readouterr().err
+    assert fake_llm.count() == 0
+
+
+def test_regenerate_a_directory_selects_its_prompts_and_their_imports(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.prompt("core/base", ["base.py"], spec=["X = 1"])
+    project.prompt("api/users", ["users.py"], imports=["core/base"], spec=["U = 1"])
+    project.prompt("cli/main", ["main.py"], spec=["M = 1"])
+    assert project.lit("regenerate", "prompts/api") == 0
+    assert sorted(c.declared[0] for c in fake_llm.calls) == ["base.py", "users.py"]
+    assert project.lit("regenerate", "prompts/nope.prompt.md") == 2
+
+
+def test_parallel_failures_do_not_lose_finished_work(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    lock = threading.Lock()
+    seen: list[str] = []
+
+    def fail_one(call: Call) -> str:
+        with lock:
+            seen.append(call.declared[0])
+        if call.declared[0] == "p3.py":
+            return "no files here"
+        return default_answer(call)
+
+    fake_llm.answer_with(fail_one)
+    for i in range(6):
+        project.prompt(f"p{i}", [f"p{i}.py"], spec=[f"X = {i}"])
+    assert project.lit("regenerate", "-j", "3") == 1
+    fake_llm.answer_with(default_answer)
+    before = fake_llm.count()
+    assert project.lit("regenerate", "-j", "3") == 0
+    finished_before = {f"p{i}.py" for i in range(6)} & set(seen) - {"p3.py"}
+    again = {c.declared[0] for c in fake_llm.calls[before:]}
+    assert not (again & finished_before), "prompts that finished are not paid for again"
