@@ -10,7 +10,7 @@ from typing import Any
 from lit_tasks.errors import ProviderError
 from lit_tasks.secrets import scrub
 
-RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504, 529}
+RETRYABLE = {408, 409, 425, 429}
 SPEND_LIMIT_CODES = {"insufficient_quota", "billing_error", "billing_hard_limit_reached", "spend_limit_exceeded"}
 SPEND_LIMIT_WORDS = ("spend limit", "credit balance", "insufficient_quota", "billing", "quota exceeded")
 
@@ -59,6 +59,6 @@ def classify_status(
         return ProviderError(f"{detail}. This is a spend or quota limit: lit does not retry it; raise the limit and run again")
     if status in (401, 403):
         return ProviderError(f"{detail}. Check the API key in the environment (lit never stores it)")
-    if status in RETRYABLE:
+    if status in RETRYABLE or (status >= 500 and status != 501):
         return ProviderError(detail, retryable=True, retry_after=retry_after_seconds(headers))
     return ProviderError(detail)

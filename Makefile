@@ -1,0 +1,33 @@
+# Two commands from a fresh machine (Python 3.11+ and git): `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup demo test bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Regenerate the whole example project offline (replay provider), run again to show a no-op, run its tests.
+demo: $(STAMP)
+	rm -rf .demo && mkdir -p .demo && cp -R example_project .demo/taskbook
+	rm -rf .demo/taskbook/code.lock .demo/taskbook/.lit
+	@echo "== lit regenerate: a fresh build of example_project =="
+	cd .demo/taskbook && $(BIN)/lit regenerate -j 4
+	@echo "== lit regenerate again: everything is up to date =="
+	cd .demo/taskbook && $(BIN)/lit regenerate -j 4
+	@echo "== the generated code passes its generated tests =="
+	cd .demo/taskbook/code.lock && PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m unittest discover -s tests -t .
+	@echo "== identical to the committed example_project/code.lock =="
+	diff -r example_project/code.lock .demo/taskbook/code.lock && echo "yes, byte for byte"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) .demo .pytest_cache .hypothesis

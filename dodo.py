@@ -1,0 +1,35 @@
+"""The repository's own automation, as doit tasks; it also builds the example project with lit itself.
+
+    doit list            what is here
+    doit test            the test suite (what `make test` runs)
+    doit example         regenerate example_project/code.lock with lit (offline: replay provider)
+    doit example_tests   run the example project's generated tests
+"""
+
+from lit_tasks import LitProject
+from lit_tasks.hashing import XXH3Checker
+
+DOIT_CONFIG = {
+    "backend": "sqlite3",
+    "dep_file": ".doit.sqlite",
+    "check_file_uptodate": XXH3Checker,
+    "par_type": "thread",
+    "default_tasks": ["test"],
+}
+
+example = LitProject("example_project", basename="example")
+
+
+def task_test():
+    """run the whole test suite"""
+    return {"actions": ["python -m pytest -q"], "verbosity": 2, "uptodate": [False]}
+
+
+def task_example_tests():
+    """run the tests that example_project generated for itself"""
+    return {
+        "actions": ["cd example_project/code.lock && PYTHONDONTWRITEBYTECODE=1 python -m unittest discover -s tests -t ."],
+        "task_dep": ["example"],
+        "verbosity": 2,
+        "uptodate": [False],
+    }
