@@ -42,6 +42,11 @@ class Endpoint:
             return self._provider
 
     @property
+    def url(self) -> str | None:
+        """The service URL once the provider exists (it resolves defaults and env), else the configured one."""
+        return getattr(self._provider, "base_url", None) or self.context.api.base_url
+
+    @property
     def is_local(self) -> bool:
         return bool(getattr(providers.provider_class(self.context.name), "is_local", False))
 

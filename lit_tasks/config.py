@@ -90,12 +90,20 @@ class StaticFile(StrictModel):
             raise ValueError(f"unsafe static path: {err}") from None
 
 
+class BudgetSection(StrictModel):
+    """Spending limit of one `lit regenerate` run, in USD (overridden by `--max-cost`)."""
+
+    max_usd_per_run: float | None = Field(default=None, ge=0)
+
+
 class LitConfig(StrictModel):
     project: ProjectSection
     language: LanguageSection = LanguageSection()
     framework: FrameworkSection | None = None
     model: ModelSection
     static: list[StaticFile] = []
+    budget: BudgetSection = BudgetSection()
+    pricing: dict[str, PricingSection] = {}
 
 
 def load_config(root: Path) -> LitConfig:

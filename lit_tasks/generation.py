@@ -21,7 +21,11 @@ from .atomic import write_all_atomic
 from .cache import ResponseCache, request_key
 from .calls import call, endpoint_for
 from .errors import GenerationError, LitError, ResponseError
+from .budget import Budget, request_bound
 from .hashing import hash_bytes
+from .lock import InputState, LockEntry, edited_outputs, read_lock, write_lock
+from .orphans import remove_if_unchanged
+from .records import PromptRecord, endpoint_host, recorder_for
 from .paths import CODE_DIR, check_output_path
 from .pricing import price_for
 from .project import Project
@@ -35,6 +39,8 @@ class RunOptions:
     """Per-run switches set by `lit regenerate` (a plain `doit regenerate` uses the defaults)."""
 
     use_cache: bool = True
+    force: bool = False
+    budget: Budget | None = None
 
 
 class GenerationStep:
@@ -58,7 +64,20 @@ class GenerationStep:
         project, key = self.project, self.key
         prompt = project.graph.prompts[key]
         settings = project.settings(key)
+        lock = read_lock(project.root, key)
+        edited = [] if self.options.force else edited_outputs(project, lock)
+        if edited:
+            files = ", ".join(f"{CODE_DIR}/{p}" for p in edited)
+            raise GenerationError(
+                f"{files} changed since lit generated it (a hand edit?); lit will not overwrite it. Keep the edit "
+                f"by moving it into the prompt, or discard it with `lit regenerate --force {key}`"
+            )
         snapshot = self._snapshot()
+        inputs = InputState(
+            prompt=snapshot[key][0],
+            imports={p.removeprefix(f"{CODE_DIR}/"): d for p, (d, _) in snapshot.items() if p != key},
+            config=hash_bytes(settings.canonical().encode()),
+        )
         imported = [(path, snapshot[f"{CODE_DIR}/{path}"][1].decode("utf-8", "replace")) for path in project.graph.import_outputs(key)]
         request = build_request(prompt, settings, imported)
         endpoint = endpoint_for(settings, project.root)
@@ -67,9 +86,21 @@ class GenerationStep:
         use_cache = self.options.use_cache and not endpoint.is_local  # a local answer is free and may be edited
         completion = cache.get(rkey) if use_cache else None
         cached = completion is not None
+        progress.emit("start", f"generating {key} ({settings.provider}:{settings.model}, {progress.plural(len(imported), 'imported file')})")
+        price = price_for(settings.model, settings.pricing)
         if not cached:
-            progress.emit("start", f"generating {key} ({settings.provider}:{settings.model}, {progress.plural(len(imported), 'imported file')})")
-            completion = call(endpoint, request, on_retry=lambda msg: progress.emit("warn", f"{key}: {msg}"))
+            bound = request_bound(request, price, endpoint.is_local)
+            budget = self.options.budget
+            if budget is not None:
+                budget.reserve(key, bound)
+            try:
+                completion = call(endpoint, request, on_retry=lambda msg: progress.emit("warn", f"{key}: {msg}"))
+            except BaseException:
+                if budget is not None:
+                    budget.settle(bound, 0.0)
+                raise
+            if budget is not None:
+                budget.settle(bound, 0.0 if endpoint.is_local or price is None else price.cost(completion.usage))
         assert completion is not None
         accept(completion)
         parsed = parse_response(completion.text, prompt.outputs)
@@ -77,7 +108,9 @@ class GenerationStep:
             cache.put(rkey, completion)
         self._check_unchanged(snapshot)
         written = self._write(parsed.files)
-        price = price_for(settings.model, settings.pricing)
+        outputs = {path: hash_bytes(text.encode("utf-8")) for path, text in sorted(parsed.files.items())}
+        write_lock(project.root, LockEntry(prompt=key, input_hash=inputs.digest, inputs=inputs, outputs=outputs))
+        self._remove_undeclared(lock, outputs)
         full_cost = 0.0 if endpoint.is_local else (price.cost(completion.usage) if price else None)
         usage = completion.usage
         values = {
@@ -87,6 +120,7 @@ class GenerationStep:
             "cached": cached,
             "calls": 0 if cached else 1,
             "files": len(parsed.files),
+            "outputs": sorted(parsed.files),
             "written": written,
             "input_tokens": 0 if cached else usage.input_tokens,
             "output_tokens": 0 if cached else usage.output_tokens,
@@ -99,7 +133,23 @@ class GenerationStep:
         for note in parsed.notes:
             progress.emit("note", f"{key}: {note}")
         progress.emit("cached" if cached else "done", describe(values))
+        recorder_for(project.root).append(
+            PromptRecord.build(values, settings, completion, endpoint=endpoint_host(endpoint.url), request_key=rkey, input_hash=inputs.digest)
+        )
         return values
+
+    def _remove_undeclared(self, previous: LockEntry | None, outputs: dict[str, str]) -> None:
+        """Delete files this prompt generated before but no longer declares, unless edited by hand."""
+        if previous is None:
+            return
+        for rel, digest in sorted(previous.outputs.items()):
+            if rel in outputs or rel in self.project.graph.owner:
+                continue
+            removed = remove_if_unchanged(self.project.code_dir, rel, digest)
+            if removed:
+                progress.emit("note", f"removed {CODE_DIR}/{rel}: {self.key} no longer declares it")
+            elif removed is False:
+                progress.emit("warn", f"kept {CODE_DIR}/{rel}: no longer declared by {self.key}, but edited by hand")
 
     def _snapshot(self) -> dict[str, tuple[str, bytes]]:
         """Hash of every input as it is now; the prompt must still be what the project was loaded from."""
@@ -172,5 +222,7 @@ def describe(values: dict[str, Any]) -> str:
     if values["cached"]:
         saved = f", {progress.money(values['saved_usd'])} saved" if values["saved_usd"] else ""
         return f"done {values['prompt']}: {what} from the response cache{saved}, {values['seconds']:.1f}s"
+    if not values["cost_usd"] and not values["input_tokens"] and not values["output_tokens"]:
+        return f"done {values['prompt']}: {what}, {values['seconds']:.1f}s"
     tok = f"{progress.tokens(values['input_tokens'] + values['cache_write_tokens'] + values['cache_read_tokens'])} in / {progress.tokens(values['output_tokens'])} out tokens"
     return f"done {values['prompt']}: {what}, {tok}, {progress.money(values['cost_usd'])}, {values['seconds']:.1f}s"

@@ -18,6 +18,7 @@ from .atomic import write_atomic
 from .generation import GenerationStep, RunOptions
 from .paths import CODE_DIR, relpath_posix
 from .project import Project
+from .seed import seed_from_lock
 
 DEFAULT_BASENAME = "regenerate"
 
@@ -46,7 +47,7 @@ def prompt_tasks(
         settings = project.settings(key)
         outputs = [f"{CODE_DIR}/{out}" for out in prompt.outputs]
         imported = [f"{CODE_DIR}/{out}" for out in graph.import_outputs(key)]
-        yield {
+        task = {
             "basename": basename,
             "name": key,
             "actions": [GenerationStep(project, key, options)],
@@ -67,6 +68,8 @@ def prompt_tasks(
             "io": {"capture": False},
             "verbosity": 2,
         }
+        seed_from_lock(project, key, task)
+        yield task
     for static in project.config.static:
         target = project.code_dir / static.path
         yield {

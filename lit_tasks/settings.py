@@ -68,11 +68,17 @@ def settings_for(config: LitConfig, prompt: Prompt) -> GenerationSettings:
         return value if value is not None else getattr(base, name)
 
     api = over.api if over and over.api else (base.api if same_provider else ApiSection())
-    pricing = over.pricing if over and over.pricing else (base.pricing if (over is None or over.model is None) else None)
+    model = pick("model")
+    if over and over.pricing:
+        pricing = over.pricing
+    elif model in config.pricing:
+        pricing = config.pricing[model]
+    else:
+        pricing = base.pricing if model == base.model else None
     framework = config.framework
     return GenerationSettings(
         provider=provider,
-        model=pick("model"),
+        model=model,
         temperature=pick("temperature"),
         seed=pick("seed"),
         max_tokens=pick("max_tokens"),

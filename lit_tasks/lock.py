@@ -1,0 +1,143 @@
+"""The committed lock (`.lit/lock/`): what each prompt was last generated from, and what it produced.
+
+doit's DB is local, so it cannot make a fresh clone or a CI runner incremental; the lock can. One small JSON
+file per prompt (`.lit/lock/<prompt path>.json`), written atomically right after the prompt's outputs, so two
+branches that regenerate different prompts never touch the same file, and a crash loses at most the prompt
+that was being written.
+
+The input hash is XXH3-128 over, in this order: the prompt's bytes, each imported output (path and bytes, in
+the request's context order), the canonical generation settings, and the prompt's patches. Its parts are kept
+too, so `lit check` can say *why* a prompt is stale.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from .atomic import write_atomic
+from .hashing import Hasher, hash_bytes, hash_file
+from .project import Project
+
+LOCK_DIR = Path(".lit") / "lock"
+LOCK_VERSION = 1
+
+
+class InputState(BaseModel):
+    """The hashes of everything a prompt's generation depends on."""
+
+    prompt: str
+    imports: dict[str, str]
+    config: str
+    patches: dict[str, str] = {}
+
+    @property
+    def digest(self) -> str:
+        h = Hasher("lit-input-v1").add(self.prompt.encode())
+        for path, digest in self.imports.items():
+            h.add(path.encode()).add(digest.encode())
+        h.add(self.config.encode())
+        for path, digest in sorted(self.patches.items()):
+            h.add(path.encode()).add(digest.encode())
+        return h.hexdigest()
+
+
+class LockEntry(BaseModel):
+    version: int = LOCK_VERSION
+    prompt: str
+    input_hash: str
+    inputs: InputState
+    outputs: dict[str, str]
+
+    def dumps(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+
+
+def lock_path(root: Path, key: str) -> Path:
+    return root / LOCK_DIR / f"{key}.json"
+
+
+def read_lock(root: Path, key: str) -> LockEntry | None:
+    """The lock entry of `key`, or None if there is none or it is unreadable (then the prompt is stale)."""
+    try:
+        return LockEntry.model_validate_json(lock_path(root, key).read_bytes())
+    except (OSError, ValidationError, ValueError):
+        return None
+
+
+def write_lock(root: Path, entry: LockEntry) -> None:
+    write_atomic(lock_path(root, entry.prompt), entry.dumps().encode())
+
+
+def all_locks(root: Path) -> dict[str, LockEntry]:
+    """Every readable lock entry under .lit/lock/, keyed by prompt path."""
+    base = root / LOCK_DIR
+    found: dict[str, LockEntry] = {}
+    if not base.is_dir():
+        return found
+    for path in sorted(base.rglob("*.json")):
+        try:
+            entry = LockEntry.model_validate_json(path.read_bytes())
+        except (OSError, ValidationError, ValueError):
+            continue
+        found[entry.prompt] = entry
+    return found
+
+
+def config_hash(project: Project, key: str) -> str:
+    return hash_bytes(project.settings(key).canonical().encode())
+
+
+def current_inputs(project: Project, key: str) -> InputState | None:
+    """The input hashes as the files are now; None when an imported output does not exist yet."""
+    imports: dict[str, str] = {}
+    for path in project.graph.import_outputs(key):
+        try:
+            imports[path] = hash_file(project.code_dir / path)
+        except FileNotFoundError:
+            return None
+    try:
+        prompt = hash_file(project.root / key)
+    except FileNotFoundError:
+        return None
+    return InputState(prompt=prompt, imports=imports, config=config_hash(project, key))
+
+
+def output_hashes(project: Project, outputs: tuple[str, ...] | list[str]) -> dict[str, str | None]:
+    result: dict[str, str | None] = {}
+    for out in outputs:
+        try:
+            result[out] = hash_file(project.code_dir / out)
+        except FileNotFoundError:
+            result[out] = None
+    return result
+
+
+def edited_outputs(project: Project, entry: LockEntry | None) -> list[str]:
+    """Outputs that exist but differ from what lit last wrote: hand edits, which lit must not overwrite."""
+    if entry is None:
+        return []
+    edited = []
+    for out, digest in sorted(entry.outputs.items()):
+        try:
+            if hash_file(project.code_dir / out) != digest:
+                edited.append(out)
+        except FileNotFoundError:
+            continue
+    return edited
+
+
+def matches_lock(project: Project, key: str, entry: LockEntry | None = None) -> bool:
+    """True when the prompt's inputs and outputs are exactly what its lock recorded: nothing to regenerate."""
+    entry = entry or read_lock(project.root, key)
+    if entry is None:
+        return False
+    inputs = current_inputs(project, key)
+    if inputs is None or inputs.digest != entry.input_hash:
+        return False
+    declared = project.graph.prompts[key].outputs
+    if set(declared) != set(entry.outputs):
+        return False
+    return output_hashes(project, declared) == entry.outputs

@@ -1,0 +1,72 @@
+"""The plan of a run, before any call: which prompts will (or may) regenerate, why, and what it can cost.
+
+The cost is an upper bound: input tokens bounded by the request's size, output tokens by `max_tokens`. A
+prompt listed only because an import is stale may cost nothing (early cutoff), but is counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import providers
+
+from .budget import cost_bound
+from .pricing import price_for
+from .progress import money
+from .project import Project
+from .request import system_prompt
+from .status import project_status
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    prompt: str
+    reasons: list[str]
+    via_import: bool
+    bound: float | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    items: list[PlanItem]
+    total_prompts: int
+
+    @property
+    def bound(self) -> float:
+        return sum(i.bound or 0.0 for i in self.items)
+
+    @property
+    def unpriced(self) -> list[str]:
+        return [i.prompt for i in self.items if i.bound is None]
+
+    def lines(self) -> list[str]:
+        if not self.items:
+            return [f"plan: all {self.total_prompts} prompts are up to date with the lock; nothing to generate"]
+        lines = [f"plan: {len(self.items)} of {self.total_prompts} prompts to generate, at most {money(self.bound)}"
+                 + (f" (+ {len(self.unpriced)} with no known price)" if self.unpriced else "")]
+        for item in self.items:
+            verb = "may regenerate" if item.via_import else "regenerate"
+            lines.append(f"  {verb} {item.prompt}: {'; '.join(item.reasons)} (<= {money(item.bound)})")
+        return lines
+
+
+def make_plan(project: Project, keys: list[str] | None = None) -> Plan:
+    selected = sorted(project.graph.closure(keys)) if keys else None
+    status = project_status(project, selected)
+    items = []
+    for s in status.stale:
+        items.append(PlanItem(s.prompt, s.reasons, s.via_import, prompt_bound(project, s.prompt)))
+    return Plan(items, len(selected) if selected else len(project.graph.prompts))
+
+
+def prompt_bound(project: Project, key: str) -> float | None:
+    prompt = project.graph.prompts[key]
+    settings = project.settings(key)
+    size = len(prompt.raw) + len(system_prompt(settings, prompt.outputs).encode())
+    for path in project.graph.import_outputs(key):
+        try:
+            size += (project.code_dir / path).stat().st_size
+        except FileNotFoundError:
+            size += settings.max_tokens * 4  # not generated yet: at most what its prompt may produce
+    is_local = bool(getattr(providers.provider_class(settings.provider), "is_local", False))
+    return cost_bound(size, settings.max_tokens, price_for(settings.model, settings.pricing), is_local)

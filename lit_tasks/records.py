@@ -1,0 +1,231 @@
+"""Generation records (`.lit/generations/<id>.json`, committed): what each run cost and what it produced.
+
+During a run, each finished prompt appends one line to `<id>.jsonl` (constant work per prompt, and a crash
+keeps every finished prompt); when the process ends the lines become one pretty JSON record with a summary.
+Ids are a UTC timestamp plus random bytes, created exclusively, so two runs never share a file.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import secrets
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ValidationError
+
+from providers.base import Completion, Usage
+
+from .atomic import write_atomic
+from .settings import GenerationSettings
+
+RECORDS_DIR = Path(".lit") / "generations"
+
+
+class PromptRecord(BaseModel):
+    prompt: str
+    provider: str
+    model: str
+    endpoint: str | None = None
+    request_id: str | None = None
+    usage: Usage
+    stop_reason: str
+    seconds: float
+    cost_usd: float | None
+    saved_usd: float = 0.0
+    cached: bool
+    input_hash: str
+    request_key: str
+    outputs: list[str]
+    written: list[str]
+    finished: str
+
+    @classmethod
+    def build(cls, values: dict[str, Any], settings: GenerationSettings, completion: Completion, *,
+              endpoint: str | None, request_key: str, input_hash: str) -> "PromptRecord":
+        return cls(
+            prompt=values["prompt"],
+            provider=settings.provider,
+            model=completion.model,
+            endpoint=endpoint,
+            request_id=None if values["cached"] else completion.request_id,
+            usage=Usage() if values["cached"] else completion.usage,
+            stop_reason=completion.stop_reason,
+            seconds=values["seconds"],
+            cost_usd=values["cost_usd"],
+            saved_usd=values["saved_usd"],
+            cached=values["cached"],
+            input_hash=input_hash,
+            request_key=request_key,
+            outputs=values["outputs"],
+            written=values["written"],
+            finished=now(),
+        )
+
+
+class Summary(BaseModel):
+    prompts: int = 0
+    calls: int = 0
+    cache_hits: int = 0
+    usage: Usage = Usage()
+    cost_usd: float = 0.0
+    cost_complete: bool = True
+    saved_usd: float = 0.0
+    files_written: int = 0
+    seconds: float = 0.0
+
+    @classmethod
+    def of(cls, prompts: list[PromptRecord]) -> "Summary":
+        s = cls(prompts=len(prompts))
+        usage = Usage()
+        for p in prompts:
+            s.calls += 0 if p.cached else 1
+            s.cache_hits += int(p.cached)
+            usage = Usage(**{k: getattr(usage, k) + getattr(p.usage, k) for k in Usage.model_fields})
+            if p.cost_usd is None:
+                s.cost_complete = False
+            else:
+                s.cost_usd += p.cost_usd
+            s.saved_usd += p.saved_usd
+            s.files_written += len(p.written)
+            s.seconds += p.seconds
+        s.usage = usage
+        return s
+
+
+class RunRecord(BaseModel):
+    id: str
+    lit_version: str
+    started: str
+    finished: str | None = None
+    parent_commit: str | None = None
+    complete: bool = True
+    prompts: list[PromptRecord] = []
+    summary: Summary = Summary()
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def endpoint_host(url: str | None) -> str | None:
+    return urlparse(url).hostname if url else None
+
+
+def parent_commit(root: Path) -> str | None:
+    """HEAD of the git repository holding `root`, if any (the commit this run's code builds on)."""
+    try:
+        import pygit2
+
+        path = pygit2.discover_repository(str(root))
+        if not path:
+            return None
+        repo = pygit2.Repository(path)
+        return None if repo.head_is_unborn else str(repo.head.target)
+    except Exception:  # no repository, or one pygit2 cannot read: the record just has no parent
+        return None
+
+
+class Recorder:
+    """The record of this process's run in one project; created on the first finished prompt."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.directory = root / RECORDS_DIR
+        self._lock = threading.Lock()
+        self._record: RunRecord | None = None
+        self._journal: Path | None = None
+
+    def _open(self) -> None:
+        from . import __version__
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        while True:
+            rid = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+            journal = self.directory / f"{rid}.jsonl"
+            try:
+                fd = os.open(journal, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                continue
+            os.close(fd)
+            break
+        self._record = RunRecord(id=rid, lit_version=__version__, started=now(), parent_commit=parent_commit(self.root))
+        self._journal = journal
+        with open(journal, "a", encoding="utf-8") as f:
+            f.write(self._record.model_dump_json(exclude={"prompts", "summary"}) + "\n")
+
+    def append(self, entry: PromptRecord) -> None:
+        with self._lock:
+            if self._record is None:
+                self._open()
+            assert self._journal is not None and self._record is not None
+            self._record.prompts.append(entry)
+            with open(self._journal, "a", encoding="utf-8") as f:
+                f.write(entry.model_dump_json() + "\n")
+                f.flush()
+
+    def finish(self) -> RunRecord | None:
+        """Write `<id>.json` and remove the journal; returns the record (None if nothing was generated)."""
+        with self._lock:
+            record, journal = self._record, self._journal
+            if record is None or journal is None:
+                return None
+            record.finished = now()
+            record.summary = Summary.of(record.prompts)
+            write_atomic(journal.with_suffix(".json"), (json.dumps(record.model_dump(mode="json"), indent=2) + "\n").encode())
+            with contextlib.suppress(FileNotFoundError):
+                journal.unlink()
+            self._record = self._journal = None
+            return record
+
+
+_recorders: dict[Path, Recorder] = {}
+_recorders_lock = threading.Lock()
+
+
+def recorder_for(root: Path) -> Recorder:
+    with _recorders_lock:
+        if root not in _recorders:
+            _recorders[root] = Recorder(root)
+        return _recorders[root]
+
+
+@atexit.register
+def finish_all() -> list[RunRecord]:
+    """Close every open record (called by `lit` after a run, and at exit for `doit` runs)."""
+    with _recorders_lock:
+        recorders = list(_recorders.values())
+    return [r for r in (rec.finish() for rec in recorders) if r is not None]
+
+
+def load_records(root: Path) -> list[RunRecord]:
+    """Every record of the project, oldest first; a journal left by a killed run is read as incomplete."""
+    directory = root / RECORDS_DIR
+    records: list[RunRecord] = []
+    if not directory.is_dir():
+        return records
+    for path in sorted(directory.iterdir()):
+        try:
+            if path.suffix == ".json":
+                records.append(RunRecord.model_validate_json(path.read_bytes()))
+            elif path.suffix == ".jsonl":
+                records.append(_from_journal(path))
+        except (OSError, ValidationError, ValueError):
+            continue
+    return sorted(records, key=lambda r: r.started)
+
+
+def _from_journal(path: Path) -> RunRecord:
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    head = RunRecord.model_validate_json(lines[0])
+    prompts = []
+    for line in lines[1:]:
+        with contextlib.suppress(ValidationError, ValueError):
+            prompts.append(PromptRecord.model_validate_json(line))
+    return head.model_copy(update={"prompts": prompts, "summary": Summary.of(prompts), "complete": False})
