@@ -157,7 +157,7 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
     keys = select_prompts(project, args.paths, cwd)
     limit = args.max_cost if args.max_cost is not None else project.config.budget.max_usd_per_run
     if args.dry_run or limit is not None:
-        plan = make_plan(project, keys or None)
+        plan = make_plan(project, keys or None, force=args.force)
         lines = plan.lines()
         if args.dry_run:
             print("\n".join(lines))

@@ -5,8 +5,8 @@ file per prompt (`.lit/lock/<prompt path>.json`), written atomically right after
 branches that regenerate different prompts never touch the same file, and a crash loses at most the prompt
 that was being written.
 
-The input hash is XXH3-128 over, in this order: the prompt's bytes, each imported output (path and bytes, in
-the request's context order), the canonical generation settings, and the prompt's patches. Its parts are kept
+The input hash is XXH3-128 over, in this order: the prompt's hash, each imported output (path and hash,
+sorted by path), the canonical generation settings, and the prompt's patches (sorted by path). Its parts are kept
 too, so `lit check` can say *why* a prompt is stale.
 """
 
@@ -36,7 +36,7 @@ class InputState(BaseModel):
     @property
     def digest(self) -> str:
         h = Hasher("lit-input-v1").add(self.prompt.encode())
-        for path, digest in self.imports.items():
+        for path, digest in sorted(self.imports.items()):
             h.add(path.encode()).add(digest.encode())
         h.add(self.config.encode())
         for path, digest in sorted(self.patches.items()):

@@ -50,12 +50,15 @@ class Plan:
         return lines
 
 
-def make_plan(project: Project, keys: list[str] | None = None) -> Plan:
+def make_plan(project: Project, keys: list[str] | None = None, *, force: bool = False) -> Plan:
+    """What a run of `keys` (default: all) would generate; with `force`, every selected prompt."""
     selected = sorted(project.graph.closure(keys)) if keys else None
     status = project_status(project, selected)
     items = []
-    for s in status.stale:
-        items.append(PlanItem(s.prompt, s.reasons, s.via_import, prompt_bound(project, s.prompt)))
+    for s in status.prompts.values():
+        if s.stale or force:
+            reasons = s.reasons or ["--force"]
+            items.append(PlanItem(s.prompt, reasons, s.via_import and not force, prompt_bound(project, s.prompt)))
     return Plan(items, len(selected) if selected else len(project.graph.prompts))
 
 

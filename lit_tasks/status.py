@@ -71,7 +71,7 @@ def prompt_status(project: Project, key: str, stale_keys: set[str]) -> PromptSta
             status.reasons.append("prompt changed")
         if inputs.config != recorded.config:
             status.reasons.append("generation settings changed (provider, model, parameters or language)")
-        if list(inputs.imports) != list(recorded.imports):
+        if set(inputs.imports) != set(recorded.imports):
             status.reasons.append("imports changed")
         else:
             for path, digest in inputs.imports.items():

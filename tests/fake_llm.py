@@ -132,7 +132,7 @@ class FakeLLM:
     def stop(self) -> None:
         if self._loop is None:
             return
-        loop = self._loop
+        loop, self._loop = self._loop, None
 
         async def shutdown() -> None:
             assert self._runner is not None

@@ -58,3 +58,15 @@ def test_doit_regenerate_works_in_the_example_project(tmp_path: Path) -> None:
     result = copy.run("doit", "-n", "4", "regenerate")
     assert result.returncode == 0, result.stderr
     assert (copy.root / "code.lock/taskbook/report.py").read_bytes() == (EXAMPLE / "code.lock/taskbook/report.py").read_bytes()
+
+
+def test_a_fresh_clone_of_the_example_is_a_zero_call_no_op(tmp_path: Path) -> None:
+    """What CI sees: the committed code.lock/ and lock, no doit DB, no cache."""
+    copy = LitProjectDir(tmp_path / "taskbook")
+    shutil.copytree(EXAMPLE, copy.root, ignore=shutil.ignore_patterns("doit.sqlite*", "cache", "__pycache__"))
+    records_before = sorted((copy.root / ".lit/generations").iterdir())
+    check = copy.run("lit", "check")
+    assert check.returncode == 0, check.stdout
+    result = copy.run("lit", "regenerate")
+    assert result.returncode == 0 and "12 prompts up to date, nothing to do" in result.stderr
+    assert sorted((copy.root / ".lit/generations").iterdir()) == records_before, "no generation happened"
