@@ -9,15 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from .dodo import LitProject, doit_config, task_regenerate
 from .errors import LitError
 
 __version__ = "0.2.0"
 
 __all__ = ["DOIT_CONFIG", "LitError", "LitProject", "doit_config", "task_regenerate", "__version__"]
 
+_FROM_DODO = {"LitProject", "doit_config", "task_regenerate"}
+
 
 def __getattr__(name: str) -> Any:
+    """Lazy exports: commands that never run doit (`lit check`, `lit cost`) do not pay for importing it."""
     if name == "DOIT_CONFIG":
+        from .dodo import doit_config
+
         return doit_config()
+    if name in _FROM_DODO:
+        from . import dodo
+
+        return getattr(dodo, name)
     raise AttributeError(f"module 'lit_tasks' has no attribute {name!r}")
