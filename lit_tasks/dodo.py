@@ -71,6 +71,7 @@ class LitProject:
             project = self.load()
         except LitError as err:
             raise InvalidDodoFile(f"lit: {err}") from None
+        ensure_state_dir(project.root)
         install_sigterm_handler()
         yield from prompt_tasks(project, self.basename, self.options)
 

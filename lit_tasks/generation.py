@@ -1,14 +1,15 @@
 """The generation step (DESIGN §4): the python-action of every prompt's doit task.
 
 Order matters and is the point of this module: inputs are snapshotted before the call, the answer is accepted
-only if complete and well-formed, inputs are checked again after the call, and only then are outputs written,
-atomically. Any failure before the write leaves the previous outputs exactly as they were.
+only if complete and well-formed, saved patches are merged in, inputs are checked again, and only then are
+outputs written (atomically), then the lock entry, then the record. Any failure before the write leaves the
+previous outputs exactly as they were.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,21 +18,25 @@ from doit.exceptions import TaskFailed
 from providers.base import Completion
 
 from . import progress
-from .atomic import write_all_atomic
-from .cache import ResponseCache, request_key
-from .calls import call, endpoint_for
-from .errors import GenerationError, LitError, ResponseError
+from .atomic import write_all_atomic, write_atomic
 from .budget import Budget, request_bound
+from .cache import ResponseCache, request_key
+from .calls import Endpoint, call, endpoint_for
+from .errors import GenerationError, LitError, ResponseError
 from .hashing import hash_bytes
 from .lock import InputState, LockEntry, edited_outputs, read_lock, write_lock
 from .orphans import remove_if_unchanged
-from .records import PromptRecord, endpoint_host, recorder_for
+from .patches import PATCH_DIR, make_patch, merge3, patch_path, read_patch, remember_generated, write_patch
 from .paths import CODE_DIR, check_output_path
-from .pricing import price_for
+from .pricing import Price, price_for
 from .project import Project
+from .records import PromptRecord, endpoint_host, recorder_for
 from .request import build_request
-from .response import parse_response
+from .response import ParsedResponse, parse_response
 from .secrets import scrub
+from .settings import GenerationSettings
+
+CONFLICTS_DIR = Path(".lit") / "cache" / "conflicts"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,29 @@ class RunOptions:
     use_cache: bool = True
     force: bool = False
     budget: Budget | None = None
+
+
+@dataclass
+class Snapshot:
+    """Every input's bytes and hash as read before the call; paths are relative to the project root."""
+
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+    def add(self, rel: str, data: bytes) -> None:
+        self.files[rel] = (hash_bytes(data), data)
+
+    def text(self, rel: str) -> str:
+        return self.files[rel][1].decode("utf-8", "replace")
+
+
+@dataclass
+class Answer:
+    completion: Completion
+    parsed: ParsedResponse
+    cached: bool
+    request_key: str
+    price: Price | None
+    endpoint: Endpoint
 
 
 class GenerationStep:
@@ -59,84 +87,171 @@ class GenerationStep:
             progress.emit("fail", f"FAILED {self.key}: {message}")
             return TaskFailed(f"{self.key}: {message}")
 
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return self.project.graph.prompts[self.key].outputs
+
     def run(self) -> dict[str, Any]:
         started = time.monotonic()
         project, key = self.project, self.key
-        prompt = project.graph.prompts[key]
         settings = project.settings(key)
-        lock = read_lock(project.root, key)
-        edited = [] if self.options.force else edited_outputs(project, lock)
+        previous = read_lock(project.root, key)
+        self._guard_hand_edits(previous)
+        snapshot = self._snapshot()
+        imports = project.graph.import_outputs(key)
+        request = build_request(project.graph.prompts[key], settings, [(p, snapshot.text(f"{CODE_DIR}/{p}")) for p in imports])
+        progress.emit("start", f"generating {key} ({settings.provider}:{settings.model}, {progress.plural(len(imports), 'imported file')})")
+        answer = self._answer(request, settings)
+        generated = answer.parsed
+        files = self._apply_patches(generated.files, snapshot)
+        self._check_unchanged(snapshot)
+        written = self._write(files)
+        self._rebase_patches(generated.files, files)
+        for text in generated.files.values():
+            remember_generated(project.root, text.encode("utf-8"))
+        inputs = self._inputs(snapshot, settings)
+        outputs = {path: hash_bytes(text.encode("utf-8")) for path, text in sorted(files.items())}
+        write_lock(project.root, LockEntry(prompt=key, input_hash=inputs.digest, inputs=inputs, outputs=outputs))
+        self._remove_undeclared(previous, outputs)
+        values = self._values(answer, sorted(files), written, started)
+        for note in generated.notes:
+            progress.emit("note", f"{key}: {note}")
+        progress.emit("cached" if answer.cached else "done", describe(values))
+        recorder_for(project.root).append(PromptRecord.build(
+            values, settings, answer.completion, endpoint=endpoint_host(answer.endpoint.url),
+            request_key=answer.request_key, input_hash=inputs.digest,
+        ))
+        return values
+
+    # -- before the call -----------------------------------------------------------------------------------
+    def _guard_hand_edits(self, previous: LockEntry | None) -> None:
+        edited = [] if self.options.force else edited_outputs(self.project, previous)
         if edited:
             files = ", ".join(f"{CODE_DIR}/{p}" for p in edited)
             raise GenerationError(
                 f"{files} changed since lit generated it (a hand edit?); lit will not overwrite it. Keep the edit "
-                f"by moving it into the prompt, or discard it with `lit regenerate --force {key}`"
+                f"with `lit patch save` (it is then re-applied after every regeneration), or discard it with "
+                f"`lit regenerate --force {self.key}`"
             )
-        snapshot = self._snapshot()
-        inputs = InputState(
-            prompt=snapshot[key][0],
-            imports={p.removeprefix(f"{CODE_DIR}/"): d for p, (d, _) in snapshot.items() if p != key},
-            config=hash_bytes(settings.canonical().encode()),
-        )
-        imported = [(path, snapshot[f"{CODE_DIR}/{path}"][1].decode("utf-8", "replace")) for path in project.graph.import_outputs(key)]
-        request = build_request(prompt, settings, imported)
-        endpoint = endpoint_for(settings, project.root)
-        cache = ResponseCache(project.root)
+
+    def _snapshot(self) -> Snapshot:
+        """The inputs as they are now; the prompt must still be what the project was loaded from."""
+        project, key = self.project, self.key
+        snapshot = Snapshot()
+        current = (project.root / key).read_bytes()
+        if current != project.graph.prompts[key].raw:
+            raise GenerationError(f"{key} changed after lit loaded it; run again")
+        snapshot.add(key, current)
+        for path in project.graph.import_outputs(key):
+            try:
+                snapshot.add(f"{CODE_DIR}/{path}", (project.code_dir / path).read_bytes())
+            except FileNotFoundError:
+                raise GenerationError(f"imported output {CODE_DIR}/{path} does not exist; generate its prompt first") from None
+        for out in self.outputs:
+            try:
+                snapshot.add(patch_path(project.root, out).relative_to(project.root).as_posix(), patch_path(project.root, out).read_bytes())
+            except FileNotFoundError:
+                continue
+        return snapshot
+
+    def _inputs(self, snapshot: Snapshot, settings: GenerationSettings) -> InputState:
+        """The lock's view of the inputs; patches are hashed as they are on disk after this run's rebase."""
+        imports = {p: snapshot.files[f"{CODE_DIR}/{p}"][0] for p in self.project.graph.import_outputs(self.key)}
+        patches = {}
+        for out in self.outputs:
+            try:
+                patches[out] = hash_bytes(patch_path(self.project.root, out).read_bytes())
+            except FileNotFoundError:
+                continue
+        return InputState(prompt=snapshot.files[self.key][0], imports=imports,
+                          config=hash_bytes(settings.canonical().encode()), patches=patches)
+
+    # -- the call ------------------------------------------------------------------------------------------
+    def _answer(self, request, settings: GenerationSettings) -> Answer:  # noqa: ANN001 - GenerationRequest
+        endpoint = endpoint_for(settings, self.project.root)
+        cache = ResponseCache(self.project.root)
         rkey = request_key(settings.provider, settings.api.base_url, request)
         use_cache = self.options.use_cache and not endpoint.is_local  # a local answer is free and may be edited
-        completion = cache.get(rkey) if use_cache else None
-        cached = completion is not None
-        progress.emit("start", f"generating {key} ({settings.provider}:{settings.model}, {progress.plural(len(imported), 'imported file')})")
         price = price_for(settings.model, settings.pricing)
-        if not cached:
-            bound = request_bound(request, price, endpoint.is_local)
-            budget = self.options.budget
+        completion = cache.get(rkey) if use_cache else None
+        if completion is not None:
+            accept(completion)
+            return Answer(completion, parse_response(completion.text, self.outputs), True, rkey, price, endpoint)
+        bound = request_bound(request, price, endpoint.is_local)
+        budget = self.options.budget
+        if budget is not None:
+            budget.reserve(self.key, bound)
+        spent = 0.0
+        try:
+            completion = call(endpoint, request, on_retry=lambda msg: progress.emit("warn", f"{self.key}: {msg}"))
+            spent = 0.0 if endpoint.is_local or price is None else price.cost(completion.usage)
+        finally:
             if budget is not None:
-                budget.reserve(key, bound)
-            try:
-                completion = call(endpoint, request, on_retry=lambda msg: progress.emit("warn", f"{key}: {msg}"))
-            except BaseException:
-                if budget is not None:
-                    budget.settle(bound, 0.0)
-                raise
-            if budget is not None:
-                budget.settle(bound, 0.0 if endpoint.is_local or price is None else price.cost(completion.usage))
-        assert completion is not None
+                budget.settle(bound, spent)
         accept(completion)
-        parsed = parse_response(completion.text, prompt.outputs)
-        if use_cache and not cached:
-            cache.put(rkey, completion)
-        self._check_unchanged(snapshot)
-        written = self._write(parsed.files)
-        outputs = {path: hash_bytes(text.encode("utf-8")) for path, text in sorted(parsed.files.items())}
-        write_lock(project.root, LockEntry(prompt=key, input_hash=inputs.digest, inputs=inputs, outputs=outputs))
-        self._remove_undeclared(lock, outputs)
-        full_cost = 0.0 if endpoint.is_local else (price.cost(completion.usage) if price else None)
-        usage = completion.usage
-        values = {
-            "prompt": key,
-            "provider": settings.provider,
-            "model": completion.model,
-            "cached": cached,
-            "calls": 0 if cached else 1,
-            "files": len(parsed.files),
-            "outputs": sorted(parsed.files),
-            "written": written,
-            "input_tokens": 0 if cached else usage.input_tokens,
-            "output_tokens": 0 if cached else usage.output_tokens,
-            "cache_write_tokens": 0 if cached else usage.cache_write_tokens,
-            "cache_read_tokens": 0 if cached else usage.cache_read_tokens,
-            "cost_usd": 0.0 if cached else full_cost,
-            "saved_usd": (full_cost or 0.0) if cached else 0.0,
-            "seconds": round(time.monotonic() - started, 3),
-        }
-        for note in parsed.notes:
-            progress.emit("note", f"{key}: {note}")
-        progress.emit("cached" if cached else "done", describe(values))
-        recorder_for(project.root).append(
-            PromptRecord.build(values, settings, completion, endpoint=endpoint_host(endpoint.url), request_key=rkey, input_hash=inputs.digest)
-        )
-        return values
+        parsed = parse_response(completion.text, self.outputs)
+        if use_cache:
+            cache.put(rkey, completion)  # only a complete, well-formed answer is ever cached
+        return Answer(completion, parsed, False, rkey, price, endpoint)
+
+    # -- after the call ------------------------------------------------------------------------------------
+    def _apply_patches(self, generated: dict[str, str], snapshot: Snapshot) -> dict[str, str]:
+        """Merge each saved hand edit onto the new code; a conflict fails the prompt and writes nothing."""
+        result = dict(generated)
+        for out, text in generated.items():
+            rel = (PATCH_DIR / f"{out}.patch").as_posix()
+            if rel not in snapshot.files:
+                continue
+            patch = read_patch(self.project.root, out)
+            assert patch is not None
+            merged = merge3(self.project.root, patch.original_content, patch.manual_content, text, out)
+            if merged.conflicts:
+                conflict = self.project.root / CONFLICTS_DIR / out
+                write_atomic(conflict, merged.text.encode("utf-8"))
+                raise GenerationError(
+                    f"the saved patch of {CODE_DIR}/{out} conflicts with the newly generated code; the previous file is "
+                    f"unchanged. The merge with conflict markers is in {conflict.relative_to(self.project.root)}. "
+                    f"Move the edit into the prompt and `lit patch drop {out}`, or drop the patch, regenerate, "
+                    "redo the edit and `lit patch save` again"
+                )
+            result[out] = merged.text
+        return result
+
+    def _rebase_patches(self, generated: dict[str, str], written: dict[str, str]) -> None:
+        """Re-base each applied patch on the new generation, so the next merge starts from this one."""
+        for out, text in generated.items():
+            patch = read_patch(self.project.root, out)
+            if patch is not None and patch.original_content != text:
+                write_patch(self.project.root, out, make_patch(out, text, written[out]))
+
+    def _check_unchanged(self, snapshot: Snapshot) -> None:
+        """Fail rather than record state for inputs that changed while the model was answering (doit #119)."""
+        for rel, (digest, _) in snapshot.files.items():
+            try:
+                now = hash_bytes((self.project.root / rel).read_bytes())
+            except FileNotFoundError:
+                now = None
+            if now != digest:
+                raise GenerationError(f"{rel} changed while {self.key} was being generated; nothing was written, run again")
+
+    def _write(self, files: dict[str, str]) -> list[str]:
+        """Write the outputs whose bytes changed (unchanged files keep their mtime), all or none."""
+        code_dir = self.project.code_dir
+        changed: dict[Path, bytes] = {}
+        for rel, text in files.items():
+            target = code_dir / check_output_path(rel, code_dir)
+            data = text.encode("utf-8")
+            try:
+                if target.read_bytes() == data:
+                    continue
+            except OSError:
+                pass
+            changed[target] = data
+        try:
+            write_all_atomic(changed)
+        except OSError as err:
+            raise GenerationError(f"cannot write {CODE_DIR}/: {err.strerror or err}; the previous files are intact") from None
+        return sorted(p.relative_to(code_dir).as_posix() for p in changed)
 
     def _remove_undeclared(self, previous: LockEntry | None, outputs: dict[str, str]) -> None:
         """Delete files this prompt generated before but no longer declares, unless edited by hand."""
@@ -151,52 +266,27 @@ class GenerationStep:
             elif removed is False:
                 progress.emit("warn", f"kept {CODE_DIR}/{rel}: no longer declared by {self.key}, but edited by hand")
 
-    def _snapshot(self) -> dict[str, tuple[str, bytes]]:
-        """Hash of every input as it is now; the prompt must still be what the project was loaded from."""
-        project, key = self.project, self.key
-        prompt = project.graph.prompts[key]
-        current = (project.root / key).read_bytes()
-        if current != prompt.raw:
-            raise GenerationError(f"{key} changed after lit loaded it; run again")
-        snapshot = {key: (hash_bytes(current), current)}
-        for path in project.graph.import_outputs(key):
-            target = project.code_dir / path
-            try:
-                data = target.read_bytes()
-            except FileNotFoundError:
-                raise GenerationError(f"imported output {CODE_DIR}/{path} does not exist; generate its prompt first") from None
-            snapshot[f"{CODE_DIR}/{path}"] = (hash_bytes(data), data)
-        return snapshot
-
-    def _check_unchanged(self, snapshot: dict[str, tuple[str, bytes]]) -> None:
-        """Fail rather than record state for inputs that changed while the model was answering (doit #119)."""
-        for rel, (digest, _) in snapshot.items():
-            try:
-                now = hash_bytes((self.project.root / rel).read_bytes())
-            except FileNotFoundError:
-                now = None
-            if now != digest:
-                raise GenerationError(f"{rel} changed while {self.key} was being generated; nothing was written, run again")
-
-    def _write(self, files: dict[str, str]) -> list[str]:
-        """Write the outputs whose bytes changed (unchanged files keep their mtime), all or none."""
-        code_dir = self.project.code_dir
-        changed: dict[Path, bytes] = {}
-        for rel, text in files.items():
-            safe = check_output_path(rel, code_dir)
-            target = code_dir / safe
-            data = text.encode("utf-8")
-            try:
-                if target.read_bytes() == data:
-                    continue
-            except OSError:
-                pass
-            changed[target] = data
-        try:
-            write_all_atomic(changed)
-        except OSError as err:
-            raise GenerationError(f"cannot write {CODE_DIR}/: {err.strerror or err}; the previous files are intact") from None
-        return sorted(p.relative_to(code_dir).as_posix() for p in changed)
+    def _values(self, answer: Answer, outputs: list[str], written: list[str], started: float) -> dict[str, Any]:
+        completion, cached = answer.completion, answer.cached
+        usage = completion.usage
+        full_cost = 0.0 if answer.endpoint.is_local else (answer.price.cost(usage) if answer.price else None)
+        return {
+            "prompt": self.key,
+            "provider": answer.endpoint.context.name,
+            "model": completion.model,
+            "cached": cached,
+            "calls": 0 if cached else 1,
+            "files": len(outputs),
+            "outputs": outputs,
+            "written": written,
+            "input_tokens": 0 if cached else usage.input_tokens,
+            "output_tokens": 0 if cached else usage.output_tokens,
+            "cache_write_tokens": 0 if cached else usage.cache_write_tokens,
+            "cache_read_tokens": 0 if cached else usage.cache_read_tokens,
+            "cost_usd": 0.0 if cached else full_cost,
+            "saved_usd": (full_cost or 0.0) if cached else 0.0,
+            "seconds": round(time.monotonic() - started, 3),
+        }
 
 
 def accept(completion: Completion) -> None:

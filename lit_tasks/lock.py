@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from .atomic import write_atomic
 from .hashing import Hasher, hash_bytes, hash_file
+from .patches import patch_path
 from .project import Project
 
 LOCK_DIR = Path(".lit") / "lock"
@@ -102,7 +103,13 @@ def current_inputs(project: Project, key: str) -> InputState | None:
         prompt = hash_file(project.root / key)
     except FileNotFoundError:
         return None
-    return InputState(prompt=prompt, imports=imports, config=config_hash(project, key))
+    patches = {}
+    for out in project.graph.prompts[key].outputs:
+        try:
+            patches[out] = hash_file(patch_path(project.root, out))
+        except FileNotFoundError:
+            continue
+    return InputState(prompt=prompt, imports=imports, config=config_hash(project, key), patches=patches)
 
 
 def output_hashes(project: Project, outputs: tuple[str, ...] | list[str]) -> dict[str, str | None]:

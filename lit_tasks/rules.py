@@ -16,6 +16,7 @@ from doit.tools import config_changed
 
 from .atomic import write_atomic
 from .generation import GenerationStep, RunOptions
+from .patches import patch_path
 from .paths import CODE_DIR, relpath_posix
 from .project import Project
 from .seed import seed_from_lock
@@ -47,11 +48,12 @@ def prompt_tasks(
         settings = project.settings(key)
         outputs = [f"{CODE_DIR}/{out}" for out in prompt.outputs]
         imported = [f"{CODE_DIR}/{out}" for out in graph.import_outputs(key)]
+        patches = [rel(p.relative_to(project.root).as_posix()) for out in prompt.outputs if (p := patch_path(project.root, out)).exists()]
         task = {
             "basename": basename,
             "name": key,
             "actions": [GenerationStep(project, key, options)],
-            "file_dep": [rel(key), *(rel(p) for p in imported)],
+            "file_dep": [rel(key), *(rel(p) for p in imported), *patches],
             "targets": [rel(p) for p in outputs],
             "uptodate": [config_changed(settings.identity())],
             "clean": True,
