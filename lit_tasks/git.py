@@ -232,7 +232,10 @@ class Repo:
     def checkout(self, ref: str) -> tuple[CommitInfo | None, CommitInfo, bool]:
         """(old HEAD, new HEAD, detached). A local branch name checks out the branch; anything else detaches."""
         old = self.head()
-        branch = self.repo.lookup_branch(ref)
+        try:
+            branch = self.repo.lookup_branch(ref)
+        except (pygit2.GitError, ValueError):  # InvalidSpecError: `HEAD~2` cannot be a branch name
+            branch = None
         if branch is not None:
             self.repo.checkout(branch.name)
             return old, self._info(self.repo.head.peel(pygit2.Commit)), False

@@ -50,11 +50,6 @@ def load_project(root: Path) -> Project:
     root = root.resolve()
     config = load_config(root)
     files = discover_prompts(root)
-    if not files:
-        raise ConfigError(
-            f"{root / PROMPTS_DIR}: no *{PROMPT_SUFFIX} files found; write a prompt such as "
-            f"{PROMPTS_DIR}/hello{PROMPT_SUFFIX} (frontmatter with `outputs:`, then the specification)"
-        )
     prompts: dict[str, Prompt] = {}
     for rel in files:
         default = direct_outputs(rel, config.language.default) if config.project.mapping == "direct" else ()

@@ -96,11 +96,11 @@ class LitProjectDir:
             os.chdir(old)
             calls.reset_endpoints()
 
-    def run(self, *argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(self, *argv: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         """Run a command (`lit`, `doit`) from the test's virtualenv as a separate process."""
         full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
         exe = str(BIN / argv[0])
-        return subprocess.run([exe, *argv[1:]], cwd=self.root, env=full_env, capture_output=True, text=True, timeout=120)
+        return subprocess.run([exe, *argv[1:]], cwd=cwd or self.root, env=full_env, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture

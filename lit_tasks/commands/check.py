@@ -1,0 +1,41 @@
+"""`lit check`: does code.lock/ match the prompts? No network, no key, no doit run."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..status import project_status
+from .common import add_parser, load_here, print_json
+
+EXAMPLES = """\
+  lit check                 exit 0 if code.lock/ matches the prompts; 1 listing what does not
+  lit check --json          the same as JSON, for CI annotations
+It hashes files and compares them with .lit/lock/: fast enough for a pre-commit hook.
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = add_parser(commands, "check", "is code.lock/ up to date with the prompts? (no network, no key)",
+                   "Compare prompts, settings and outputs with the committed lock.", EXAMPLES)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    project, _ = load_here()
+    status = project_status(project)
+    report = status.to_json()
+    if args.json:
+        print_json(report)
+        return 0 if status.ok else 1
+    print(f"lit check: {report['prompts']} prompts, {report['up_to_date']} up to date")
+    for s in status.stale:
+        print(f"stale   {s.prompt}: {'; '.join(s.reasons)}")
+    for out, key in status.edited:
+        print(f"edited  code.lock/{out} ({key}): differs from what lit generated; `lit patch save` keeps it, "
+              "`lit regenerate --force` discards it")
+    for o in status.orphans:
+        print(f"orphan  code.lock/{o.path}: no prompt declares it (was {o.prompt}); `lit regenerate` removes it")
+    if status.ok:
+        print("ok: code.lock/ matches the prompts and the lock")
+    return 0 if status.ok else 1

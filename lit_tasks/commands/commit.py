@@ -1,0 +1,63 @@
+"""`lit commit`: regenerate what is stale, then commit lit's files only, with the cost in trailers."""
+
+from __future__ import annotations
+
+import argparse
+
+from .. import progress
+from ..errors import LitError
+from ..git import Repo
+from ..records import RECORDS_DIR, load_records
+from .common import add_parser, load_here
+from .regenerate import regenerate
+
+EXAMPLES = """\
+  lit commit -m "add the report prompt"         regenerate what is stale, then commit
+  lit commit -m "fix typo" --no-generate        commit as things are
+It stages only lit's files (prompts/, code.lock/, lit.toml, dodo.py, .lit/lock, .lit/generations, .lit/patches,
+.gitignore); anything else you staged stays staged and is not committed. The message gets trailers naming
+the generation records and their cost.
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = add_parser(commands, "commit", "regenerate what is stale and commit lit's files",
+                   "Regenerate stale prompts, then commit prompts, generated code, lock and records.", EXAMPLES)
+    p.add_argument("-m", "--message", required=True, help="the commit message")
+    p.add_argument("--no-generate", action="store_true", help="do not regenerate first")
+    p.add_argument("-j", "--jobs", type=int, default=4, metavar="N", help="prompts generated at once (default 4)")
+    p.add_argument("--max-cost", type=float, metavar="USD", help="spending limit for the regeneration")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    project, _ = load_here()
+    repo = Repo(project.root)
+    if not args.no_generate:
+        rc = regenerate(project, [], jobs=args.jobs, max_cost=args.max_cost)
+        if rc != 0:
+            raise LitError("regeneration failed; nothing was committed (fix the prompt, or `lit commit --no-generate`)")
+    new_records = {c.path for c in repo.changes() if c.kind == "new" and c.path.startswith(RECORDS_DIR.as_posix() + "/")}
+    records = [r for r in load_records(project.root) if f"{RECORDS_DIR.as_posix()}/{r.id}.json" in new_records]
+    message = args.message.rstrip() + trailers(records)
+    commit = repo.commit_lit_files(message)
+    if commit is None:
+        print("nothing to commit: prompts, code.lock/ and the lock already match HEAD")
+        return 0
+    cost = sum(r.summary.cost_usd for r in records)
+    generated = sum(r.summary.prompts for r in records)
+    print(f"committed {commit.short} {commit.summary}")
+    if records:
+        print(f"  {generated} prompt(s) generated in {len(records)} run(s), {progress.money(cost)}")
+    return 0
+
+
+def trailers(records) -> str:  # noqa: ANN001 - list[RunRecord]
+    if not records:
+        return "\n"
+    lines = [f"Lit-Generation: {r.id}" for r in records]
+    cost = sum(r.summary.cost_usd for r in records)
+    complete = all(r.summary.cost_complete for r in records)
+    lines.append(f"Lit-Cost: {progress.money(cost)}" + ("" if complete else " + unknown"))
+    lines.append(f"Lit-Prompts: {sum(r.summary.prompts for r in records)}")
+    return "\n\n" + "\n".join(lines) + "\n"

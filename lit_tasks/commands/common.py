@@ -1,0 +1,73 @@
+"""What every command shares: finding the project from the current directory, paths, report output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .. import progress
+from ..config import find_root
+from ..errors import UsageError
+from ..paths import CODE_DIR, PROMPT_SUFFIX, UnsafePathError, normalise_relpath, relpath_posix
+from ..project import Project, load_project
+
+
+def add_parser(commands: argparse._SubParsersAction, name: str, help: str, description: str, examples: str) -> argparse.ArgumentParser:
+    return commands.add_parser(name, help=help, description=description, epilog="examples:\n" + examples,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def load_here() -> tuple[Project, Path]:
+    """The project around the current directory (walking up to lit.toml), warnings printed once."""
+    cwd = Path.cwd()
+    project = load_project(find_root(cwd))
+    for warning in project.warnings:
+        progress.emit("warn", f"warning: {warning}")
+    return project, cwd
+
+
+def root_here() -> Path:
+    """The project root around the current directory, without loading prompts (git commands need no more)."""
+    return find_root(Path.cwd())
+
+
+def select_prompts(project: Project, paths: list[str], cwd: Path) -> list[str]:
+    """Prompt keys for PATH arguments: prompt files or directories, relative to the current directory."""
+    keys: list[str] = []
+    for raw in paths:
+        target = (cwd / raw).resolve()
+        rel = relpath_posix(target, project.root)
+        if rel.startswith(".."):
+            raise UsageError(f"{raw} is outside the project at {project.root}")
+        if rel == ".":
+            return list(project.graph.order)
+        if target.is_dir():
+            found = [k for k in project.graph.order if k.startswith(rel + "/")]
+            if not found:
+                raise UsageError(f"{raw}: no prompts under this directory")
+            keys.extend(found)
+        elif rel in project.graph.prompts:
+            keys.append(rel)
+        else:
+            hint = "" if rel.endswith(PROMPT_SUFFIX) else f" (prompt files end in {PROMPT_SUFFIX})"
+            raise UsageError(f"{raw} is not a prompt of this project{hint}")
+    return list(dict.fromkeys(keys))
+
+
+def output_arg(project: Project, raw: str, cwd: Path) -> str:
+    """A generated file named relative to the current directory, or relative to code.lock/ (lit v1's way)."""
+    target = (cwd / raw).resolve()
+    rel = relpath_posix(target, project.code_dir)
+    if not rel.startswith("..") and (target.exists() or rel in project.graph.owner):
+        return rel
+    try:
+        return normalise_relpath(raw.removeprefix(f"{CODE_DIR}/"))
+    except UnsafePathError as err:
+        raise UsageError(f"{raw}: {err}") from None
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")

@@ -1,0 +1,39 @@
+"""`lit cost`: tokens and money, from the generation records."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..config import find_root
+from ..cost import render, report
+from ..records import load_records
+from .common import add_parser, print_json
+
+EXAMPLES = """\
+  lit cost                      totals over every recorded run
+  lit cost --last --breakdown   the last run, prompt by prompt
+  lit cost --by model --json    spend per model, as JSON
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = add_parser(commands, "cost", "tokens and money spent, from .lit/generations/",
+                   "Report what generation runs cost, from the committed generation records.", EXAMPLES)
+    p.add_argument("--last", action="store_true", help="only the most recent run")
+    p.add_argument("--breakdown", action="store_true", help="per prompt (with --last) or per run")
+    p.add_argument("--by", choices=["prompt", "model", "day"], help="group the spend")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    records = load_records(find_root(Path.cwd()))
+    data = report(records, last=args.last, breakdown=args.breakdown, by=args.by)
+    if args.json:
+        print_json(data)
+    elif not records:
+        print("No generation records found; run `lit regenerate` first.")
+    else:
+        print(render(data))
+    return 0

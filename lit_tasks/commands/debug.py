@@ -1,0 +1,113 @@
+"""`lit debug`: what lit read from lit.toml and the prompts, and the graph it built. Never any part of a key."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from ..config import find_root, load_config
+from ..errors import LitError
+from ..project import discover_prompts, load_project
+from ..prompt import parse_prompt
+from .common import add_parser
+
+EXAMPLES = """\
+  lit debug config      the effective configuration (the API key only as set / not set)
+  lit debug prompts     every prompt: ok or its error, outputs, imports, overrides, @import references
+  lit debug dag         generation order, roots, leaves, edges, and what each root's change regenerates
+  lit debug all         all three
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = add_parser(commands, "debug", "show the configuration, the parsed prompts and the graph",
+                   "Print what lit understood, for diagnosing a project.", EXAMPLES)
+    p.add_argument("what", choices=["config", "prompts", "dag", "all"])
+    p.set_defaults(func=run)
+
+
+def show_config(root: Path) -> None:
+    config = load_config(root)
+    print(f"project: {config.project.name} {config.project.version} (mapping = {config.project.mapping})")
+    print(f"language: {config.language.default} {config.language.version}")
+    if config.framework:
+        print(f"framework: {config.framework.name} {config.framework.version}")
+    m = config.model
+    print(f"model: {m.provider}:{m.model}, max_tokens {m.max_tokens}, temperature {m.temperature}, seed {m.seed}")
+    api = m.api
+    default_vars = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
+    names = [n for n in (api.key_env, default_vars.get(m.provider), "LIT_API_KEY") if n]
+    key_state = ", ".join(f"{n} [{'set' if os.environ.get(n) else 'not set'}]" for n in names)
+    print(f"api: base_url {api.base_url or '(provider default)'}, timeout {api.timeout_s:g}s, retries {api.max_retries}, "
+          f"max_concurrent {api.max_concurrent}; key from {key_state}")
+    if m.pricing:
+        print(f"pricing: ${m.pricing.input_per_million}/M in, ${m.pricing.output_per_million}/M out")
+    if config.budget.max_usd_per_run is not None:
+        print(f"budget: ${config.budget.max_usd_per_run} per run")
+    for s in config.static:
+        print(f"static: code.lock/{s.path} ({len(s.content)} characters)")
+
+
+def show_prompts(root: Path) -> None:
+    ok = errors = 0
+    for rel in discover_prompts(root):
+        try:
+            prompt = parse_prompt(rel, (root / rel).read_bytes())
+        except LitError as err:
+            errors += 1
+            print(f"ERROR {rel}: {err}")
+            continue
+        ok += 1
+        print(f"ok {rel}: {prompt.title}")
+        print(f"  outputs: {', '.join(prompt.outputs) or '(none)'}")
+        print(f"  imports: {', '.join(prompt.imports) or '(none: a root)'}")
+        if prompt.frontmatter.model:
+            print(f"  model override: {prompt.frontmatter.model.model_dump(exclude_none=True)}")
+        if prompt.frontmatter.language:
+            print(f"  language: {prompt.frontmatter.language}")
+        if prompt.body_refs:
+            print(f"  @import references: {', '.join(prompt.body_refs)}")
+        print(f"  body: {len(prompt.body)} characters, {len(prompt.body.splitlines())} lines")
+    print(f"--- {ok} ok, {errors} with errors ---")
+
+
+def show_dag(root: Path) -> None:
+    project = load_project(root)
+    graph = project.graph
+    print("generation order (longest remaining chain first):")
+    for i, key in enumerate(graph.order, 1):
+        n = len(graph.prompts[key].imports)
+        print(f"  {i}. {key} ({'root' if n == 0 else f'{n} imports'})")
+    roots = [k for k in graph.order if not graph.prompts[k].imports]
+    leaves = [k for k in graph.order if not graph.dependents[k]]
+    print(f"roots: {', '.join(roots)}")
+    print(f"leaves: {', '.join(leaves)}")
+    print("edges (import -> prompt):")
+    for key in graph.order:
+        for imp in graph.prompts[key].imports:
+            print(f"  {imp} -> {key}")
+    print("if a root's output changes:")
+    for r in roots:
+        affected = dependents_closure(graph, r)
+        print(f"  {r} -> up to {len(affected)} prompt(s) regenerate")
+
+
+def dependents_closure(graph, key: str) -> set[str]:  # noqa: ANN001 - PromptGraph
+    seen, stack = {key}, [key]
+    while stack:
+        for dep in graph.dependents[stack.pop()]:
+            if dep not in seen:
+                seen.add(dep)
+                stack.append(dep)
+    return seen
+
+
+def run(args: argparse.Namespace) -> int:
+    root = find_root(Path.cwd())
+    sections = ["config", "prompts", "dag"] if args.what == "all" else [args.what]
+    for n, what in enumerate(sections):
+        if n:
+            print()
+        {"config": show_config, "prompts": show_prompts, "dag": show_dag}[what](root)
+    return 0

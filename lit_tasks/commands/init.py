@@ -1,0 +1,146 @@
+"""`lit init`: create a lit project in the current directory and make its first commit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import tomlkit
+
+from .. import progress
+from ..atomic import write_atomic
+from ..config import CONFIG_FILE
+from ..dodo import ensure_state_dir
+from ..errors import ConfigError, UsageError
+from ..git import commit_files, init_repository
+from .common import add_parser
+
+EXAMPLES = """\
+  lit init                  ask for the project's name, language, framework, provider and model
+  lit init --defaults       take the defaults (python 3.11, anthropic, claude-sonnet-5) without asking
+It refuses to run inside an existing lit project, never overwrites a file, and commits only what it created.
+"""
+
+TWO_LINE_DODO = '"""lit project: `doit regenerate` builds code.lock/ from prompts/."""\nfrom lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n'
+GITIGNORE_LINES = ["# lit: generated-code caches", "__pycache__/", "*.py[cod]", ".lit/cache/", ".lit/doit.sqlite*"]
+QUESTIONS = [
+    ("name", "project name"),
+    ("language", "language"),
+    ("language_version", "language version"),
+    ("framework", "framework (empty for none)"),
+    ("framework_version", "framework version"),
+    ("provider", "provider (anthropic, openai, replay)"),
+    ("model", "model"),
+]
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = add_parser(commands, "init", "create a lit project here (lit.toml, dodo.py, prompts/, code.lock/, .lit/)",
+                   "Create a lit project in the current directory, `git init` if needed, and commit the new files.",
+                   EXAMPLES)
+    p.add_argument("--defaults", action="store_true", help="do not ask; use the defaults")
+    p.set_defaults(func=run)
+
+
+def defaults(here: Path) -> dict[str, str]:
+    return {"name": here.name or "my-project", "language": "python", "language_version": "3.11", "framework": "",
+            "framework_version": "", "provider": "anthropic", "model": "claude-sonnet-5"}
+
+
+def ask(answers: dict[str, str]) -> dict[str, str]:
+    for key, question in QUESTIONS:
+        if key == "framework_version" and not answers["framework"]:
+            continue
+        sys.stderr.write(f"{question} [{answers[key]}]: ")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            break
+        if line.strip():
+            answers[key] = line.strip()
+    return answers
+
+
+def config_text(a: dict[str, str]) -> str:
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("lit project configuration: `lit regenerate` turns prompts/ into code.lock/."))
+    project = tomlkit.table()
+    project.add("name", a["name"])
+    project.add("version", "0.1.0")
+    project.add("mapping", "manifest")
+    project["mapping"].comment("each prompt lists its `outputs:`; or \"direct\": derived from the prompt's path")
+    doc.add("project", project)
+    language = tomlkit.table()
+    language.add("default", a["language"])
+    language.add("version", a["language_version"])
+    doc.add("language", language)
+    if a["framework"]:
+        framework = tomlkit.table()
+        framework.add("name", a["framework"])
+        framework.add("version", a["framework_version"])
+        doc.add("framework", framework)
+    model = tomlkit.table()
+    model.add("provider", a["provider"])
+    model.add("model", a["model"])
+    model.add("max_tokens", 16384)
+    model.add(tomlkit.comment("temperature = 0.0   # sent only when set; newer models reject sampling parameters"))
+    doc.add("model", model)
+    api = tomlkit.table()
+    api.add(tomlkit.comment("key_env = \"MY_KEY\"   # default: ANTHROPIC_API_KEY / OPENAI_API_KEY, then LIT_API_KEY"))
+    api.add(tomlkit.comment("base_url = \"http://localhost:11434\"   # a proxy or a local server"))
+    api.add("max_concurrent", 8)
+    model.add("api", api)
+    budget = tomlkit.table()
+    budget.add(tomlkit.comment("max_usd_per_run = 5.0   # refuse runs that could cost more"))
+    doc.add("budget", budget)
+    return tomlkit.dumps(doc)
+
+
+def run(args: argparse.Namespace) -> int:
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / CONFIG_FILE).is_file():
+            raise UsageError(f"already inside a lit project ({candidate / CONFIG_FILE}); `lit status` shows where it stands")
+    answers = defaults(here)
+    if not args.defaults:
+        if sys.stdin.isatty():
+            answers = ask(answers)
+        else:
+            progress.emit("note", "standard input is not a terminal: using the defaults (see lit init --defaults)")
+    created: list[str] = []
+
+    def create(rel: str, text: str) -> None:
+        path = here / rel
+        if path.exists():
+            return
+        write_atomic(path, text.encode())
+        created.append(rel)
+
+    create(CONFIG_FILE, config_text(answers))
+    create("dodo.py", TWO_LINE_DODO)
+    create("prompts/.gitkeep", "")
+    create("code.lock/.gitkeep", "")
+    ensure_state_dir(here)
+    created.append(".lit/.gitignore")
+    gitignore = here / ".gitignore"
+    existing = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
+    missing = [line for line in GITIGNORE_LINES if line not in existing.splitlines()]
+    if missing:
+        prefix = "" if not existing or existing.endswith("\n") else "\n"
+        write_atomic(gitignore, (existing + prefix + "\n".join(missing) + "\n").encode())
+        created.append(".gitignore")
+    import pygit2
+
+    found = pygit2.discover_repository(str(here))
+    repo = pygit2.Repository(found) if found else init_repository(here)
+    if repo.workdir is None:
+        raise ConfigError("this directory is inside a bare git repository")
+    prefix = here.relative_to(Path(repo.workdir).resolve()).as_posix()
+    paths = [rel if prefix == "." else f"{prefix}/{rel}" for rel in created]
+    commit = commit_files(repo, paths, "lit init")
+    progress.emit("done", f"initialised lit project `{answers['name']}` in {here}")
+    print(f"created: {', '.join(created)}")
+    print(f"commit:  {commit[:7]} lit init{'' if found else ' (new git repository)'}")
+    print("next:    write prompts/<name>.prompt.md (frontmatter `outputs:`), then `lit regenerate` and `lit commit -m ...`")
+    return 0

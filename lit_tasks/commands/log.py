@@ -1,0 +1,69 @@
+"""`lit log`: commits, with the model, prompts, tokens and cost of the generations each one recorded."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..git import Repo
+from ..progress import money, tokens
+from ..records import RECORDS_DIR, RunRecord
+from .common import add_parser, print_json, root_here
+
+EXAMPLES = """\
+  lit log               the last 10 commits
+  lit log -n 50 --json  the last 50, as JSON
+"""
+TRAILER = re.compile(r"^Lit-Generation:\s*(\S+)\s*$", re.M)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = add_parser(commands, "log", "commits with the model, prompts, tokens and cost of each",
+                   "Show the history, with what each commit's generations cost.", EXAMPLES)
+    p.add_argument("-n", "--limit", type=int, default=10, metavar="N", help="how many commits (default 10)")
+    p.add_argument("--json", action="store_true", help="print the log as JSON")
+    p.set_defaults(func=run)
+
+
+def entries(repo: Repo, limit: int) -> list[dict[str, Any]]:
+    result = []
+    for commit in repo.log(limit):
+        runs = []
+        for rid in TRAILER.findall(commit.message):
+            data = repo.read_blob(commit.id, f"{RECORDS_DIR.as_posix()}/{rid}.json")
+            if not data:
+                continue
+            try:
+                runs.append(RunRecord.model_validate_json(data))
+            except (ValidationError, ValueError):
+                continue
+        prompts = [p for r in runs for p in r.prompts]
+        result.append({
+            "id": commit.id, "short": commit.short, "summary": commit.summary,
+            "time": datetime.fromtimestamp(commit.time, timezone.utc).isoformat().replace("+00:00", "Z"),
+            "records": [r.id for r in runs],
+            "models": sorted({p.model for p in prompts}),
+            "prompts": len(prompts),
+            "tokens": sum(p.usage.total for p in prompts),
+            "cost_usd": sum(r.summary.cost_usd for r in runs),
+        })
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    data = entries(Repo(root_here()), args.limit)
+    if args.json:
+        print_json(data)
+        return 0
+    if not data:
+        print("no commits yet")
+    for e in data:
+        line = f"{e['short']} {e['time'][:16].replace('T', ' ')} {e['summary']}"
+        if e["records"]:
+            line += f"  [{', '.join(e['models'])}: {e['prompts']} prompts, {tokens(e['tokens'])} tokens, {money(e['cost_usd'])}]"
+        print(line)
+    return 0

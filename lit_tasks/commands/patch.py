@@ -1,0 +1,120 @@
+"""`lit patch`: keep hand edits of generated files across regenerations."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import progress
+from ..errors import LitError, UsageError
+from ..git import GitError, Repo
+from ..hashing import hash_bytes
+from ..lock import all_locks, write_lock
+from ..patches import drop_patch, generated_version, list_patches, make_patch, read_patch, write_patch
+from ..paths import CODE_DIR
+from .common import add_parser, load_here, output_arg
+
+EXAMPLES = """\
+  lit patch save                        save every hand-edited generated file as a patch
+  lit patch save code.lock/app/cli.py   save one
+  lit patch list                        patches, their size, and any whose file no prompt declares
+  lit patch show app/cli.py             the saved diff
+  lit patch drop app/cli.py             forget it: the next regeneration writes the generated version
+A saved patch is re-applied after every regeneration with a three-way merge; when the new code conflicts
+with it, that prompt fails and the previous file is kept.
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = add_parser(commands, "patch", "save, list, show and drop hand edits of generated files",
+                   "Manage hand edits of code.lock/ files that survive regeneration.", EXAMPLES)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    save = actions.add_parser("save", help="save hand edits as patches")
+    save.add_argument("paths", nargs="*", metavar="PATH", help="generated files (default: every edited one)")
+    actions.add_parser("list", help="list saved patches")
+    show = actions.add_parser("show", help="print a saved patch")
+    show.add_argument("path", metavar="PATH")
+    drop = actions.add_parser("drop", help="delete a saved patch")
+    drop.add_argument("path", metavar="PATH")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    project, cwd = load_here()
+    if args.action == "save":
+        wanted = {output_arg(project, raw, cwd) for raw in args.paths}
+        return save(project, wanted)
+    if args.action == "list":
+        patches = list_patches(project.root)
+        if not patches:
+            print("no patches saved")
+        for out in patches:
+            patch = read_patch(project.root, out)
+            added, removed = patch.line_counts if patch else (0, 0)
+            note = "" if out in project.graph.owner else "  (no prompt declares this file any more: `lit patch drop` it)"
+            print(f"{CODE_DIR}/{out} (+{added} -{removed}){note}")
+        return 0
+    out = output_arg(project, args.path, cwd)
+    if args.action == "show":
+        patch = read_patch(project.root, out)
+        if patch is None:
+            raise LitError(f"no patch saved for {CODE_DIR}/{out}")
+        sys.stdout.write(patch.diff)
+        return 0
+    if not drop_patch(project.root, out):
+        raise LitError(f"no patch saved for {CODE_DIR}/{out}")
+    print(f"dropped the patch of {CODE_DIR}/{out}; the next `lit regenerate` writes the generated version")
+    return 0
+
+
+def save(project, wanted: set[str]) -> int:  # noqa: ANN001 - Project
+    """Save each edited output as a patch against its generated version, and record it in the lock."""
+    saved = 0
+    locks = all_locks(project.root)
+    seen: set[str] = set()
+    for key, entry in locks.items():
+        changed = False
+        for out, digest in sorted(entry.outputs.items()):
+            if wanted and out not in wanted:
+                continue
+            seen.add(out)
+            try:
+                current = (project.code_dir / out).read_bytes()
+            except FileNotFoundError:
+                continue
+            if hash_bytes(current) == digest:
+                continue
+            existing = read_patch(project.root, out)
+            base = existing.original_content.encode() if existing else find_generated(project, out, digest)
+            patch = make_patch(out, base.decode("utf-8"), current.decode("utf-8"))
+            data = write_patch(project.root, out, patch)
+            entry.inputs.patches[out] = hash_bytes(data)
+            entry.outputs[out] = hash_bytes(current)
+            changed = True
+            saved += 1
+            added, removed = patch.line_counts
+            print(f"saved patch: {CODE_DIR}/{out} (+{added} -{removed})")
+        if changed:
+            entry.input_hash = entry.inputs.digest
+            write_lock(project.root, entry)
+    missing = wanted - seen
+    if missing:
+        raise UsageError(f"not a generated file of this project: {', '.join(sorted(missing))}")
+    if not saved:
+        progress.emit("note", "no hand edits found: every generated file is as lit wrote it")
+    return 0
+
+
+def find_generated(project, out: str, digest: str) -> bytes:  # noqa: ANN001 - Project
+    """The generated version of `out` (hash `digest`): the local store, else the git history."""
+    found = generated_version(project.root, digest)
+    if found is not None:
+        return found
+    try:
+        for data in Repo(project.root).history_blobs(f"{CODE_DIR}/{out}"):
+            if hash_bytes(data) == digest:
+                return data
+    except GitError:
+        pass
+    raise LitError(f"cannot find the generated version of {CODE_DIR}/{out} (not in .lit/cache/ nor in the last 50 "
+                   f"commits); run `lit regenerate --force` for its prompt, redo the edit, and save again")

@@ -1,0 +1,82 @@
+"""`lit regenerate`: run the doit tasks of the selected prompts and what they import."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from .. import progress
+from ..errors import LitError, UsageError
+from .common import add_parser, load_here, select_prompts
+
+EXAMPLES = """\
+  lit regenerate                      generate every stale prompt of the project
+  lit regenerate -j 8                 ... with up to 8 prompts in flight at once
+  lit regenerate prompts/api          the prompts under prompts/api and what they import
+  lit regenerate prompts/cli.prompt.md --force
+                                      regenerate one prompt even if up to date (and over hand edits)
+  lit regenerate --dry-run            print the plan (what would regenerate, why, at most what cost)
+  lit regenerate --max-cost 2.50      refuse to start, or stop starting prompts, beyond $2.50
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = add_parser(commands, "regenerate", "generate code.lock/ from the prompts (runs the doit tasks)",
+                   "Generate what is stale, in dependency order, in parallel, skipping what is up to date. "
+                   "Outputs no prompt declares any more are removed first (unless edited by hand).", EXAMPLES)
+    p.add_argument("paths", nargs="*", metavar="PATH", help="prompt files or directories (default: all)")
+    p.add_argument("-j", "--jobs", type=int, default=4, metavar="N", help="prompts generated at once (default 4)")
+    p.add_argument("--force", action="store_true", help="regenerate the selected prompts even if up to date, over hand edits")
+    p.add_argument("--no-cache", action="store_true", help="do not answer from the local response cache")
+    p.add_argument("--all", action="store_true", help="all prompts (the default; kept for lit v1 scripts)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan and stop; makes no call")
+    p.add_argument("--max-cost", type=float, metavar="USD", help="spending limit for this run ([budget] max_usd_per_run)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    project, cwd = load_here()
+    keys = select_prompts(project, args.paths, cwd)
+    return regenerate(project, keys, jobs=args.jobs, force=args.force, use_cache=not args.no_cache,
+                      dry_run=args.dry_run, max_cost=args.max_cost)
+
+
+def regenerate(project, keys: list[str], *, jobs: int = 4, force: bool = False, use_cache: bool = True,  # noqa: ANN001
+               dry_run: bool = False, max_cost: float | None = None) -> int:
+    """The whole regenerate flow, shared with `lit commit`: plan and budget, orphans, then doit."""
+    from ..budget import Budget
+    from ..generation import RunOptions
+    from ..orphans import remove_orphans
+    from ..plan import make_plan
+    from ..runner import run_doit
+
+    if jobs < 1:
+        raise UsageError("-j/--jobs must be at least 1")
+    if not project.graph.prompts:
+        progress.emit("note", "no prompts yet: write prompts/<name>.prompt.md (frontmatter `outputs:`, then the specification)")
+        return 0
+    limit = max_cost if max_cost is not None else project.config.budget.max_usd_per_run
+    if dry_run or limit is not None:
+        plan = make_plan(project, keys or None, force=force)
+        if dry_run:
+            print("\n".join(plan.lines()))
+            return 0
+        for line in plan.lines():
+            progress.emit("note", line)
+        if plan.unpriced:
+            raise UsageError(f"no price is known for the model of {plan.unpriced[0]}; set [model.pricing] to use a spending limit")
+        if plan.bound > limit:
+            raise LitError(f"the plan may cost up to {progress.money(plan.bound)}, over the limit of {progress.money(limit)}; "
+                           "raise --max-cost, or regenerate fewer prompts (lit regenerate PATH)")
+    removed, kept = remove_orphans(project)
+    for orphan in removed:
+        progress.emit("note", f"removed code.lock/{orphan.path}: no prompt declares it (was {orphan.prompt})")
+    for orphan in kept:
+        progress.emit("warn", f"kept code.lock/{orphan.path}: no prompt declares it, but it was edited by hand")
+    options = RunOptions(use_cache=use_cache, force=force, budget=Budget(limit) if limit is not None else None)
+    old = os.getcwd()
+    os.chdir(project.root)
+    try:
+        return run_doit(project, keys, jobs=jobs, force=force, options=options)
+    finally:
+        os.chdir(old)
