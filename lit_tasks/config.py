@@ -113,6 +113,11 @@ def load_config(root: Path) -> LitConfig:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: not found; run `lit init` to create a lit project here") from None
+    return parse_config(raw)
+
+
+def parse_config(raw: bytes) -> LitConfig:
+    """Validate lit.toml's bytes; a ConfigError names the line, the key and the nearest valid key."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -23,7 +23,7 @@ from typing import Any
 
 from doit.exceptions import InvalidDodoFile
 
-from . import progress
+from . import progress, runlock
 from .atomic import write_atomic
 from .config import find_root
 from .errors import LitError
@@ -72,6 +72,10 @@ class LitProject:
         except LitError as err:
             raise InvalidDodoFile(f"lit: {err}") from None
         ensure_state_dir(project.root)
+        try:
+            runlock.acquire(project.root)
+        except LitError as err:
+            raise InvalidDodoFile(f"lit: {err}") from None
         install_sigterm_handler()
         yield from prompt_tasks(project, self.basename, self.options)
 
@@ -112,6 +116,7 @@ STATE_GITIGNORE = """\
 cache/
 doit.sqlite
 doit.sqlite-journal
+run.lock
 *.lit-tmp
 """
 
@@ -121,7 +126,11 @@ def ensure_state_dir(root: Path) -> Path:
     state = root / STATE_DIR
     state.mkdir(exist_ok=True)
     ignore = state / ".gitignore"
-    if not ignore.exists():
+    try:
+        current = ignore.read_text()
+    except FileNotFoundError:
+        current = ""
+    if current != STATE_GITIGNORE:  # lit's own file: kept exactly up to date
         write_atomic(ignore, STATE_GITIGNORE.encode())
     return state
 

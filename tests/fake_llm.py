@@ -75,6 +75,8 @@ class Fault:
     text: str | None = None
     delay: float = 0.0
     drop: bool = False
+    partial: bool = False
+    raw: bytes | None = None
 
 
 class FakeLLM:
@@ -116,7 +118,7 @@ class FakeLLM:
             app = web.Application(client_max_size=64 * 1024 * 1024)
             app.router.add_post("/v1/messages", self._anthropic)
             app.router.add_post("/v1/chat/completions", self._openai)
-            self._runner = web.AppRunner(app, access_log=None)
+            self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
             self._loop.run_until_complete(site.start())
@@ -165,6 +167,15 @@ class FakeLLM:
             assert request.transport is not None
             request.transport.close()
             return web.Response(status=500)
+        if fault.partial:
+            response = web.StreamResponse(status=200, headers={"content-type": "application/json", "content-length": "4000"})
+            await response.prepare(request)
+            await response.write(b'{"id": "msg_1", "type": "message", "content": [{"type": "text", "text": "=== FILE')
+            assert request.transport is not None
+            request.transport.close()
+            return response
+        if fault.raw is not None:
+            return web.Response(status=fault.status, body=fault.raw, content_type="application/json")
         if fault.status != 200:
             return web.json_response(fault.body or {"type": "error", "error": {"type": "api_error", "message": "injected"}},
                                      status=fault.status, headers=fault.headers)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lit_tasks.config import load_config
+from lit_tasks.config import load_config, parse_config
 from lit_tasks.errors import ConfigError, LitError
 
 V1_FULL = """\
@@ -115,16 +115,27 @@ def test_unsafe_static_path(tmp_path: Path) -> None:
 
 
 TOML_LIKE = st.text(alphabet=st.sampled_from(list('[]."=\n #abcdeflmnoprstuv0123456789_-')), max_size=200)
+KEYS = st.sampled_from(["project", "name", "model", "provider", "temperature", "seed", "api", "key_env", "static",
+                        "path", "language", "default", "mapping", "pricing", "budget", "max_tokens", "temprature"])
+VALUES = st.one_of(st.integers(-5, 5), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8), st.booleans())
+TABLES = st.dictionaries(KEYS, st.one_of(VALUES, st.dictionaries(KEYS, st.one_of(VALUES, st.dictionaries(KEYS, VALUES, max_size=3)), max_size=4)), max_size=5)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.one_of(st.binary(max_size=200), TOML_LIKE.map(str.encode), st.just(V1_FULL.encode()).map(lambda b: b[: len(b) // 2])))
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.binary(max_size=200), TOML_LIKE.map(str.encode), st.integers(0, len(V1_FULL)).map(lambda n: V1_FULL[:n].encode())))
 def test_any_bytes_give_a_config_or_a_lit_error(data: bytes) -> None:
-    import tempfile
+    try:
+        parse_config(data)
+    except LitError as err:
+        assert str(err)
 
-    with tempfile.TemporaryDirectory() as d:
-        (Path(d) / "lit.toml").write_bytes(data)
-        try:
-            load_config(Path(d))
-        except LitError as err:
-            assert str(err)
+
+@settings(max_examples=1500, deadline=None)
+@given(TABLES)
+def test_any_toml_document_gives_a_config_or_a_lit_error(doc: dict) -> None:
+    import tomlkit
+
+    try:
+        parse_config(tomlkit.dumps(doc).encode())
+    except LitError as err:
+        assert "lit.toml" in str(err)

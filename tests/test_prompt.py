@@ -87,7 +87,7 @@ YAML_VALUES = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(st.dictionaries(FRONTMATTER_KEYS, YAML_VALUES, max_size=4), st.text(max_size=60))
 def test_any_frontmatter_gives_a_prompt_or_a_lit_error(keys: dict, body: str) -> None:
     import json
@@ -102,7 +102,7 @@ def test_any_frontmatter_gives_a_prompt_or_a_lit_error(keys: dict, body: str) ->
         assert not out.startswith("/") and ".." not in out.split("/")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.binary(max_size=120))
 def test_any_bytes_give_a_prompt_or_a_lit_error(raw: bytes) -> None:
     try:

@@ -67,7 +67,7 @@ PATHS = st.sampled_from(["a.py", "pkg/b.py", "../c.py", "/d.py", "e\\f.py", "./a
 LINES = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(st.lists(st.tuples(PATHS, st.lists(LINES, max_size=4)), max_size=4), st.lists(LINES, max_size=3))
 def test_parser_only_raises_lit_errors_and_only_accepts_declared_safe_paths(sections, noise) -> None:
     text = "\n".join(noise) + "\n" + "".join(f"=== FILE: {p} ===\n" + "\n".join(lines) + "\n" for p, lines in sections)
@@ -81,7 +81,7 @@ def test_parser_only_raises_lit_errors_and_only_accepts_declared_safe_paths(sect
         assert normalise_relpath(path) == path
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.text(max_size=300))
 def test_arbitrary_text_never_crashes_the_parser(text: str) -> None:
     try:

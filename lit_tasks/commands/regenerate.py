@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from .. import progress
+from .. import progress, runlock
 from ..errors import LitError, UsageError
 from .common import add_parser, load_here, select_prompts
 
@@ -68,15 +68,17 @@ def regenerate(project, keys: list[str], *, jobs: int = 4, force: bool = False, 
         if plan.bound > limit:
             raise LitError(f"the plan may cost up to {progress.money(plan.bound)}, over the limit of {progress.money(limit)}; "
                            "raise --max-cost, or regenerate fewer prompts (lit regenerate PATH)")
-    removed, kept = remove_orphans(project)
-    for orphan in removed:
-        progress.emit("note", f"removed code.lock/{orphan.path}: no prompt declares it (was {orphan.prompt})")
-    for orphan in kept:
-        progress.emit("warn", f"kept code.lock/{orphan.path}: no prompt declares it, but it was edited by hand")
-    options = RunOptions(use_cache=use_cache, force=force, budget=Budget(limit) if limit is not None else None)
+    runlock.acquire(project.root)
     old = os.getcwd()
-    os.chdir(project.root)
     try:
+        removed, kept = remove_orphans(project)
+        for orphan in removed:
+            progress.emit("note", f"removed code.lock/{orphan.path}: no prompt declares it (was {orphan.prompt})")
+        for orphan in kept:
+            progress.emit("warn", f"kept code.lock/{orphan.path}: no prompt declares it, but it was edited by hand")
+        options = RunOptions(use_cache=use_cache, force=force, budget=Budget(limit) if limit is not None else None)
+        os.chdir(project.root)
         return run_doit(project, keys, jobs=jobs, force=force, options=options)
     finally:
         os.chdir(old)
+        runlock.release(project.root)
