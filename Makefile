@@ -27,6 +27,7 @@ demo: $(STAMP)
 	diff -r example_project/code.lock .demo/taskbook/code.lock && echo "yes, byte for byte"
 
 test: $(STAMP)
+	$(BIN)/ruff check lit_tasks providers tests benchmarks dodo.py
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -1,9 +1,9 @@
 """The repository's own automation, as doit tasks; it also builds the example project with lit itself.
 
-    doit list            what is here
-    doit test            the test suite (what `make test` runs)
-    doit example         regenerate example_project/code.lock with lit (offline: replay provider)
-    doit example_tests   run the example project's generated tests
+doit list            what is here
+doit test            the test suite (what `make test` runs)
+doit example         regenerate example_project/code.lock with lit (offline: replay provider)
+doit example_tests   run the example project's generated tests
 """
 
 from lit_tasks import LitProject
@@ -28,7 +28,9 @@ def task_test():
 def task_example_tests():
     """run the tests that example_project generated for itself"""
     return {
-        "actions": ["cd example_project/code.lock && PYTHONDONTWRITEBYTECODE=1 python -m unittest discover -s tests -t ."],
+        "actions": [
+            "cd example_project/code.lock && PYTHONDONTWRITEBYTECODE=1 python -m unittest discover -s tests -t ."
+        ],
         "task_dep": ["example"],
         "verbosity": 2,
         "uptodate": [False],

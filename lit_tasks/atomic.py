@@ -17,15 +17,16 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def _stage(path: Path, data: bytes) -> Path:
+def _stage(path: Path, data: bytes, durable: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".lit-tmp", dir=path.parent)
     try:
         os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -41,16 +42,17 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~_UMASK
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    write_all_atomic({path: data})
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """`durable=False` skips the fsyncs: for caches, which may be lost but never be half-written."""
+    write_all_atomic({path: data}, durable=durable)
 
 
-def write_all_atomic(files: Mapping[Path, bytes]) -> None:
+def write_all_atomic(files: Mapping[Path, bytes], *, durable: bool = True) -> None:
     """Stage every file, then rename each into place; on a staging failure no target has changed."""
     staged: list[tuple[Path, Path]] = []
     try:
         for path, data in files.items():
-            staged.append((_stage(path, data), path))
+            staged.append((_stage(path, data, durable), path))
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
@@ -58,8 +60,9 @@ def write_all_atomic(files: Mapping[Path, bytes]) -> None:
         raise
     for tmp, path in staged:
         os.replace(tmp, path)
-    for directory in {path.parent for _, path in staged}:
-        _fsync_dir(directory)
+    if durable:
+        for directory in {path.parent for _, path in staged}:
+            _fsync_dir(directory)
 
 
 def _fsync_dir(directory: Path) -> None:

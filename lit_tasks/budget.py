@@ -31,7 +31,9 @@ def cost_bound(input_bytes: int, max_tokens: int, price: Price | None, is_local:
         return 0.0
     if price is None:
         return None
-    return (input_token_bound(input_bytes) * max(price.input, price.cache_write or 0.0) + max_tokens * price.output) / 1e6
+    return (
+        input_token_bound(input_bytes) * max(price.input, price.cache_write or 0.0) + max_tokens * price.output
+    ) / 1e6
 
 
 def request_bound(request: GenerationRequest, price: Price | None, is_local: bool) -> float | None:
@@ -48,7 +50,9 @@ class Budget:
 
     def reserve(self, key: str, bound: float | None) -> None:
         if bound is None:
-            raise BudgetError(f"{key}: its model has no known price, so a spending limit cannot be enforced; set [model.pricing] in lit.toml")
+            raise BudgetError(
+                f"{key}: its model has no known price, so a spending limit cannot be enforced; set [model.pricing] in lit.toml"
+            )
         with self._lock:
             if self.spent + self.in_flight + bound > self.limit:
                 raise BudgetError(

@@ -6,6 +6,7 @@ stored, so a bad answer is never replayed. A corrupt entry reads as a miss.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -38,4 +39,6 @@ class ResponseCache:
             return None
 
     def put(self, key: str, completion: Completion) -> None:
-        write_atomic(self._path(key), completion.model_dump_json().encode())
+        """Best effort: a cache that cannot be written (a full disk) only costs a future call."""
+        with contextlib.suppress(OSError):
+            write_atomic(self._path(key), completion.model_dump_json().encode(), durable=False)

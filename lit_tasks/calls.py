@@ -57,7 +57,16 @@ _endpoints_lock = threading.Lock()
 
 def endpoint_for(settings: GenerationSettings, root: Path) -> Endpoint:
     api = settings.api
-    key = (settings.provider, api.base_url, api.key_env, api.timeout_s, api.max_retries, api.max_concurrent, str(root), settings.replay_dir)
+    key = (
+        settings.provider,
+        api.base_url,
+        api.key_env,
+        api.timeout_s,
+        api.max_retries,
+        api.max_concurrent,
+        str(root),
+        settings.replay_dir,
+    )
     with _endpoints_lock:
         found = _endpoints.get(key)
         if found is None:

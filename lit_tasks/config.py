@@ -139,8 +139,8 @@ def check_mapping(config: LitConfig) -> None:
     mode = config.project.mapping
     if mode not in SUPPORTED_MAPPINGS:
         raise ConfigError(
-            f"{CONFIG_FILE}: [project] mapping = \"{mode}\" is not supported yet "
-            f"(supported: {', '.join(SUPPORTED_MAPPINGS)}). Use mapping = \"manifest\" and list `outputs:` "
+            f'{CONFIG_FILE}: [project] mapping = "{mode}" is not supported yet '
+            f'(supported: {", ".join(SUPPORTED_MAPPINGS)}). Use mapping = "manifest" and list `outputs:` '
             "in each prompt's frontmatter, or mapping = \"direct\" to derive each output from the prompt's path."
         )
 

@@ -41,16 +41,26 @@ def report(records: list[RunRecord], *, last: bool, breakdown: bool, by: str | N
     if chosen:
         result["first_run"], result["last_run"] = chosen[0].started, chosen[-1].started
     if last and chosen:
-        result["run"] = {"id": chosen[0].id, "started": chosen[0].started, "parent_commit": chosen[0].parent_commit,
-                         "complete": chosen[0].complete, "seconds": chosen[0].summary.seconds}
+        result["run"] = {
+            "id": chosen[0].id,
+            "started": chosen[0].started,
+            "parent_commit": chosen[0].parent_commit,
+            "complete": chosen[0].complete,
+            "seconds": chosen[0].summary.seconds,
+        }
     if by:
         result["by"] = {"key": by, "groups": group(chosen, by)}
     if breakdown:
         if last:
             result["breakdown"] = [
-                {"prompt": p.prompt, "model": p.model, "cached": p.cached, "cost_usd": p.cost_usd,
-                 "input_tokens": p.usage.input_tokens + p.usage.cache_write_tokens + p.usage.cache_read_tokens,
-                 "output_tokens": p.usage.output_tokens}
+                {
+                    "prompt": p.prompt,
+                    "model": p.model,
+                    "cached": p.cached,
+                    "cost_usd": p.cost_usd,
+                    "input_tokens": p.usage.input_tokens + p.usage.cache_write_tokens + p.usage.cache_read_tokens,
+                    "output_tokens": p.usage.output_tokens,
+                }
                 for p in sorted(prompts, key=lambda p: -(p.cost_usd or 0.0))
             ]
         else:
@@ -66,7 +76,8 @@ def render(data: dict[str, Any]) -> str:
         f"{head}: {total['prompts']} prompts generated ({total['calls']} calls, {total['cache_hits']} from cache)",
         f"  tokens: {tokens(total['input_tokens'])} in, {tokens(total['output_tokens'])} out, "
         f"{tokens(total['cache_write_tokens'])} cache write, {tokens(total['cache_read_tokens'])} cache read",
-        f"  cost: {cost}" + (f" ({money(total['saved_usd'])} saved by the response cache)" if total["saved_usd"] else ""),
+        f"  cost: {cost}"
+        + (f" ({money(total['saved_usd'])} saved by the response cache)" if total["saved_usd"] else ""),
     ]
     if "run" in data:
         run = data["run"]
@@ -79,8 +90,12 @@ def render(data: dict[str, Any]) -> str:
             lines.append(f"  {key}: {row['prompts']} prompts, {row['calls']} calls, {money(row['cost_usd'])}")
     for item in data.get("breakdown", []):
         if "prompt" in item:
-            lines.append(f"  {item['prompt']} ({'cached' if item['cached'] else item['model']}): "
-                         f"{tokens(item['input_tokens'])} in / {tokens(item['output_tokens'])} out, {money(item['cost_usd'])}")
+            lines.append(
+                f"  {item['prompt']} ({'cached' if item['cached'] else item['model']}): "
+                f"{tokens(item['input_tokens'])} in / {tokens(item['output_tokens'])} out, {money(item['cost_usd'])}"
+            )
         else:
-            lines.append(f"  {item['id']}: {item['prompts']} prompts ({item['calls']} calls), {money(item['cost_usd'])}")
+            lines.append(
+                f"  {item['id']}: {item['prompts']} prompts ({item['calls']} calls), {money(item['cost_usd'])}"
+            )
     return "\n".join(lines)

@@ -99,8 +99,13 @@ class GenerationStep:
         self._guard_hand_edits(previous)
         snapshot = self._snapshot()
         imports = project.graph.import_outputs(key)
-        request = build_request(project.graph.prompts[key], settings, [(p, snapshot.text(f"{CODE_DIR}/{p}")) for p in imports])
-        progress.emit("start", f"generating {key} ({settings.provider}:{settings.model}, {progress.plural(len(imports), 'imported file')})")
+        request = build_request(
+            project.graph.prompts[key], settings, [(p, snapshot.text(f"{CODE_DIR}/{p}")) for p in imports]
+        )
+        progress.emit(
+            "start",
+            f"generating {key} ({settings.provider}:{settings.model}, {progress.plural(len(imports), 'imported file')})",
+        )
         answer = self._answer(request, settings)
         generated = answer.parsed
         files = self._apply_patches(generated.files, snapshot)
@@ -111,16 +116,28 @@ class GenerationStep:
             remember_generated(project.root, text.encode("utf-8"))
         inputs = self._inputs(snapshot, settings)
         outputs = {path: hash_bytes(text.encode("utf-8")) for path, text in sorted(files.items())}
-        write_lock(project.root, LockEntry(prompt=key, input_hash=inputs.digest, inputs=inputs, outputs=outputs))
+        try:
+            write_lock(project.root, LockEntry(prompt=key, input_hash=inputs.digest, inputs=inputs, outputs=outputs))
+        except OSError as err:
+            raise GenerationError(
+                f"the outputs were written but the lock entry could not be ({err.strerror or err}); "
+                "the next run regenerates this prompt (from the response cache when it can)"
+            ) from None
         self._remove_undeclared(previous, outputs)
         values = self._values(answer, sorted(files), written, started)
         for note in generated.notes:
             progress.emit("note", f"{key}: {note}")
         progress.emit("cached" if answer.cached else "done", describe(values))
-        recorder_for(project.root).append(PromptRecord.build(
-            values, settings, answer.completion, endpoint=endpoint_host(answer.endpoint.url),
-            request_key=answer.request_key, input_hash=inputs.digest,
-        ))
+        recorder_for(project.root).append(
+            PromptRecord.build(
+                values,
+                settings,
+                answer.completion,
+                endpoint=endpoint_host(answer.endpoint.url),
+                request_key=answer.request_key,
+                input_hash=inputs.digest,
+            )
+        )
         return values
 
     # -- before the call -----------------------------------------------------------------------------------
@@ -146,10 +163,15 @@ class GenerationStep:
             try:
                 snapshot.add(f"{CODE_DIR}/{path}", (project.code_dir / path).read_bytes())
             except FileNotFoundError:
-                raise GenerationError(f"imported output {CODE_DIR}/{path} does not exist; generate its prompt first") from None
+                raise GenerationError(
+                    f"imported output {CODE_DIR}/{path} does not exist; generate its prompt first"
+                ) from None
         for out in self.outputs:
             try:
-                snapshot.add(patch_path(project.root, out).relative_to(project.root).as_posix(), patch_path(project.root, out).read_bytes())
+                snapshot.add(
+                    patch_path(project.root, out).relative_to(project.root).as_posix(),
+                    patch_path(project.root, out).read_bytes(),
+                )
             except FileNotFoundError:
                 continue
         return snapshot
@@ -163,8 +185,12 @@ class GenerationStep:
                 patches[out] = hash_bytes(patch_path(self.project.root, out).read_bytes())
             except FileNotFoundError:
                 continue
-        return InputState(prompt=snapshot.files[self.key][0], imports=imports,
-                          config=hash_bytes(settings.canonical().encode()), patches=patches)
+        return InputState(
+            prompt=snapshot.files[self.key][0],
+            imports=imports,
+            config=hash_bytes(settings.canonical().encode()),
+            patches=patches,
+        )
 
     # -- the call ------------------------------------------------------------------------------------------
     def _answer(self, request, settings: GenerationSettings) -> Answer:  # noqa: ANN001 - GenerationRequest
@@ -232,7 +258,9 @@ class GenerationStep:
             except FileNotFoundError:
                 now = None
             if now != digest:
-                raise GenerationError(f"{rel} changed while {self.key} was being generated; nothing was written, run again")
+                raise GenerationError(
+                    f"{rel} changed while {self.key} was being generated; nothing was written, run again"
+                )
 
     def _write(self, files: dict[str, str]) -> list[str]:
         """Write the outputs whose bytes changed (unchanged files keep their mtime), all or none."""
@@ -250,7 +278,9 @@ class GenerationStep:
         try:
             write_all_atomic(changed)
         except OSError as err:
-            raise GenerationError(f"cannot write {CODE_DIR}/: {err.strerror or err}; the previous files are intact") from None
+            raise GenerationError(
+                f"cannot write {CODE_DIR}/: {err.strerror or err}; the previous files are intact"
+            ) from None
         return sorted(p.relative_to(code_dir).as_posix() for p in changed)
 
     def _remove_undeclared(self, previous: LockEntry | None, outputs: dict[str, str]) -> None:
@@ -297,9 +327,13 @@ def accept(completion: Completion) -> None:
             "tokens); raise [model] max_tokens or split the prompt; nothing was written"
         )
     if completion.stop == "refused":
-        raise ResponseError(f"the model refused to answer (stop reason `{completion.stop_reason}`); nothing was written")
+        raise ResponseError(
+            f"the model refused to answer (stop reason `{completion.stop_reason}`); nothing was written"
+        )
     if completion.stop != "complete":
-        raise ResponseError(f"the answer did not end normally (stop reason `{completion.stop_reason}`); nothing was written")
+        raise ResponseError(
+            f"the answer did not end normally (stop reason `{completion.stop_reason}`); nothing was written"
+        )
     if not completion.text.strip():
         raise ResponseError("the answer is empty; nothing was written")
 

@@ -16,8 +16,17 @@ from pygit2.enums import DiffOption, FileStatus
 from .errors import LitError
 
 # What `lit commit` stages (lit v1's stage_all pathspecs, plus the lock, dodo.py and .lit/.gitignore).
-LIT_PATHS = ("prompts", "code.lock", "lit.toml", "dodo.py", ".lit/lock", ".lit/generations", ".lit/patches",
-             ".lit/.gitignore", ".gitignore")
+LIT_PATHS = (
+    "prompts",
+    "code.lock",
+    "lit.toml",
+    "dodo.py",
+    ".lit/lock",
+    ".lit/generations",
+    ".lit/patches",
+    ".lit/.gitignore",
+    ".gitignore",
+)
 UNTRACKED_DIFF = DiffOption.INCLUDE_UNTRACKED | DiffOption.RECURSE_UNTRACKED_DIRS | DiffOption.SHOW_UNTRACKED_CONTENT
 
 
@@ -48,7 +57,9 @@ def signature(repo: pygit2.Repository) -> pygit2.Signature:
     try:
         return repo.default_signature
     except (KeyError, pygit2.GitError):
-        return pygit2.Signature(os.environ.get("GIT_AUTHOR_NAME", "lit"), os.environ.get("GIT_AUTHOR_EMAIL", "lit@localhost"))
+        return pygit2.Signature(
+            os.environ.get("GIT_AUTHOR_NAME", "lit"), os.environ.get("GIT_AUTHOR_EMAIL", "lit@localhost")
+        )
 
 
 class Repo:
@@ -69,7 +80,7 @@ class Repo:
         return self.prefix + path
 
     def from_git(self, path: str) -> str | None:
-        return path[len(self.prefix):] if path.startswith(self.prefix) else None
+        return path[len(self.prefix) :] if path.startswith(self.prefix) else None
 
     def lit_pathspecs(self) -> list[str]:
         return [self.to_git(p) for p in LIT_PATHS]
@@ -92,7 +103,9 @@ class Repo:
         return None if self.repo.head_is_detached else self.repo.head.shorthand
 
     def _info(self, commit: pygit2.Commit) -> CommitInfo:
-        return CommitInfo(str(commit.id), str(commit.id)[:7], commit.message.strip(), commit.commit_time, commit.author.name)
+        return CommitInfo(
+            str(commit.id), str(commit.id)[:7], commit.message.strip(), commit.commit_time, commit.author.name
+        )
 
     def changes(self) -> list[Change]:
         """Work tree and index against HEAD, inside the lit root, untracked files included."""
@@ -149,8 +162,11 @@ class Repo:
     def changed_paths(self, diff: pygit2.Diff, prefix: str) -> list[tuple[str, str, int, int]]:
         """(path, new|modified|deleted, lines added, lines removed) for files under `prefix`."""
         result = []
-        kinds = {pygit2.enums.DeltaStatus.ADDED: "new", pygit2.enums.DeltaStatus.UNTRACKED: "new",
-                 pygit2.enums.DeltaStatus.DELETED: "deleted"}
+        kinds = {
+            pygit2.enums.DeltaStatus.ADDED: "new",
+            pygit2.enums.DeltaStatus.UNTRACKED: "new",
+            pygit2.enums.DeltaStatus.DELETED: "deleted",
+        }
         for patch in diff:
             path = self.from_git(patch.delta.new_file.path or patch.delta.old_file.path)
             if path is None or not (path == prefix or path.startswith(prefix.rstrip("/") + "/")):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import GraphError, did_you_mean
-from .paths import CODE_DIR, UnsafePathError, check_output_path
+from .paths import CODE_DIR, Sandbox, UnsafePathError
 from .prompt import Prompt
 
 
@@ -24,15 +24,12 @@ class PromptGraph:
     order: tuple[str, ...]
     dependents: dict[str, tuple[str, ...]] = field(repr=False)
     owner: dict[str, str] = field(repr=False)
-
-    def outputs_of(self, key: str) -> tuple[str, ...]:
-        return self.prompts[key].outputs
+    rank: dict[str, int] = field(repr=False)
 
     def import_outputs(self, key: str) -> list[str]:
         """The outputs of `key`'s imports, imports in schedule order and paths sorted: the request's context order."""
-        rank = {k: i for i, k in enumerate(self.order)}
         result: list[str] = []
-        for imp in sorted(self.prompts[key].imports, key=rank.__getitem__):
+        for imp in sorted(self.prompts[key].imports, key=self.rank.__getitem__):
             result.extend(sorted(self.prompts[imp].outputs))
         return result
 
@@ -63,6 +60,7 @@ def build_graph(prompts: dict[str, Prompt], code_dir: Path, static_paths: Iterab
         order=tuple(order),
         dependents={k: tuple(sorted(v)) for k, v in dependents.items()},
         owner=owner,
+        rank={k: i for i, k in enumerate(order)},
     )
 
 
@@ -80,13 +78,14 @@ def _check_outputs(prompts: dict[str, Prompt], code_dir: Path, static_paths: Ite
     owner: dict[str, str] = {}
     claims: dict[str, list[str]] = {}
     unsafe = []
+    sandbox = Sandbox(code_dir)
     for key in sorted(prompts):
         prompt = prompts[key]
         if not prompt.outputs:
-            unsafe.append(f"  {key} declares no outputs; list them under `outputs:` (mapping = \"manifest\")")
+            unsafe.append(f'  {key} declares no outputs; list them under `outputs:` (mapping = "manifest")')
         for out in prompt.outputs:
             try:
-                check_output_path(out, code_dir)
+                sandbox.check(out)
             except UnsafePathError as err:
                 unsafe.append(f"  {key}: output {err}")
                 continue
@@ -95,7 +94,9 @@ def _check_outputs(prompts: dict[str, Prompt], code_dir: Path, static_paths: Ite
         claims.setdefault(path, []).append("lit.toml [[static]]")
     if unsafe:
         raise GraphError(f"invalid outputs (paths are relative to {CODE_DIR}/):\n" + "\n".join(unsafe))
-    conflicts = [f"  {CODE_DIR}/{out} is claimed by: {', '.join(who)}" for out, who in sorted(claims.items()) if len(who) > 1]
+    conflicts = [
+        f"  {CODE_DIR}/{out} is claimed by: {', '.join(who)}" for out, who in sorted(claims.items()) if len(who) > 1
+    ]
     if conflicts:
         raise GraphError("output conflicts (each file must have exactly one prompt):\n" + "\n".join(conflicts))
     for out, who in claims.items():

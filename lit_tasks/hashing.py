@@ -33,7 +33,7 @@ class Hasher:
         self._h = xxhash.xxh3_128()
         self.add(domain.encode())
 
-    def add(self, data: bytes) -> "Hasher":
+    def add(self, data: bytes) -> Hasher:
         self._h.update(len(data).to_bytes(8, "little"))
         self._h.update(data)
         return self

@@ -13,6 +13,7 @@ too, so `lit check` can say *why* a prompt is stale.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -70,6 +71,18 @@ def read_lock(root: Path, key: str) -> LockEntry | None:
 
 def write_lock(root: Path, entry: LockEntry) -> None:
     write_atomic(lock_path(root, entry.prompt), entry.dumps().encode())
+
+
+def locked_prompts(root: Path) -> list[str]:
+    """The prompt keys that have a lock entry, from file names alone (no file is read)."""
+    base = root / LOCK_DIR
+    keys = []
+    for dirpath, _, filenames in os.walk(base):
+        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
+        for name in filenames:
+            if name.endswith(".json"):
+                keys.append(name[:-5] if rel_dir == "." else f"{rel_dir}/{name[:-5]}")
+    return sorted(keys)
 
 
 def all_locks(root: Path) -> dict[str, LockEntry]:

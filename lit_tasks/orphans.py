@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .hashing import hash_file
-from .lock import all_locks, lock_path
+from .lock import lock_path, locked_prompts, read_lock
 from .project import Project
 
 
@@ -24,8 +24,15 @@ class Orphan:
 
 
 def find_orphans(project: Project) -> list[Orphan]:
+    """Outputs of prompts that no longer exist (a prompt's own renamed outputs are removed when it regenerates,
+    which it must, since its frontmatter changed). Only the lock entries of deleted prompts are read."""
     found = []
-    for key, entry in all_locks(project.root).items():
+    for key in locked_prompts(project.root):
+        if key in project.graph.prompts:
+            continue
+        entry = read_lock(project.root, key)
+        if entry is None:
+            continue
         for rel, digest in sorted(entry.outputs.items()):
             if rel in project.graph.owner:
                 continue  # declared by its prompt, or by another one now
@@ -59,15 +66,14 @@ def remove_if_unchanged(code_dir: Path, rel: str, digest: str) -> bool | None:
 def remove_orphans(project: Project) -> tuple[list[Orphan], list[Orphan]]:
     """Remove unchanged orphans and the lock entries of deleted prompts; returns (removed, kept)."""
     removed, kept = [], []
-    locks = all_locks(project.root)
     for orphan in find_orphans(project):
-        digest = locks[orphan.prompt].outputs[orphan.path]
-        if remove_if_unchanged(project.code_dir, orphan.path, digest):
+        entry = read_lock(project.root, orphan.prompt)
+        if entry is not None and remove_if_unchanged(project.code_dir, orphan.path, entry.outputs[orphan.path]):
             removed.append(orphan)
         else:
             kept.append(orphan)
     kept_prompts = {o.prompt for o in kept}
-    for key in locks:
+    for key in locked_prompts(project.root):
         if key not in project.graph.prompts and key not in kept_prompts:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(lock_path(project.root, key))

@@ -15,7 +15,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import pygit2
 from pydantic import BaseModel, ValidationError
 
 from .atomic import write_atomic
@@ -54,8 +53,14 @@ def patch_path(root: Path, output: str) -> Path:
 
 
 def make_patch(output: str, original: str, manual: str) -> Patch:
-    diff = "".join(difflib.unified_diff(original.splitlines(keepends=True), manual.splitlines(keepends=True),
-                                        fromfile=f"a/{output}", tofile=f"b/{output}"))
+    diff = "".join(
+        difflib.unified_diff(
+            original.splitlines(keepends=True),
+            manual.splitlines(keepends=True),
+            fromfile=f"a/{output}",
+            tofile=f"b/{output}",
+        )
+    )
     return Patch(original_content=original, manual_content=manual, diff=diff)
 
 
@@ -66,8 +71,10 @@ def read_patch(root: Path, output: str) -> Patch | None:
     except FileNotFoundError:
         return None
     except (ValidationError, ValueError):
-        raise ConfigError(f"{path.relative_to(root)}: not a valid patch file (JSON with original_content, "
-                          "manual_content, diff); fix it or remove it with `lit patch drop`") from None
+        raise ConfigError(
+            f"{path.relative_to(root)}: not a valid patch file (JSON with original_content, "
+            "manual_content, diff); fix it or remove it with `lit patch drop`"
+        ) from None
 
 
 def write_patch(root: Path, output: str, patch: Patch) -> bytes:
@@ -103,6 +110,8 @@ def merge3(root: Path, base: str, ours: str, theirs: str, path: str) -> Merge:
         return Merge(ours, False)
     if ours == base:
         return Merge(theirs, False)
+    import pygit2  # only when a patch is actually merged
+
     repo_dir = root / MERGE_REPO
     with _merge_lock:
         if not (repo_dir / "HEAD").exists():
@@ -121,7 +130,7 @@ def remember_generated(root: Path, data: bytes) -> None:
     target = root / GENERATED_DIR / hash_bytes(data)
     if not target.exists():
         with contextlib.suppress(OSError):
-            write_atomic(target, data)
+            write_atomic(target, data, durable=False)
 
 
 def generated_version(root: Path, digest: str) -> bytes | None:

@@ -47,21 +47,44 @@ def normalise_relpath(raw: str) -> str:
 
 
 def check_output_path(raw: str, code_dir: Path) -> str:
-    """Normalise an output path and prove it resolves inside `code_dir`, following symlinks on disk.
+    """Normalise an output path and prove it resolves inside `code_dir`, following symlinks on disk."""
+    return Sandbox(code_dir).check(raw)
+
+
+class Sandbox:
+    """Proves output paths stay inside `code.lock/`, remembering each directory it has checked.
 
     A symlink inside `code.lock/` that points elsewhere would let a write leave the sandbox even though the
-    string looks harmless, so the real path of the deepest existing ancestor is checked too.
+    string looks harmless, so the real path of the deepest existing ancestor is checked, and a file that is
+    itself a symlink is checked too. Directories are checked once, so a project with thousands of outputs
+    in a few directories costs a few realpath calls.
     """
-    rel = normalise_relpath(raw)
-    root = code_dir.resolve()
-    target = root.joinpath(*rel.split("/"))
-    probe = target
-    while not probe.exists() and not probe.is_symlink() and probe != root:
-        probe = probe.parent
-    real = Path(os.path.realpath(probe))
-    if real != root and root not in real.parents:
-        raise UnsafePathError(f"`{raw}` resolves outside {CODE_DIR}/ (through a symlink to {real})")
-    return rel
+
+    def __init__(self, code_dir: Path) -> None:
+        self.root = os.path.realpath(code_dir)
+        self._dirs: dict[str, bool] = {}
+
+    def _inside(self, real: str) -> bool:
+        return real == self.root or real.startswith(self.root + os.sep)
+
+    def _dir_inside(self, rel_dir: str) -> bool:
+        if rel_dir not in self._dirs:
+            probe = os.path.join(self.root, rel_dir) if rel_dir else self.root
+            while probe != self.root and not os.path.lexists(probe):
+                probe = os.path.dirname(probe)
+            self._dirs[rel_dir] = self._inside(os.path.realpath(probe))
+        return self._dirs[rel_dir]
+
+    def check(self, raw: str) -> str:
+        rel = normalise_relpath(raw)
+        target = os.path.join(self.root, rel)
+        inside = self._dir_inside(posixpath.dirname(rel))
+        if inside and os.path.islink(target):
+            inside = self._inside(os.path.realpath(target))
+        if not inside:
+            real = os.path.realpath(target)
+            raise UnsafePathError(f"`{raw}` resolves outside {CODE_DIR}/ (through a symlink to {real})")
+        return rel
 
 
 def relpath_posix(path: Path, start: Path) -> str:

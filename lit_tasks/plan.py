@@ -42,8 +42,10 @@ class Plan:
     def lines(self) -> list[str]:
         if not self.items:
             return [f"plan: all {self.total_prompts} prompts are up to date with the lock; nothing to generate"]
-        lines = [f"plan: {len(self.items)} of {self.total_prompts} prompts to generate, at most {money(self.bound)}"
-                 + (f" (+ {len(self.unpriced)} with no known price)" if self.unpriced else "")]
+        lines = [
+            f"plan: {len(self.items)} of {self.total_prompts} prompts to generate, at most {money(self.bound)}"
+            + (f" (+ {len(self.unpriced)} with no known price)" if self.unpriced else "")
+        ]
         for item in self.items:
             verb = "may regenerate" if item.via_import else "regenerate"
             lines.append(f"  {verb} {item.prompt}: {'; '.join(item.reasons)} (<= {money(item.bound)})")

@@ -13,16 +13,43 @@ from pathlib import Path
 from .config import LitConfig, load_config
 from .errors import ConfigError
 from .graph import PromptGraph, build_graph
+from .parse_cache import ParseCache
 from .paths import CODE_DIR, PROMPT_SUFFIX, PROMPTS_DIR, UnsafePathError, is_prompt_file, normalise_relpath
 from .prompt import Prompt, parse_prompt
 from .settings import GenerationSettings, settings_for
 
 LANGUAGE_EXTENSIONS = {
-    "python": ".py", "typescript": ".ts", "javascript": ".js", "rust": ".rs", "go": ".go", "java": ".java",
-    "kotlin": ".kt", "scala": ".scala", "c": ".c", "cpp": ".cpp", "c++": ".cpp", "csharp": ".cs", "c#": ".cs",
-    "ruby": ".rb", "php": ".php", "swift": ".swift", "shell": ".sh", "bash": ".sh", "sql": ".sql",
-    "html": ".html", "css": ".css", "markdown": ".md", "yaml": ".yaml", "json": ".json", "toml": ".toml",
-    "lua": ".lua", "elixir": ".ex", "haskell": ".hs", "r": ".R", "dart": ".dart", "zig": ".zig",
+    "python": ".py",
+    "typescript": ".ts",
+    "javascript": ".js",
+    "rust": ".rs",
+    "go": ".go",
+    "java": ".java",
+    "kotlin": ".kt",
+    "scala": ".scala",
+    "c": ".c",
+    "cpp": ".cpp",
+    "c++": ".cpp",
+    "csharp": ".cs",
+    "c#": ".cs",
+    "ruby": ".rb",
+    "php": ".php",
+    "swift": ".swift",
+    "shell": ".sh",
+    "bash": ".sh",
+    "sql": ".sql",
+    "html": ".html",
+    "css": ".css",
+    "markdown": ".md",
+    "yaml": ".yaml",
+    "json": ".json",
+    "toml": ".toml",
+    "lua": ".lua",
+    "elixir": ".ex",
+    "haskell": ".hs",
+    "r": ".R",
+    "dart": ".dart",
+    "zig": ".zig",
 }
 
 
@@ -50,10 +77,13 @@ def load_project(root: Path) -> Project:
     root = root.resolve()
     config = load_config(root)
     files = discover_prompts(root)
+    cache = ParseCache(root)
     prompts: dict[str, Prompt] = {}
     for rel in files:
         default = direct_outputs(rel, config.language.default) if config.project.mapping == "direct" else ()
-        prompts[rel] = parse_prompt(rel, (root / rel).read_bytes(), default_outputs=default)
+        prompts[rel] = parse_prompt(rel, (root / rel).read_bytes(), default_outputs=default, cache=cache)
+    if (root / ".lit").is_dir():
+        cache.save()
     prompts = _canonical_imports(prompts)
     graph = build_graph(prompts, root / CODE_DIR, [s.path for s in config.static])
     return Project(root=root, config=config, graph=graph, warnings=undeclared_refs(prompts))
@@ -87,7 +117,7 @@ def direct_outputs(prompt_path: str, language: str) -> tuple[str, ...]:
     ext = LANGUAGE_EXTENSIONS.get(language.lower())
     if ext is None:
         raise ConfigError(
-            f"{prompt_path}: mapping = \"direct\" cannot derive an output name: no file extension is known for "
+            f'{prompt_path}: mapping = "direct" cannot derive an output name: no file extension is known for '
             f"language `{language}`; declare `outputs:` in the prompt"
         )
     try:

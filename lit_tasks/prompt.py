@@ -15,6 +15,8 @@ from pydantic import Field, ValidationError
 
 from .config import ApiSection, PricingSection
 from .errors import ConfigError
+from .hashing import hash_bytes
+from .parse_cache import ParseCache
 from .paths import PROMPT_SUFFIX, UnsafePathError, normalise_relpath
 from .strict import StrictModel, explain
 
@@ -91,8 +93,11 @@ def split_frontmatter(text: str, source: str) -> tuple[str, str, int, int]:
     raise ConfigError(f"{source}:{skipped_lines + 1}: unterminated frontmatter: no closing `---` line")
 
 
-def parse_prompt(path: str, raw: bytes, *, default_outputs: tuple[str, ...] = ()) -> Prompt:
-    """Parse one prompt file's bytes. `default_outputs` is what `direct` mapping derives from the path."""
+def parse_prompt(
+    path: str, raw: bytes, *, default_outputs: tuple[str, ...] = (), cache: ParseCache | None = None
+) -> Prompt:
+    """Parse one prompt file's bytes. `default_outputs` is what `direct` mapping derives from the path; `cache`
+    supplies frontmatter already parsed from identical bytes."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -100,16 +105,24 @@ def parse_prompt(path: str, raw: bytes, *, default_outputs: tuple[str, ...] = ()
         raise ConfigError(f"{path}:{line}: not valid UTF-8 (byte {err.start}); save the prompt as UTF-8") from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     yaml_text, body, yaml_line, body_line = split_frontmatter(text, path)
-    data = _load_yaml(yaml_text, path, yaml_line)
+    digest = hash_bytes(raw) if cache is not None else ""
+    data = cache.get(path, digest) if cache is not None else None
+    fresh = data is None
+    if data is None:
+        data = _load_yaml(yaml_text, path, yaml_line)
     try:
         frontmatter = Frontmatter.model_validate(data)
     except ValidationError as err:
         raise explain(err, Frontmatter, path, yaml_text, toml=False, line_offset=yaml_line - 1) from None
+    if fresh and cache is not None:
+        cache.put(path, digest, data)
     outputs = _normalise_all(frontmatter.outputs, path, "output", yaml_text, yaml_line) or default_outputs
     imports = _normalise_all(frontmatter.imports, path, "import", yaml_text, yaml_line)
     for imp in imports:
         if not imp.endswith(PROMPT_SUFFIX):
-            raise ConfigError(f"{path}: import `{imp}` is not a prompt file; imports name other `*{PROMPT_SUFFIX}` files")
+            raise ConfigError(
+                f"{path}: import `{imp}` is not a prompt file; imports name other `*{PROMPT_SUFFIX}` files"
+            )
     refs = tuple(ref.strip() for ref in IMPORT_REF.findall(body) if ref.strip())
     return Prompt(
         path=path,

@@ -13,7 +13,7 @@ import json
 import os
 import secrets
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -47,8 +47,16 @@ class PromptRecord(BaseModel):
     finished: str
 
     @classmethod
-    def build(cls, values: dict[str, Any], settings: GenerationSettings, completion: Completion, *,
-              endpoint: str | None, request_key: str, input_hash: str) -> "PromptRecord":
+    def build(
+        cls,
+        values: dict[str, Any],
+        settings: GenerationSettings,
+        completion: Completion,
+        *,
+        endpoint: str | None,
+        request_key: str,
+        input_hash: str,
+    ) -> PromptRecord:
         return cls(
             prompt=values["prompt"],
             provider=settings.provider,
@@ -81,7 +89,7 @@ class Summary(BaseModel):
     seconds: float = 0.0
 
     @classmethod
-    def of(cls, prompts: list[PromptRecord]) -> "Summary":
+    def of(cls, prompts: list[PromptRecord]) -> Summary:
         s = cls(prompts=len(prompts))
         usage = Usage()
         for p in prompts:
@@ -111,7 +119,7 @@ class RunRecord(BaseModel):
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def endpoint_host(url: str | None) -> str | None:
@@ -147,7 +155,7 @@ class Recorder:
 
         self.directory.mkdir(parents=True, exist_ok=True)
         while True:
-            rid = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+            rid = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
             journal = self.directory / f"{rid}.jsonl"
             try:
                 fd = os.open(journal, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -161,6 +169,15 @@ class Recorder:
             f.write(self._record.model_dump_json(exclude={"prompts", "summary"}) + "\n")
 
     def append(self, entry: PromptRecord) -> None:
+        """Add one prompt's entry; a record that cannot be written is reported, it never fails the prompt."""
+        try:
+            self._append(entry)
+        except OSError as err:
+            from . import progress
+
+            progress.emit("warn", f"could not write the generation record: {err.strerror or err}")
+
+    def _append(self, entry: PromptRecord) -> None:
         with self._lock:
             if self._record is None:
                 self._open()
@@ -178,7 +195,9 @@ class Recorder:
                 return None
             record.finished = now()
             record.summary = Summary.of(record.prompts)
-            write_atomic(journal.with_suffix(".json"), (json.dumps(record.model_dump(mode="json"), indent=2) + "\n").encode())
+            write_atomic(
+                journal.with_suffix(".json"), (json.dumps(record.model_dump(mode="json"), indent=2) + "\n").encode()
+            )
             with contextlib.suppress(FileNotFoundError):
                 journal.unlink()
             self._record = self._journal = None

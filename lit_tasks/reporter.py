@@ -45,8 +45,10 @@ class RunTotals:
         total = self.generated + self.uptodate + self.failed
         if not self.generated and not self.failed:
             return f"{progress.plural(total, 'prompt')} up to date, nothing to do ({seconds:.1f}s)"
-        parts = [f"{progress.plural(total, 'prompt')}: {self.generated} generated ({progress.plural(self.calls, 'call')}, {self.cached} from cache)",
-                 f"{self.uptodate} up to date"]
+        parts = [
+            f"{progress.plural(total, 'prompt')}: {self.generated} generated ({progress.plural(self.calls, 'call')}, {self.cached} from cache)",
+            f"{self.uptodate} up to date",
+        ]
         if self.failed:
             parts.append(f"{self.failed} failed")
         cost = progress.money(self.cost) + ("" if self.cost_known else " + unknown")

@@ -40,7 +40,9 @@ CONTEXT_HEADER = "## Context: code generated from the imported specifications\n"
 
 def system_prompt(settings: GenerationSettings, outputs: tuple[str, ...]) -> str:
     language = f"{settings.language} {settings.language_version}".strip()
-    framework = f"\nFramework: {settings.framework} {settings.framework_version or ''}".rstrip() if settings.framework else ""
+    framework = (
+        f"\nFramework: {settings.framework} {settings.framework_version or ''}".rstrip() if settings.framework else ""
+    )
     listed = "\n".join(f"  - {path}" for path in outputs)
     return SYSTEM_TEMPLATE.format(language=language, framework=framework, outputs=listed)
 
@@ -63,9 +65,7 @@ def context_block(files: list[tuple[str, str]]) -> str:
     return "\n".join(parts)
 
 
-def build_request(
-    prompt: Prompt, settings: GenerationSettings, imported: list[tuple[str, str]]
-) -> GenerationRequest:
+def build_request(prompt: Prompt, settings: GenerationSettings, imported: list[tuple[str, str]]) -> GenerationRequest:
     return GenerationRequest(
         prompt=prompt.path,
         outputs=prompt.outputs,

@@ -8,6 +8,7 @@ put a lit project in a subdirectory under its own basename.
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from doit.tools import config_changed
 
 from .atomic import write_atomic
 from .generation import GenerationStep, RunOptions
-from .patches import patch_path
+from .patches import PATCH_DIR, list_patches
 from .paths import CODE_DIR, relpath_posix
 from .project import Project
 from .seed import seed_from_lock
@@ -32,12 +33,14 @@ def prompt_tasks(
 ) -> Iterator[dict[str, Any]]:
     """Task dicts for doit: the group task `basename`, then `basename:<prompt path>` in schedule order."""
     options = options or RunOptions()
-    here = Path(cwd or os.getcwd()).resolve()
+    prefix = relpath_posix(project.root, Path(cwd or os.getcwd()).resolve())
 
     def rel(path: str) -> str:
-        return relpath_posix(project.root / path, here)
+        """`path` (normalised, relative to the project root) as doit must see it from its working directory."""
+        return path if prefix == "." else posixpath.normpath(f"{prefix}/{path}")
 
     graph = project.graph
+    patched = set(list_patches(project.root))
     yield {
         "basename": basename,
         "name": None,
@@ -48,7 +51,7 @@ def prompt_tasks(
         settings = project.settings(key)
         outputs = [f"{CODE_DIR}/{out}" for out in prompt.outputs]
         imported = [f"{CODE_DIR}/{out}" for out in graph.import_outputs(key)]
-        patches = [rel(p.relative_to(project.root).as_posix()) for out in prompt.outputs if (p := patch_path(project.root, out)).exists()]
+        patches = [rel(f"{PATCH_DIR.as_posix()}/{out}.patch") for out in prompt.outputs if out in patched]
         task = {
             "basename": basename,
             "name": key,

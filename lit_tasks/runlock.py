@@ -45,7 +45,9 @@ def acquire(root: Path) -> None:
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
             os.close(fd)
-            raise ProjectBusy(f"another lit run (pid {holder}) is using {root}; wait for it to finish, or stop it") from None
+            raise ProjectBusy(
+                f"another lit run (pid {holder}) is using {root}; wait for it to finish, or stop it"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         _held[root] = fd

@@ -48,7 +48,9 @@ class ProjectStatus:
             "ok": self.ok,
             "prompts": len(self.prompts),
             "up_to_date": sum(1 for s in self.prompts.values() if not s.stale and not s.edited),
-            "stale": [{"prompt": s.prompt, "reasons": s.reasons, "may_regenerate_only": s.via_import} for s in self.stale],
+            "stale": [
+                {"prompt": s.prompt, "reasons": s.reasons, "may_regenerate_only": s.via_import} for s in self.stale
+            ],
             "edited": [{"output": f"{CODE_DIR}/{out}", "prompt": key} for out, key in self.edited],
             "orphans": [{"output": f"{CODE_DIR}/{o.path}", "was": o.prompt, "edited": o.edited} for o in self.orphans],
         }

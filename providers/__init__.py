@@ -7,7 +7,6 @@ that group; lit.toml then names it in `[model] provider`.
 from __future__ import annotations
 
 import threading
-from importlib.metadata import entry_points
 
 from lit_tasks.errors import ConfigError, did_you_mean
 
@@ -28,6 +27,8 @@ def register(name: str, cls: type) -> None:
 
 
 def available() -> dict[str, object]:
+    from importlib.metadata import entry_points  # ~50 ms: only when a provider is looked up
+
     found: dict[str, object] = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
     found.update(_registered)
     return found

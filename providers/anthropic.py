@@ -60,14 +60,26 @@ class AnthropicProvider:
         except anthropic.APITimeoutError:
             raise ProviderError(f"Anthropic did not answer within {self.timeout:g}s", retryable=True) from None
         except anthropic.APIConnectionError as err:
-            raise ProviderError(f"cannot reach Anthropic at {self.base_url}: {scrub(str(err))}", retryable=True) from None
+            raise ProviderError(
+                f"cannot reach Anthropic at {self.base_url}: {scrub(str(err))}", retryable=True
+            ) from None
         except anthropic.APIStatusError as err:
             raise classify_status("Anthropic", err.status_code, err.response.headers, err.body, err.message) from None
         except (anthropic.APIResponseValidationError, UnicodeDecodeError, ValueError) as err:
-            raise ProviderError(f"Anthropic answered with a malformed body ({type(err).__name__})", retryable=True) from None
+            raise ProviderError(
+                f"Anthropic answered with a malformed body ({type(err).__name__})", retryable=True
+            ) from None
         text = "".join(block.text for block in message.content if getattr(block, "type", None) == "text")
         reason = message.stop_reason or "unknown"
-        stop = "complete" if reason in COMPLETE else "truncated" if reason in TRUNCATED else "refused" if reason == "refusal" else "other"
+        stop = (
+            "complete"
+            if reason in COMPLETE
+            else "truncated"
+            if reason in TRUNCATED
+            else "refused"
+            if reason == "refusal"
+            else "other"
+        )
         usage = message.usage
         return Completion(
             text=text,

@@ -51,12 +51,21 @@ def classify_status(
 ) -> ProviderError:
     kind, code, message = _error_fields(body)
     message = scrub((message or fallback or "").strip())[:500]
-    detail = f"{service} answered HTTP {status}" + (f" ({kind or code})" if kind or code else "") + (f": {message}" if message else "")
-    spend = status == 402 or code in SPEND_LIMIT_CODES or kind in SPEND_LIMIT_CODES or (
-        status == 429 and any(word in message.lower() for word in SPEND_LIMIT_WORDS)
+    detail = (
+        f"{service} answered HTTP {status}"
+        + (f" ({kind or code})" if kind or code else "")
+        + (f": {message}" if message else "")
+    )
+    spend = (
+        status == 402
+        or code in SPEND_LIMIT_CODES
+        or kind in SPEND_LIMIT_CODES
+        or (status == 429 and any(word in message.lower() for word in SPEND_LIMIT_WORDS))
     )
     if spend:
-        return ProviderError(f"{detail}. This is a spend or quota limit: lit does not retry it; raise the limit and run again")
+        return ProviderError(
+            f"{detail}. This is a spend or quota limit: lit does not retry it; raise the limit and run again"
+        )
     if status in (401, 403):
         return ProviderError(f"{detail}. Check the API key in the environment (lit never stores it)")
     if status in RETRYABLE or (status >= 500 and status != 501):

@@ -68,10 +68,12 @@ class OpenAIProvider:
                 async with session.post(url, json=self.payload(request), headers=headers) as resp:
                     raw = await resp.read()
                     status, resp_headers = resp.status, {k.lower(): v for k, v in resp.headers.items()}
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise ProviderError(f"{url} did not answer within {self.timeout:g}s", retryable=True) from None
         except aiohttp.ClientError as err:
-            raise ProviderError(f"cannot reach {url}: {scrub(str(err)) or type(err).__name__}", retryable=True) from None
+            raise ProviderError(
+                f"cannot reach {url}: {scrub(str(err)) or type(err).__name__}", retryable=True
+            ) from None
         body = _json(raw)
         if status >= 400:
             text = raw.decode("utf-8", "replace")[:300]

@@ -39,10 +39,13 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     calls.reset_endpoints()
 
 
-def lit_toml(provider: str = "anthropic", base_url: str | None = None, *, mapping: str = "manifest", extra: str = "") -> str:
+def lit_toml(
+    provider: str = "anthropic", base_url: str | None = None, *, mapping: str = "manifest", extra: str = ""
+) -> str:
     api = f'\n[model.api]\nbase_url = "{base_url}"\nkey_env = "TEST_LLM_KEY"\n' if base_url else ""
-    return textwrap.dedent(
-        f"""\
+    return (
+        textwrap.dedent(
+            f"""\
         [project]
         name = "demo"
         version = "0.1.0"
@@ -56,7 +59,10 @@ def lit_toml(provider: str = "anthropic", base_url: str | None = None, *, mappin
         provider = "{provider}"
         model = "claude-sonnet-5"
         """
-    ) + api + extra
+        )
+        + api
+        + extra
+    )
 
 
 def prompt_text(outputs: list[str], imports: list[str] = (), spec: list[str] = (), title: str = "A prompt") -> str:
@@ -96,11 +102,15 @@ class LitProjectDir:
             os.chdir(old)
             calls.reset_endpoints()
 
-    def run(self, *argv: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *argv: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run a command (`lit`, `doit`) from the test's virtualenv as a separate process."""
         full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
         exe = str(BIN / argv[0])
-        return subprocess.run([exe, *argv[1:]], cwd=cwd or self.root, env=full_env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [exe, *argv[1:]], cwd=cwd or self.root, env=full_env, capture_output=True, text=True, timeout=120
+        )
 
 
 @pytest.fixture

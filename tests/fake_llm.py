@@ -109,7 +109,7 @@ class FakeLLM:
         return sum(1 for c in self.calls if prompt_fragment in c.prompt_text or prompt_fragment in c.system)
 
     # -- server ----------------------------------------------------------------------------------------------
-    def start(self) -> "FakeLLM":
+    def start(self) -> FakeLLM:
         ready = threading.Event()
 
         def serve() -> None:
@@ -146,7 +146,9 @@ class FakeLLM:
 
     async def _begin(self, request: web.Request, api: str) -> tuple[Call, Fault | None]:
         body = await request.json()
-        call = Call(api=api, body=body, headers={k.lower(): v for k, v in request.headers.items()}, started=time.monotonic())
+        call = Call(
+            api=api, body=body, headers={k.lower(): v for k, v in request.headers.items()}, started=time.monotonic()
+        )
         with self._lock:
             self.calls.append(call)
             fault = self.faults.pop(0) if self.faults else None
@@ -168,7 +170,9 @@ class FakeLLM:
             request.transport.close()
             return web.Response(status=500)
         if fault.partial:
-            response = web.StreamResponse(status=200, headers={"content-type": "application/json", "content-length": "4000"})
+            response = web.StreamResponse(
+                status=200, headers={"content-type": "application/json", "content-length": "4000"}
+            )
             await response.prepare(request)
             await response.write(b'{"id": "msg_1", "type": "message", "content": [{"type": "text", "text": "=== FILE')
             assert request.transport is not None
@@ -177,8 +181,11 @@ class FakeLLM:
         if fault.raw is not None:
             return web.Response(status=fault.status, body=fault.raw, content_type="application/json")
         if fault.status != 200:
-            return web.json_response(fault.body or {"type": "error", "error": {"type": "api_error", "message": "injected"}},
-                                     status=fault.status, headers=fault.headers)
+            return web.json_response(
+                fault.body or {"type": "error", "error": {"type": "api_error", "message": "injected"}},
+                status=fault.status,
+                headers=fault.headers,
+            )
         return None
 
     async def _anthropic(self, request: web.Request) -> web.StreamResponse:

@@ -56,14 +56,21 @@ def test_byte_identical_output_cuts_off_dependents(project: LitProjectDir, fake_
 
 def test_429_with_retry_after_is_retried(project: LitProjectDir, fake_llm: FakeLLM) -> None:
     project.prompt("base", ["base.py"], spec=["X = 1"])
-    fake_llm.fail_next(Fault(status=429, headers={"retry-after": "0"},
-                             body={"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}}))
+    fake_llm.fail_next(
+        Fault(
+            status=429,
+            headers={"retry-after": "0"},
+            body={"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}},
+        )
+    )
     assert project.lit("regenerate") == 0
     assert fake_llm.count() == 2
     assert project.code("base.py") == "# base.py\nX = 1\n"
 
 
-def test_truncated_answer_writes_nothing_and_keeps_old_outputs(project: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
+def test_truncated_answer_writes_nothing_and_keeps_old_outputs(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys
+) -> None:
     project.prompt("base", ["base.py"], spec=["X = 1"])
     project.lit("regenerate")
     project.prompt("base", ["base.py"], spec=["X = 2"])

@@ -90,7 +90,7 @@ def test_a_misspelt_key_names_file_line_and_the_nearest_key(tmp_path: Path) -> N
 
 def test_an_unknown_table_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown key `modle`.*did you mean `model`"):
-        load_config(write(tmp_path, V1_FULL + '\n[modle]\nx = 1\n'))
+        load_config(write(tmp_path, V1_FULL + "\n[modle]\nx = 1\n"))
 
 
 def test_out_of_range_temperature(tmp_path: Path) -> None:
@@ -115,14 +115,45 @@ def test_unsafe_static_path(tmp_path: Path) -> None:
 
 
 TOML_LIKE = st.text(alphabet=st.sampled_from(list('[]."=\n #abcdeflmnoprstuv0123456789_-')), max_size=200)
-KEYS = st.sampled_from(["project", "name", "model", "provider", "temperature", "seed", "api", "key_env", "static",
-                        "path", "language", "default", "mapping", "pricing", "budget", "max_tokens", "temprature"])
-VALUES = st.one_of(st.integers(-5, 5), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8), st.booleans())
-TABLES = st.dictionaries(KEYS, st.one_of(VALUES, st.dictionaries(KEYS, st.one_of(VALUES, st.dictionaries(KEYS, VALUES, max_size=3)), max_size=4)), max_size=5)
+KEYS = st.sampled_from(
+    [
+        "project",
+        "name",
+        "model",
+        "provider",
+        "temperature",
+        "seed",
+        "api",
+        "key_env",
+        "static",
+        "path",
+        "language",
+        "default",
+        "mapping",
+        "pricing",
+        "budget",
+        "max_tokens",
+        "temprature",
+    ]
+)
+VALUES = st.one_of(
+    st.integers(-5, 5), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8), st.booleans()
+)
+TABLES = st.dictionaries(
+    KEYS,
+    st.one_of(VALUES, st.dictionaries(KEYS, st.one_of(VALUES, st.dictionaries(KEYS, VALUES, max_size=3)), max_size=4)),
+    max_size=5,
+)
 
 
 @settings(max_examples=1500, deadline=None)
-@given(st.one_of(st.binary(max_size=200), TOML_LIKE.map(str.encode), st.integers(0, len(V1_FULL)).map(lambda n: V1_FULL[:n].encode())))
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        TOML_LIKE.map(str.encode),
+        st.integers(0, len(V1_FULL)).map(lambda n: V1_FULL[:n].encode()),
+    )
+)
 def test_any_bytes_give_a_config_or_a_lit_error(data: bytes) -> None:
     try:
         parse_config(data)

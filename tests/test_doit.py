@@ -71,7 +71,9 @@ def test_doit_parallel_thread_mode_keeps_per_task_output_whole(project: LitProje
     done = [line for line in result.stderr.splitlines() if line.startswith("lit: done ")]
     assert len(done) == 6
     for line in done:
-        assert re.fullmatch(r"lit: done prompts/p\d\.prompt\.md: 1 file, \S+ in / \S+ out tokens, \S+, \d+\.\ds", line), line
+        assert re.fullmatch(
+            r"lit: done prompts/p\d\.prompt\.md: 1 file, \S+ in / \S+ out tokens, \S+, \d+\.\ds", line
+        ), line
 
 
 def test_concurrency_limit_per_provider(project: LitProjectDir, fake_llm: FakeLLM) -> None:

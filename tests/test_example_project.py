@@ -57,7 +57,9 @@ def test_doit_regenerate_works_in_the_example_project(tmp_path: Path) -> None:
     (copy.root / "code.lock/taskbook/report.py").unlink()
     result = copy.run("doit", "-n", "4", "regenerate")
     assert result.returncode == 0, result.stderr
-    assert (copy.root / "code.lock/taskbook/report.py").read_bytes() == (EXAMPLE / "code.lock/taskbook/report.py").read_bytes()
+    assert (copy.root / "code.lock/taskbook/report.py").read_bytes() == (
+        EXAMPLE / "code.lock/taskbook/report.py"
+    ).read_bytes()
 
 
 def test_a_fresh_clone_of_the_example_is_a_zero_call_no_op(tmp_path: Path) -> None:

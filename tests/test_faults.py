@@ -63,8 +63,18 @@ ANTHROPIC_ERROR = {"type": "error", "error": {"type": "api_error", "message": "b
 @pytest.mark.parametrize(
     "fault, retried",
     [
-        (Fault(status=429, headers={"retry-after": "0"}, body={"type": "error", "error": {"type": "rate_limit_error", "message": "slow"}}), True),
-        (Fault(status=529, body={"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}), True),
+        (
+            Fault(
+                status=429,
+                headers={"retry-after": "0"},
+                body={"type": "error", "error": {"type": "rate_limit_error", "message": "slow"}},
+            ),
+            True,
+        ),
+        (
+            Fault(status=529, body={"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+            True,
+        ),
         (Fault(status=500, body=ANTHROPIC_ERROR), True),
         (Fault(status=503, body=ANTHROPIC_ERROR), True),
         (Fault(drop=True), True),
@@ -72,14 +82,18 @@ ANTHROPIC_ERROR = {"type": "error", "error": {"type": "api_error", "message": "b
     ],
     ids=["429-retry-after", "529-overloaded", "500", "503", "connection-reset", "reset-mid-body"],
 )
-def test_transient_service_failures_are_retried(built: LitProjectDir, fake_llm: FakeLLM, fault: Fault, retried: bool) -> None:
+def test_transient_service_failures_are_retried(
+    built: LitProjectDir, fake_llm: FakeLLM, fault: Fault, retried: bool
+) -> None:
     fake_llm.fail_next(fault)
     assert built.lit("regenerate") == 0
     assert fake_llm.count() == 2 and built.code("base.py") == "# base.py\nX = 2\n"
 
 
 def test_persistent_overload_gives_up_with_a_clear_error(built: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
-    fake_llm.fail_next(*[Fault(status=529, body={"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})] * 3)
+    fake_llm.fail_next(
+        *[Fault(status=529, body={"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})] * 3
+    )
     assert built.lit("regenerate") == 1
     assert "HTTP 529 (overloaded_error): Overloaded (gave up after 3 attempts)" in err_text(capsys)
     assert fake_llm.count() == 3
@@ -88,8 +102,18 @@ def test_persistent_overload_gives_up_with_a_clear_error(built: LitProjectDir, f
 
 
 def test_spend_limit_is_never_retried(built: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
-    fake_llm.fail_next(Fault(status=429, body={"type": "error", "error": {"type": "rate_limit_error",
-                                                                          "message": "You have reached your specified workspace API spend limit"}}))
+    fake_llm.fail_next(
+        Fault(
+            status=429,
+            body={
+                "type": "error",
+                "error": {
+                    "type": "rate_limit_error",
+                    "message": "You have reached your specified workspace API spend limit",
+                },
+            },
+        )
+    )
     assert built.lit("regenerate") == 1
     assert "spend or quota limit: lit does not retry it" in err_text(capsys)
     assert fake_llm.count() == 1
@@ -129,9 +153,21 @@ HOSTILE = [
     ("empty", Fault(text=""), "the answer is empty"),
     ("no-sections", Fault(text="Here is the code:\nX = 2\n"), "no `=== FILE: path ===` sections"),
     ("missing-output", Fault(text="=== FILE: other.py ===\nX\n"), "`other.py` is not a declared output"),
-    ("listed-twice", Fault(text="=== FILE: base.py ===\nX = 2\n=== FILE: base.py ===\nX = 3\n"), "appears more than once"),
-    ("undeclared-extra", Fault(text="=== FILE: base.py ===\nX = 2\n=== FILE: app.py ===\nhijack\n"), "`app.py` is not a declared output"),
-    ("dotdot", Fault(text="=== FILE: base.py ===\nX = 2\n=== FILE: ../../.git/hooks/pre-commit ===\nrm -rf /\n"), "contains `..`"),
+    (
+        "listed-twice",
+        Fault(text="=== FILE: base.py ===\nX = 2\n=== FILE: base.py ===\nX = 3\n"),
+        "appears more than once",
+    ),
+    (
+        "undeclared-extra",
+        Fault(text="=== FILE: base.py ===\nX = 2\n=== FILE: app.py ===\nhijack\n"),
+        "`app.py` is not a declared output",
+    ),
+    (
+        "dotdot",
+        Fault(text="=== FILE: base.py ===\nX = 2\n=== FILE: ../../.git/hooks/pre-commit ===\nrm -rf /\n"),
+        "contains `..`",
+    ),
     ("absolute", Fault(text="=== FILE: /etc/cron.d/x ===\n* * * * * boom\n"), "is absolute"),
     ("windows", Fault(text="=== FILE: ..\\..\\evil.py ===\nX\n"), "backslash"),
     ("truncated", Fault(stop="max_tokens", text="=== FILE: base.py ===\nX = "), "cut off"),
@@ -139,7 +175,9 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("name, fault, message", HOSTILE, ids=[h[0] for h in HOSTILE])
-def test_broken_or_hostile_answers_write_nothing(built: LitProjectDir, fake_llm: FakeLLM, capsys, name: str, fault: Fault, message: str) -> None:
+def test_broken_or_hostile_answers_write_nothing(
+    built: LitProjectDir, fake_llm: FakeLLM, capsys, name: str, fault: Fault, message: str
+) -> None:
     before = {p: p.read_bytes() for p in built.root.rglob("*") if p.is_file() and ".lit" not in p.parts}
     fake_llm.fail_next(fault)
     assert built.lit("regenerate") == 1
@@ -149,12 +187,15 @@ def test_broken_or_hostile_answers_write_nothing(built: LitProjectDir, fake_llm:
     assert not (built.root.parent / "evil.py").exists()
     assert_untouched_and_consistent(built)
     assert not list((built.root / ".lit/cache/responses").rglob("*.json")) or all(
-        "hijack" not in p.read_text() and "boom" not in p.read_text() for p in (built.root / ".lit/cache/responses").rglob("*.json")
+        "hijack" not in p.read_text() and "boom" not in p.read_text()
+        for p in (built.root / ".lit/cache/responses").rglob("*.json")
     ), "a rejected answer is never cached"
     recovers(built, fake_llm)
 
 
-def test_a_declared_output_through_a_symlink_out_of_code_lock(project: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path, capsys) -> None:
+def test_a_declared_output_through_a_symlink_out_of_code_lock(
+    project: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path, capsys
+) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (project.root / "code.lock").mkdir(parents=True)
@@ -174,9 +215,15 @@ def test_a_five_megabyte_answer(built: LitProjectDir, fake_llm: FakeLLM) -> None
 
 
 def test_non_utf8_bytes_in_the_answer(built: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
-    body = {"id": "m", "type": "message", "role": "assistant", "model": "claude-sonnet-5", "stop_reason": "end_turn",
-            "content": [{"type": "text", "text": "=== FILE: base.py ===\nX = 'PLACEHOLDER'\n"}],
-            "usage": {"input_tokens": 1, "output_tokens": 1}}
+    body = {
+        "id": "m",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-sonnet-5",
+        "stop_reason": "end_turn",
+        "content": [{"type": "text", "text": "=== FILE: base.py ===\nX = 'PLACEHOLDER'\n"}],
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
     raw = json.dumps(body).encode().replace(b"PLACEHOLDER", b"\xff\xfe\xc3")
     fake_llm.fail_next(Fault(raw=raw))
     code = built.lit("regenerate")
@@ -198,12 +245,16 @@ def test_openai_non_utf8_and_non_json_bodies(project: LitProjectDir, fake_llm: F
     assert "not JSON" in err_text(capsys)
 
 
-def test_provider_errors_that_echo_the_key_are_scrubbed(project: LitProjectDir, fake_llm: FakeLLM, monkeypatch, capsys) -> None:
+def test_provider_errors_that_echo_the_key_are_scrubbed(
+    project: LitProjectDir, fake_llm: FakeLLM, monkeypatch, capsys
+) -> None:
     secret = "sk-proj-SENTINEL-9f8e7d6c5b4a39281706"
     monkeypatch.setenv("TEST_LLM_KEY", secret)
     project.write("lit.toml", lit_toml("openai", fake_llm.url + "/v1") + "max_retries = 0\n")
     project.prompt("base", ["base.py"], spec=["X = 1"])
-    fake_llm.fail_next(Fault(status=400, body={"error": {"message": f"bad request; headers were Authorization: Bearer {secret}"}}))
+    fake_llm.fail_next(
+        Fault(status=400, body={"error": {"message": f"bad request; headers were Authorization: Bearer {secret}"}})
+    )
     assert project.lit("regenerate") == 1
     out = capsys.readouterr()
     assert secret not in out.err + out.out and "SENTINEL" not in out.err

@@ -12,7 +12,9 @@ from .conftest import LitProjectDir, lit_toml
 from .fake_llm import Call, FakeLLM, Fault, default_answer
 
 
-def test_prompt_edited_during_the_call_fails_instead_of_recording_stale_code(project: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
+def test_prompt_edited_during_the_call_fails_instead_of_recording_stale_code(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys
+) -> None:
     path = project.prompt("base", ["base.py"], spec=["X = 1"])
 
     def edit_while_answering(call: Call) -> str:
@@ -34,7 +36,9 @@ def test_failed_prompt_stops_its_dependents_and_keeps_old_outputs(project: LitPr
     assert project.lit("regenerate") == 0
     project.prompt("base", ["base.py"], spec=["X = 2"])
     project.prompt("app", ["app.py"], imports=["base"], spec=["A = 2"])
-    fake_llm.fail_next(Fault(status=400, body={"type": "error", "error": {"type": "invalid_request_error", "message": "bad"}}))
+    fake_llm.fail_next(
+        Fault(status=400, body={"type": "error", "error": {"type": "invalid_request_error", "message": "bad"}})
+    )
     assert project.lit("regenerate") == 1
     assert project.code("base.py") == "# base.py\nX = 1\n"
     assert project.code("app.py") == "# app.py\nA = 1\n"
@@ -52,7 +56,9 @@ def test_outputs_are_written_atomically_and_keep_permissions(project: LitProject
     assert not [p for p in target.parent.iterdir() if p.name.endswith(".lit-tmp")]
 
 
-def test_disk_full_during_the_write_fails_cleanly_and_keeps_files(project: LitProjectDir, fake_llm: FakeLLM, monkeypatch, capsys) -> None:
+def test_disk_full_during_the_write_fails_cleanly_and_keeps_files(
+    project: LitProjectDir, fake_llm: FakeLLM, monkeypatch, capsys
+) -> None:
     project.prompt("base", ["base.py", "more.py"], spec=["X = 1"])
     project.lit("regenerate")
     project.prompt("base", ["base.py", "more.py"], spec=["X = 2"])
@@ -81,11 +87,18 @@ def test_missing_api_key_is_a_clear_error_only_when_a_call_is_needed(tmp_path, m
     assert "no Anthropic API key: set `ANTHROPIC_API_KEY` or `LIT_API_KEY`" in capsys.readouterr().err
 
 
-def test_the_api_key_never_appears_in_files_or_messages(project: LitProjectDir, fake_llm: FakeLLM, monkeypatch, capsys) -> None:
+def test_the_api_key_never_appears_in_files_or_messages(
+    project: LitProjectDir, fake_llm: FakeLLM, monkeypatch, capsys
+) -> None:
     secret = "sk-ant-SENTINEL-0123456789abcdef"
     monkeypatch.setenv("TEST_LLM_KEY", secret)
     project.prompt("base", ["base.py"], spec=["X = 1"])
-    fake_llm.fail_next(Fault(status=401, body={"type": "error", "error": {"type": "authentication_error", "message": f"invalid x-api-key {secret}"}}))
+    fake_llm.fail_next(
+        Fault(
+            status=401,
+            body={"type": "error", "error": {"type": "authentication_error", "message": f"invalid x-api-key {secret}"}},
+        )
+    )
     assert project.lit("regenerate") == 1
     assert project.lit("regenerate") == 0
     out = capsys.readouterr()
@@ -100,7 +113,12 @@ def test_sampling_parameters_are_sent_only_when_set(project: LitProjectDir, fake
     project.prompt("base", ["base.py"], spec=["X = 1"])
     project.lit("regenerate")
     assert "temperature" not in fake_llm.calls[0].body
-    project.write("lit.toml", lit_toml("anthropic", fake_llm.url).replace('model = "claude-sonnet-5"', 'model = "claude-sonnet-5"\ntemperature = 0.0'))
+    project.write(
+        "lit.toml",
+        lit_toml("anthropic", fake_llm.url).replace(
+            'model = "claude-sonnet-5"', 'model = "claude-sonnet-5"\ntemperature = 0.0'
+        ),
+    )
     project.lit("regenerate")
     assert fake_llm.calls[1].body["temperature"] == 0.0, "a config change regenerates, and the new param is sent"
 
@@ -134,7 +152,10 @@ def test_direct_mapping_derives_output_paths(project: LitProjectDir, fake_llm: F
 
 
 def test_static_files_are_written(project: LitProjectDir, fake_llm: FakeLLM) -> None:
-    project.write("lit.toml", lit_toml("anthropic", fake_llm.url) + '\n[[static]]\npath = "pkg/__init__.py"\ncontent = "# package\\n"\n')
+    project.write(
+        "lit.toml",
+        lit_toml("anthropic", fake_llm.url) + '\n[[static]]\npath = "pkg/__init__.py"\ncontent = "# package\\n"\n',
+    )
     project.prompt("base", ["pkg/base.py"], spec=["X = 1"])
     assert project.lit("regenerate") == 0
     assert project.code("pkg/__init__.py") == "# package\n"
@@ -142,7 +163,9 @@ def test_static_files_are_written(project: LitProjectDir, fake_llm: FakeLLM) -> 
 
 def test_undeclared_import_reference_warns_once(project: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
     project.prompt("base", ["base.py"], spec=["X = 1"])
-    project.write("prompts/app.prompt.md", "---\noutputs: [app.py]\n---\n# App\nUses @import(prompts/base.prompt.md).\n")
+    project.write(
+        "prompts/app.prompt.md", "---\noutputs: [app.py]\n---\n# App\nUses @import(prompts/base.prompt.md).\n"
+    )
     assert project.lit("regenerate") == 0
     err = capsys.readouterr().err
     assert err.count("body references @import(prompts/base.prompt.md) but `imports:` does not list it") == 1
@@ -156,7 +179,9 @@ def test_graph_errors_stop_before_any_call(project: LitProjectDir, fake_llm: Fak
     assert fake_llm.count() == 0
 
 
-def test_regenerate_a_directory_selects_its_prompts_and_their_imports(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+def test_regenerate_a_directory_selects_its_prompts_and_their_imports(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
     project.prompt("core/base", ["base.py"], spec=["X = 1"])
     project.prompt("api/users", ["users.py"], imports=["core/base"], spec=["U = 1"])
     project.prompt("cli/main", ["main.py"], spec=["M = 1"])

@@ -24,7 +24,10 @@ def prompts(spec: dict[str, tuple[list[str], list[str]]]) -> dict:
 
 
 def test_diamond_orders_every_import_first(tmp_path: Path) -> None:
-    graph = build_graph(prompts({"a": (["a.py"], []), "b": (["b.py"], ["a"]), "c": (["c.py"], ["a"]), "d": (["d.py"], ["b", "c"])}), tmp_path)
+    graph = build_graph(
+        prompts({"a": (["a.py"], []), "b": (["b.py"], ["a"]), "c": (["c.py"], ["a"]), "d": (["d.py"], ["b", "c"])}),
+        tmp_path,
+    )
     order = [k.split("/")[1][0] for k in graph.order]
     assert order[0] == "a" and order[-1] == "d"
 

@@ -17,7 +17,13 @@ from .fake_llm import FakeLLM
 
 
 def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+    }
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
@@ -72,11 +78,14 @@ def test_fresh_clone_with_doit_and_an_embedding_dodo(project: LitProjectDir, fak
     assert fake_llm.count() == 0
     outer = LitProjectDir(tmp_path / "outer")
     git(tmp_path, "clone", "-q", str(project.root), str(outer.root / "sub"))
-    outer.write("dodo.py", textwrap.dedent("""\
+    outer.write(
+        "dodo.py",
+        textwrap.dedent("""\
         from lit_tasks import LitProject
         DOIT_CONFIG = {"backend": "json", "dep_file": "outer-db.json", "check_file_uptodate": "md5"}
         sub = LitProject("sub", basename="sub")
-        """))
+        """),
+    )
     result = outer.run("doit", "sub")
     assert result.returncode == 0, result.stderr
     assert fake_llm.count() == 0
@@ -87,8 +96,13 @@ def test_sigkill_mid_build_pays_only_for_unfinished_prompts(project: LitProjectD
     for i in range(6):
         project.prompt(f"p{i}", [f"p{i}.py"], spec=[f"X = {i}"])
     env = {**os.environ, "NO_COLOR": "1"}
-    proc = subprocess.Popen([str(BIN / "lit"), "regenerate", "-j", "1"], cwd=project.root, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(BIN / "lit"), "regenerate", "-j", "1"],
+        cwd=project.root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while len(list((project.root / ".lit/lock").rglob("*.json")) if (project.root / ".lit/lock").exists() else []) < 3:
         assert time.monotonic() < deadline

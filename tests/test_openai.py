@@ -10,7 +10,12 @@ from .fake_llm import FakeLLM, Fault
 
 @pytest.fixture
 def oproject(project: LitProjectDir, fake_llm: FakeLLM) -> LitProjectDir:
-    project.write("lit.toml", lit_toml("openai", fake_llm.url + "/v1").replace('model = "claude-sonnet-5"', 'model = "gpt-4.1-mini"\nseed = 7'))
+    project.write(
+        "lit.toml",
+        lit_toml("openai", fake_llm.url + "/v1").replace(
+            'model = "claude-sonnet-5"', 'model = "gpt-4.1-mini"\nseed = 7'
+        ),
+    )
     return project
 
 
@@ -42,7 +47,11 @@ def test_length_finish_reason_writes_nothing(oproject: LitProjectDir, fake_llm: 
 def test_429_then_success_and_500_then_success(oproject: LitProjectDir, fake_llm: FakeLLM) -> None:
     oproject.prompt("base", ["base.py"], spec=["B = 1"])
     fake_llm.fail_next(
-        Fault(status=429, headers={"retry-after": "0"}, body={"error": {"message": "rate limited", "code": "rate_limit_exceeded"}}),
+        Fault(
+            status=429,
+            headers={"retry-after": "0"},
+            body={"error": {"message": "rate limited", "code": "rate_limit_exceeded"}},
+        ),
         Fault(status=500),
     )
     assert oproject.lit("regenerate") == 0
@@ -51,7 +60,9 @@ def test_429_then_success_and_500_then_success(oproject: LitProjectDir, fake_llm
 
 def test_spend_limit_is_not_retried(oproject: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
     oproject.prompt("base", ["base.py"], spec=["B = 1"])
-    fake_llm.fail_next(Fault(status=429, body={"error": {"message": "You exceeded your current quota", "code": "insufficient_quota"}}))
+    fake_llm.fail_next(
+        Fault(status=429, body={"error": {"message": "You exceeded your current quota", "code": "insufficient_quota"}})
+    )
     assert oproject.lit("regenerate") == 1
     assert fake_llm.count() == 1
     assert "does not retry" in capsys.readouterr().err

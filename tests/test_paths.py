@@ -21,7 +21,8 @@ def test_equivalent_spellings_normalise_to_one_key(raw: str, expected: str) -> N
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "/etc/passwd", "../x.py", "a/../../x", "a/../b.py", "C:\\x.py", "c:/x.py", "src\\x.py", "~/x", ".", "a\x00b"]
+    "raw",
+    ["", "/etc/passwd", "../x.py", "a/../../x", "a/../b.py", "C:\\x.py", "c:/x.py", "src\\x.py", "~/x", ".", "a\x00b"],
 )
 def test_unsafe_or_unportable_paths_are_rejected(raw: str) -> None:
     with pytest.raises(UnsafePathError):

@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
@@ -24,8 +23,14 @@ SIGKILL_TRIALS = 20
 
 def start(project: LitProjectDir, *args: str) -> subprocess.Popen:
     env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.Popen([str(BIN / "lit"), "regenerate", *args], cwd=project.root, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [str(BIN / "lit"), "regenerate", *args],
+        cwd=project.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def locks(project: LitProjectDir) -> int:
@@ -91,12 +96,12 @@ def test_sigkill_at_random_points_never_leaves_a_partial_file(project: LitProjec
     fake_llm.latency = 0.05
     expected = thirty_prompts(project)
     rng = random.Random(20261121)
-    corrupted = killed_mid_run = 0
+    corrupted = killed_mid_run = files_checked = 0
     for trial in range(SIGKILL_TRIALS):
         shutil.rmtree(project.root / "code.lock", ignore_errors=True)
         shutil.rmtree(project.root / ".lit", ignore_errors=True)
         proc = start(project, "-j", "4")
-        time.sleep(rng.uniform(0.2, 1.2))
+        time.sleep(rng.uniform(0.9, 2.2))  # startup is ~1 s; the build runs ~1.2 s after it
         if proc.poll() is None:
             killed_mid_run += 1
         proc.kill()
@@ -105,9 +110,11 @@ def test_sigkill_at_random_points_never_leaves_a_partial_file(project: LitProjec
             if path.is_file() and not path.name.endswith(".lit-tmp"):
                 rel = path.relative_to(project.root / "code.lock").as_posix()
                 corrupted += path.read_text() != expected[rel]
-        for key, entry in all_locks(project.root).items():
+                files_checked += 1
+        for entry in all_locks(project.root).values():
             for out, digest in entry.outputs.items():
-                corrupted += hash_file(project.code_dir / out) != digest  # a lock entry always describes its files
+                corrupted += hash_file(project.root / "code.lock" / out) != digest  # a lock entry describes its files
+                files_checked += 1
         resumed = start(project, "-j", "4")
         _, err = resumed.communicate(timeout=60)
         assert resumed.returncode == 0, f"trial {trial}: {err}"
@@ -115,6 +122,7 @@ def test_sigkill_at_random_points_never_leaves_a_partial_file(project: LitProjec
         for rel, text in expected.items():
             assert project.code(rel) == text
     assert corrupted == 0
+    assert files_checked > SIGKILL_TRIALS, "the kills left work to inspect"
     assert killed_mid_run >= SIGKILL_TRIALS // 2, "most kills landed while the build was running"
 
 

@@ -92,7 +92,9 @@ YAML_VALUES = st.recursive(
 def test_any_frontmatter_gives_a_prompt_or_a_lit_error(keys: dict, body: str) -> None:
     import json
 
-    raw = ("---\n" + "\n".join(f"{k}: {json.dumps(v)}" for k, v in keys.items()) + "\n---\n" + body).encode("utf-8", "replace")
+    raw = ("---\n" + "\n".join(f"{k}: {json.dumps(v)}" for k, v in keys.items()) + "\n---\n" + body).encode(
+        "utf-8", "replace"
+    )
     try:
         prompt = parse_prompt("prompts/p.prompt.md", raw)
     except LitError as err:

@@ -12,14 +12,23 @@ from .conftest import BIN, REPO
 
 def test_quick_start_runs_as_written(tmp_path: Path) -> None:
     readme = (REPO / "README.md").read_text()
-    section = readme[readme.index("## Quick start"):readme.index("## What is here")]
+    section = readme[readme.index("## Quick start") : readme.index("## What is here")]
     blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
     setup, rest = blocks[0], "".join(blocks[1:])
     assert setup.startswith("make setup"), "the first block installs lit; the test uses this checkout's venv instead"
     script = "set -euo pipefail\n" + setup.split("\n", 1)[1] + rest
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "NO_COLOR": "1", "GIT_AUTHOR_NAME": "A",
-           "GIT_AUTHOR_EMAIL": "a@example.com", "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.com"}
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+        "NO_COLOR": "1",
+        "GIT_AUTHOR_NAME": "A",
+        "GIT_AUTHOR_EMAIL": "a@example.com",
+        "GIT_COMMITTER_NAME": "A",
+        "GIT_COMMITTER_EMAIL": "a@example.com",
+    }
     result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok: code.lock/ matches the prompts and the lock" in result.stdout
-    assert (tmp_path / "hello/code.lock/greet.py").read_text() == 'def greet(name: str) -> str:\n    return f"Hi, {name}!"\n'
+    assert (
+        tmp_path / "hello/code.lock/greet.py"
+    ).read_text() == 'def greet(name: str) -> str:\n    return f"Hi, {name}!"\n'

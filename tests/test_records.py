@@ -11,7 +11,7 @@ from lit_tasks.records import load_records
 from .conftest import LitProjectDir, lit_toml
 from .fake_llm import FakeLLM
 
-PRICED = '\n[model.pricing]\ninput_per_million = 3.0\noutput_per_million = 15.0\ncache_write_per_million = 3.75\ncache_read_per_million = 0.30\n'
+PRICED = "\n[model.pricing]\ninput_per_million = 3.0\noutput_per_million = 15.0\ncache_write_per_million = 3.75\ncache_read_per_million = 0.30\n"
 
 
 @pytest.fixture
@@ -34,7 +34,9 @@ def test_one_record_per_run_with_every_field(priced: LitProjectDir, fake_llm: Fa
     assert entry["endpoint"] == "127.0.0.1" and entry["request_id"].startswith("req_")
     assert set(entry["usage"]) == {"input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens"}
     assert entry["usage"]["input_tokens"] > 0 and entry["stop_reason"] == "end_turn" and not entry["cached"]
-    assert entry["cost_usd"] == pytest.approx((entry["usage"]["input_tokens"] * 3.0 + entry["usage"]["output_tokens"] * 15.0) / 1e6)
+    assert entry["cost_usd"] == pytest.approx(
+        (entry["usage"]["input_tokens"] * 3.0 + entry["usage"]["output_tokens"] * 15.0) / 1e6
+    )
     assert entry["input_hash"] and entry["outputs"] == ["base.py"]
     assert record["summary"]["calls"] == 2
     assert record["summary"]["cost_usd"] == pytest.approx(sum(p["cost_usd"] for p in record["prompts"]))
@@ -76,7 +78,9 @@ def test_cost_totals_equal_the_breakdowns(priced: LitProjectDir, fake_llm: FakeL
     for by in ("prompt", "model", "day"):
         priced.lit("cost", "--by", by, "--json")
         grouped = json.loads(capsys.readouterr().out)
-        assert grouped["total"]["cost_usd"] == pytest.approx(sum(g["cost_usd"] for g in grouped["by"]["groups"].values()))
+        assert grouped["total"]["cost_usd"] == pytest.approx(
+            sum(g["cost_usd"] for g in grouped["by"]["groups"].values())
+        )
     priced.lit("cost", "--last", "--breakdown", "--json")
     last = json.loads(capsys.readouterr().out)
     assert [b["prompt"] for b in last["breakdown"]] == ["prompts/app.prompt.md"]

@@ -12,10 +12,14 @@ import pygit2
 import pytest
 
 from .conftest import LitProjectDir, lit_toml
-from .fake_llm import Call, FakeLLM, default_answer
+from .fake_llm import FakeLLM
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "Ada", "GIT_AUTHOR_EMAIL": "ada@example.com",
-           "GIT_COMMITTER_NAME": "Ada", "GIT_COMMITTER_EMAIL": "ada@example.com"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Ada",
+    "GIT_AUTHOR_EMAIL": "ada@example.com",
+    "GIT_COMMITTER_NAME": "Ada",
+    "GIT_COMMITTER_EMAIL": "ada@example.com",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -115,15 +119,22 @@ def test_checkout_refuses_with_local_changes(tmp_path: Path, fake_llm: FakeLLM) 
 
 def test_patch_survives_a_regeneration_that_changes_other_lines(tmp_path: Path, fake_llm: FakeLLM) -> None:
     proj = init_project(tmp_path, fake_llm)
-    proj.prompt("calc", ["calc.py"], spec=["def add(a, b):", "    return a + b", "", "", "def sub(a, b):", "    return a - b"])
+    proj.prompt(
+        "calc", ["calc.py"], spec=["def add(a, b):", "    return a + b", "", "", "def sub(a, b):", "    return a - b"]
+    )
     assert proj.lit("regenerate") == 0
     path = proj.root / "code.lock/calc.py"
     path.write_text(path.read_text().replace("# calc.py\n", "# calc.py\n# Copyright Ada\n"))
     assert proj.lit("patch", "save") == 0
     assert proj.lit("check") == 0, "a saved patch is part of the lock: the edit is no longer stale"
-    proj.prompt("calc", ["calc.py"], spec=["def add(a, b):", "    return a + b", "", "", "def sub(a, b):", "    return b - a"])
+    proj.prompt(
+        "calc", ["calc.py"], spec=["def add(a, b):", "    return a + b", "", "", "def sub(a, b):", "    return b - a"]
+    )
     assert proj.lit("regenerate") == 0
-    assert proj.code("calc.py") == "# calc.py\n# Copyright Ada\ndef add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return b - a\n"
+    assert (
+        proj.code("calc.py")
+        == "# calc.py\n# Copyright Ada\ndef add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return b - a\n"
+    )
     assert proj.lit("check") == 0
     assert proj.lit("regenerate") == 0 and fake_llm.count() == 2
 
@@ -177,8 +188,12 @@ def test_graph_output_parses_back(tmp_path: Path, fake_llm: FakeLLM, capsys) -> 
     proj.lit("graph", "--format", "json")
     data = json.loads(capsys.readouterr().out)
     edges = {(e["from"].split("/")[1], e["to"].split("/")[1]) for e in data["edges"]}
-    assert edges == {("base.prompt.md", "left.prompt.md"), ("base.prompt.md", "right.prompt.md"),
-                     ("left.prompt.md", "top.prompt.md"), ("right.prompt.md", "top.prompt.md")}
+    assert edges == {
+        ("base.prompt.md", "left.prompt.md"),
+        ("base.prompt.md", "right.prompt.md"),
+        ("left.prompt.md", "top.prompt.md"),
+        ("right.prompt.md", "top.prompt.md"),
+    }
     assert {n["id"] for n in data["nodes"] if n["stale"]} == {"prompts/right.prompt.md", "prompts/top.prompt.md"}
 
     proj.lit("graph")
@@ -191,7 +206,9 @@ def test_graph_output_parses_back(tmp_path: Path, fake_llm: FakeLLM, capsys) -> 
 
     proj.lit("graph", "--format", "dot", "prompts/left.prompt.md")
     dot = capsys.readouterr().out
-    assert set(re.findall(r'^  "([^"]+)" -> "([^"]+)";$', dot, re.M)) == {("prompts/base.prompt.md", "prompts/left.prompt.md")}
+    assert set(re.findall(r'^  "([^"]+)" -> "([^"]+)";$', dot, re.M)) == {
+        ("prompts/base.prompt.md", "prompts/left.prompt.md")
+    }
 
 
 def test_debug_never_shows_any_part_of_a_key(tmp_path: Path, fake_llm: FakeLLM, monkeypatch, capsys) -> None:

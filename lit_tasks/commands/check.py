@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..status import project_status
 from .common import add_parser, load_here, print_json
 
 EXAMPLES = """\
@@ -15,13 +14,20 @@ It hashes files and compares them with .lit/lock/: fast enough for a pre-commit 
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = add_parser(commands, "check", "is code.lock/ up to date with the prompts? (no network, no key)",
-                   "Compare prompts, settings and outputs with the committed lock.", EXAMPLES)
+    p = add_parser(
+        commands,
+        "check",
+        "is code.lock/ up to date with the prompts? (no network, no key)",
+        "Compare prompts, settings and outputs with the committed lock.",
+        EXAMPLES,
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..status import project_status
+
     project, _ = load_here()
     status = project_status(project)
     report = status.to_json()
@@ -32,8 +38,10 @@ def run(args: argparse.Namespace) -> int:
     for s in status.stale:
         print(f"stale   {s.prompt}: {'; '.join(s.reasons)}")
     for out, key in status.edited:
-        print(f"edited  code.lock/{out} ({key}): differs from what lit generated; `lit patch save` keeps it, "
-              "`lit regenerate --force` discards it")
+        print(
+            f"edited  code.lock/{out} ({key}): differs from what lit generated; `lit patch save` keeps it, "
+            "`lit regenerate --force` discards it"
+        )
     for o in status.orphans:
         print(f"orphan  code.lock/{o.path}: no prompt declares it (was {o.prompt}); `lit regenerate` removes it")
     if status.ok:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from ..errors import LitError
-from ..git import Repo
 from ..paths import CODE_DIR, PROMPTS_DIR
 from .common import add_parser, root_here
 
@@ -17,18 +16,27 @@ It refuses when any tracked file has uncommitted changes, anywhere in the reposi
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = add_parser(commands, "checkout", "switch to a branch or commit (refuses with local changes)",
-                   "Check out a branch or a commit of the project.", EXAMPLES)
+    p = add_parser(
+        commands,
+        "checkout",
+        "switch to a branch or commit (refuses with local changes)",
+        "Check out a branch or a commit of the project.",
+        EXAMPLES,
+    )
     p.add_argument("ref", metavar="REF", help="a branch name, tag or commit")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..git import Repo
+
     repo = Repo(root_here())
     dirty = repo.dirty_tracked()
     if dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
-        raise LitError(f"uncommitted changes would be lost: {shown}; commit them (`lit commit`, `git commit`) or stash them first")
+        raise LitError(
+            f"uncommitted changes would be lost: {shown}; commit them (`lit commit`, `git commit`) or stash them first"
+        )
     old, new, detached = repo.checkout(args.ref)
     where = f"HEAD detached at {new.short}" if detached else f"branch {args.ref} at {new.short}"
     print(f"checked out {where} {new.summary}")

@@ -6,8 +6,6 @@ import argparse
 
 from .. import progress
 from ..errors import LitError
-from ..git import Repo
-from ..records import RECORDS_DIR, load_records
 from .common import add_parser, load_here
 from .regenerate import regenerate
 
@@ -21,8 +19,13 @@ the generation records and their cost.
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = add_parser(commands, "commit", "regenerate what is stale and commit lit's files",
-                   "Regenerate stale prompts, then commit prompts, generated code, lock and records.", EXAMPLES)
+    p = add_parser(
+        commands,
+        "commit",
+        "regenerate what is stale and commit lit's files",
+        "Regenerate stale prompts, then commit prompts, generated code, lock and records.",
+        EXAMPLES,
+    )
     p.add_argument("-m", "--message", required=True, help="the commit message")
     p.add_argument("--no-generate", action="store_true", help="do not regenerate first")
     p.add_argument("-j", "--jobs", type=int, default=4, metavar="N", help="prompts generated at once (default 4)")
@@ -31,13 +34,18 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..git import Repo
+    from ..records import RECORDS_DIR, load_records
+
     project, _ = load_here()
     repo = Repo(project.root)
     if not args.no_generate:
         rc = regenerate(project, [], jobs=args.jobs, max_cost=args.max_cost)
         if rc != 0:
             raise LitError("regeneration failed; nothing was committed (fix the prompt, or `lit commit --no-generate`)")
-    new_records = {c.path for c in repo.changes() if c.kind == "new" and c.path.startswith(RECORDS_DIR.as_posix() + "/")}
+    new_records = {
+        c.path for c in repo.changes() if c.kind == "new" and c.path.startswith(RECORDS_DIR.as_posix() + "/")
+    }
     records = [r for r in load_records(project.root) if f"{RECORDS_DIR.as_posix()}/{r.id}.json" in new_records]
     message = args.message.rstrip() + trailers(records)
     commit = repo.commit_lit_files(message)

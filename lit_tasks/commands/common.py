@@ -15,9 +15,16 @@ from ..paths import CODE_DIR, PROMPT_SUFFIX, UnsafePathError, normalise_relpath,
 from ..project import Project, load_project
 
 
-def add_parser(commands: argparse._SubParsersAction, name: str, help: str, description: str, examples: str) -> argparse.ArgumentParser:
-    return commands.add_parser(name, help=help, description=description, epilog="examples:\n" + examples,
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_parser(
+    commands: argparse._SubParsersAction, name: str, help: str, description: str, examples: str
+) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def load_here() -> tuple[Project, Path]:

@@ -6,8 +6,6 @@ import argparse
 from pathlib import Path
 
 from ..config import find_root
-from ..cost import render, report
-from ..records import load_records
 from .common import add_parser, print_json
 
 EXAMPLES = """\
@@ -18,8 +16,13 @@ EXAMPLES = """\
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = add_parser(commands, "cost", "tokens and money spent, from .lit/generations/",
-                   "Report what generation runs cost, from the committed generation records.", EXAMPLES)
+    p = add_parser(
+        commands,
+        "cost",
+        "tokens and money spent, from .lit/generations/",
+        "Report what generation runs cost, from the committed generation records.",
+        EXAMPLES,
+    )
     p.add_argument("--last", action="store_true", help="only the most recent run")
     p.add_argument("--breakdown", action="store_true", help="per prompt (with --last) or per run")
     p.add_argument("--by", choices=["prompt", "model", "day"], help="group the spend")
@@ -28,6 +31,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..cost import render, report
+    from ..records import load_records
+
     records = load_records(find_root(Path.cwd()))
     data = report(records, last=args.last, breakdown=args.breakdown, by=args.by)
     if args.json:

@@ -21,8 +21,13 @@ EXAMPLES = """\
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = add_parser(commands, "debug", "show the configuration, the parsed prompts and the graph",
-                   "Print what lit understood, for diagnosing a project.", EXAMPLES)
+    p = add_parser(
+        commands,
+        "debug",
+        "show the configuration, the parsed prompts and the graph",
+        "Print what lit understood, for diagnosing a project.",
+        EXAMPLES,
+    )
     p.add_argument("what", choices=["config", "prompts", "dag", "all"])
     p.set_defaults(func=run)
 
@@ -39,8 +44,10 @@ def show_config(root: Path) -> None:
     default_vars = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
     names = [n for n in (api.key_env, default_vars.get(m.provider), "LIT_API_KEY") if n]
     key_state = ", ".join(f"{n} [{'set' if os.environ.get(n) else 'not set'}]" for n in names)
-    print(f"api: base_url {api.base_url or '(provider default)'}, timeout {api.timeout_s:g}s, retries {api.max_retries}, "
-          f"max_concurrent {api.max_concurrent}; key from {key_state}")
+    print(
+        f"api: base_url {api.base_url or '(provider default)'}, timeout {api.timeout_s:g}s, retries {api.max_retries}, "
+        f"max_concurrent {api.max_concurrent}; key from {key_state}"
+    )
     if m.pricing:
         print(f"pricing: ${m.pricing.input_per_million}/M in, ${m.pricing.output_per_million}/M out")
     if config.budget.max_usd_per_run is not None:

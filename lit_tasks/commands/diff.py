@@ -8,7 +8,6 @@ from typing import Any
 
 from .. import progress
 from ..errors import UsageError
-from ..git import Repo
 from ..paths import CODE_DIR, PROMPTS_DIR
 from ..status import project_status
 from .common import add_parser, load_here, print_json, root_here
@@ -23,8 +22,13 @@ EXAMPLES = """\
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = add_parser(commands, "diff", "prompt or code changes, and their impact (--summary)",
-                   "Show changes as a unified diff; --summary explains what they will regenerate.", EXAMPLES)
+    p = add_parser(
+        commands,
+        "diff",
+        "prompt or code changes, and their impact (--summary)",
+        "Show changes as a unified diff; --summary explains what they will regenerate.",
+        EXAMPLES,
+    )
     what = p.add_mutually_exclusive_group()
     what.add_argument("--code", action="store_true", help="diff code.lock/ instead of prompts/")
     what.add_argument("--all", action="store_true", help="diff prompts/, code.lock/ and lit.toml")
@@ -39,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("lit diff takes at most two revisions")
     rev_a = args.revs[0] if args.revs else None
     rev_b = args.revs[1] if len(args.revs) == 2 else None
+    from ..git import Repo
+
     repo = Repo(root_here())
     diff = repo.diff(rev_a, rev_b)
     if args.summary:
@@ -55,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary(project, repo: Repo, diff, against_worktree: bool) -> dict[str, Any]:  # noqa: ANN001
+def summary(project, repo, diff, against_worktree: bool) -> dict[str, Any]:  # noqa: ANN001 - Project, git.Repo, pygit2.Diff
     changed = repo.changed_paths(diff, PROMPTS_DIR)
     prompts = [{"prompt": p, "kind": k, "added": a, "removed": r} for p, k, a, r in changed if p.endswith(".prompt.md")]
     graph = project.graph
@@ -83,7 +89,13 @@ def print_summary(data: dict[str, Any]) -> None:
     marks = {"new": "+", "modified": "~", "deleted": "-"}
     print("prompts:" if data["prompts"] else "prompts: no changes")
     for p in data["prompts"]:
-        detail = "deleted" if p["kind"] == "deleted" else f"new, {p['added']} lines" if p["kind"] == "new" else f"+{p['added']} -{p['removed']}"
+        detail = (
+            "deleted"
+            if p["kind"] == "deleted"
+            else f"new, {p['added']} lines"
+            if p["kind"] == "new"
+            else f"+{p['added']} -{p['removed']}"
+        )
         print(f"  {marks[p['kind']]} {p['prompt']} ({detail})")
     if data["regenerate"]:
         print("will regenerate:")
@@ -92,5 +104,7 @@ def print_summary(data: dict[str, Any]) -> None:
         print("generated code affected:")
         for o in data["outputs"]:
             print(f"  ~ {o}")
-    print(f"{data['will_regenerate']} prompt(s) will regenerate, {data['unchanged']} unchanged. "
-          "A dependent is skipped at run time when its import's output comes out identical.")
+    print(
+        f"{data['will_regenerate']} prompt(s) will regenerate, {data['unchanged']} unchanged. "
+        "A dependent is skipped at run time when its import's output comes out identical."
+    )

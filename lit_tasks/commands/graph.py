@@ -6,7 +6,6 @@ import argparse
 import json
 from typing import Any
 
-from ..status import project_status
 from .common import add_parser, load_here, select_prompts
 
 EXAMPLES = """\
@@ -18,19 +17,34 @@ Edges point from an import to the prompt that uses it; stale prompts are marked.
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = add_parser(commands, "graph", "the prompt graph as mermaid, dot or json, stale prompts marked",
-                   "Print the import graph of the prompts.", EXAMPLES)
+    p = add_parser(
+        commands,
+        "graph",
+        "the prompt graph as mermaid, dot or json, stale prompts marked",
+        "Print the import graph of the prompts.",
+        EXAMPLES,
+    )
     p.add_argument("prompts", nargs="*", metavar="PROMPT", help="prompt files or directories (default: all)")
     p.add_argument("--format", choices=["mermaid", "dot", "json"], default="mermaid")
     p.set_defaults(func=run)
 
 
 def model(project, keys: list[str]) -> dict[str, Any]:  # noqa: ANN001 - Project
+    from ..status import project_status
+
     chosen = project.graph.closure(keys) if keys else set(project.graph.prompts)
     order = [k for k in project.graph.order if k in chosen]
     stale = {s.prompt: s.reasons for s in project_status(project, order).stale}
-    nodes = [{"id": k, "title": project.graph.prompts[k].title, "outputs": list(project.graph.prompts[k].outputs),
-              "stale": k in stale, "reasons": stale.get(k, [])} for k in order]
+    nodes = [
+        {
+            "id": k,
+            "title": project.graph.prompts[k].title,
+            "outputs": list(project.graph.prompts[k].outputs),
+            "stale": k in stale,
+            "reasons": stale.get(k, []),
+        }
+        for k in order
+    ]
     edges = [{"from": imp, "to": k} for k in order for imp in project.graph.prompts[k].imports]
     return {"nodes": nodes, "edges": edges}
 

@@ -6,14 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-import tomlkit
-
 from .. import progress
 from ..atomic import write_atomic
 from ..config import CONFIG_FILE
 from ..dodo import ensure_state_dir
 from ..errors import ConfigError, UsageError
-from ..git import commit_files, init_repository
 from .common import add_parser
 
 EXAMPLES = """\
@@ -36,16 +33,27 @@ QUESTIONS = [
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = add_parser(commands, "init", "create a lit project here (lit.toml, dodo.py, prompts/, code.lock/, .lit/)",
-                   "Create a lit project in the current directory, `git init` if needed, and commit the new files.",
-                   EXAMPLES)
+    p = add_parser(
+        commands,
+        "init",
+        "create a lit project here (lit.toml, dodo.py, prompts/, code.lock/, .lit/)",
+        "Create a lit project in the current directory, `git init` if needed, and commit the new files.",
+        EXAMPLES,
+    )
     p.add_argument("--defaults", action="store_true", help="do not ask; use the defaults")
     p.set_defaults(func=run)
 
 
 def defaults(here: Path) -> dict[str, str]:
-    return {"name": here.name or "my-project", "language": "python", "language_version": "3.11", "framework": "",
-            "framework_version": "", "provider": "anthropic", "model": "claude-sonnet-5"}
+    return {
+        "name": here.name or "my-project",
+        "language": "python",
+        "language_version": "3.11",
+        "framework": "",
+        "framework_version": "",
+        "provider": "anthropic",
+        "model": "claude-sonnet-5",
+    }
 
 
 def ask(answers: dict[str, str]) -> dict[str, str]:
@@ -63,13 +71,15 @@ def ask(answers: dict[str, str]) -> dict[str, str]:
 
 
 def config_text(a: dict[str, str]) -> str:
+    import tomlkit
+
     doc = tomlkit.document()
     doc.add(tomlkit.comment("lit project configuration: `lit regenerate` turns prompts/ into code.lock/."))
     project = tomlkit.table()
     project.add("name", a["name"])
     project.add("version", "0.1.0")
     project.add("mapping", "manifest")
-    project["mapping"].comment("each prompt lists its `outputs:`; or \"direct\": derived from the prompt's path")
+    project["mapping"].comment('each prompt lists its `outputs:`; or "direct": derived from the prompt\'s path')
     doc.add("project", project)
     language = tomlkit.table()
     language.add("default", a["language"])
@@ -87,8 +97,8 @@ def config_text(a: dict[str, str]) -> str:
     model.add(tomlkit.comment("temperature = 0.0   # sent only when set; newer models reject sampling parameters"))
     doc.add("model", model)
     api = tomlkit.table()
-    api.add(tomlkit.comment("key_env = \"MY_KEY\"   # default: ANTHROPIC_API_KEY / OPENAI_API_KEY, then LIT_API_KEY"))
-    api.add(tomlkit.comment("base_url = \"http://localhost:11434\"   # a proxy or a local server"))
+    api.add(tomlkit.comment('key_env = "MY_KEY"   # default: ANTHROPIC_API_KEY / OPENAI_API_KEY, then LIT_API_KEY'))
+    api.add(tomlkit.comment('base_url = "http://localhost:11434"   # a proxy or a local server'))
     api.add("max_concurrent", 8)
     model.add("api", api)
     budget = tomlkit.table()
@@ -101,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
     here = Path.cwd().resolve()
     for candidate in (here, *here.parents):
         if (candidate / CONFIG_FILE).is_file():
-            raise UsageError(f"already inside a lit project ({candidate / CONFIG_FILE}); `lit status` shows where it stands")
+            raise UsageError(
+                f"already inside a lit project ({candidate / CONFIG_FILE}); `lit status` shows where it stands"
+            )
     answers = defaults(here)
     if not args.defaults:
         if sys.stdin.isatty():
@@ -132,6 +144,8 @@ def run(args: argparse.Namespace) -> int:
         created.append(".gitignore")
     import pygit2
 
+    from ..git import commit_files, init_repository
+
     found = pygit2.discover_repository(str(here))
     repo = pygit2.Repository(found) if found else init_repository(here)
     if repo.workdir is None:
@@ -142,5 +156,7 @@ def run(args: argparse.Namespace) -> int:
     progress.emit("done", f"initialised lit project `{answers['name']}` in {here}")
     print(f"created: {', '.join(created)}")
     print(f"commit:  {commit[:7]} lit init{'' if found else ' (new git repository)'}")
-    print("next:    write prompts/<name>.prompt.md (frontmatter `outputs:`), then `lit regenerate` and `lit commit -m ...`")
+    print(
+        "next:    write prompts/<name>.prompt.md (frontmatter `outputs:`), then `lit regenerate` and `lit commit -m ...`"
+    )
     return 0

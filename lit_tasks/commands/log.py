@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
-from ..git import Repo
 from ..progress import money, tokens
-from ..records import RECORDS_DIR, RunRecord
 from .common import add_parser, print_json, root_here
 
 EXAMPLES = """\
@@ -22,14 +20,21 @@ TRAILER = re.compile(r"^Lit-Generation:\s*(\S+)\s*$", re.M)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = add_parser(commands, "log", "commits with the model, prompts, tokens and cost of each",
-                   "Show the history, with what each commit's generations cost.", EXAMPLES)
+    p = add_parser(
+        commands,
+        "log",
+        "commits with the model, prompts, tokens and cost of each",
+        "Show the history, with what each commit's generations cost.",
+        EXAMPLES,
+    )
     p.add_argument("-n", "--limit", type=int, default=10, metavar="N", help="how many commits (default 10)")
     p.add_argument("--json", action="store_true", help="print the log as JSON")
     p.set_defaults(func=run)
 
 
-def entries(repo: Repo, limit: int) -> list[dict[str, Any]]:
+def entries(repo, limit: int) -> list[dict[str, Any]]:  # noqa: ANN001 - git.Repo
+    from ..records import RECORDS_DIR, RunRecord
+
     result = []
     for commit in repo.log(limit):
         runs = []
@@ -42,19 +47,25 @@ def entries(repo: Repo, limit: int) -> list[dict[str, Any]]:
             except (ValidationError, ValueError):
                 continue
         prompts = [p for r in runs for p in r.prompts]
-        result.append({
-            "id": commit.id, "short": commit.short, "summary": commit.summary,
-            "time": datetime.fromtimestamp(commit.time, timezone.utc).isoformat().replace("+00:00", "Z"),
-            "records": [r.id for r in runs],
-            "models": sorted({p.model for p in prompts}),
-            "prompts": len(prompts),
-            "tokens": sum(p.usage.total for p in prompts),
-            "cost_usd": sum(r.summary.cost_usd for r in runs),
-        })
+        result.append(
+            {
+                "id": commit.id,
+                "short": commit.short,
+                "summary": commit.summary,
+                "time": datetime.fromtimestamp(commit.time, UTC).isoformat().replace("+00:00", "Z"),
+                "records": [r.id for r in runs],
+                "models": sorted({p.model for p in prompts}),
+                "prompts": len(prompts),
+                "tokens": sum(p.usage.total for p in prompts),
+                "cost_usd": sum(r.summary.cost_usd for r in runs),
+            }
+        )
     return result
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..git import Repo
+
     data = entries(Repo(root_here()), args.limit)
     if args.json:
         print_json(data)

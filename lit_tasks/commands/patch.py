@@ -7,10 +7,7 @@ import sys
 
 from .. import progress
 from ..errors import LitError, UsageError
-from ..git import GitError, Repo
 from ..hashing import hash_bytes
-from ..lock import all_locks, write_lock
-from ..patches import drop_patch, generated_version, list_patches, make_patch, read_patch, write_patch
 from ..paths import CODE_DIR
 from .common import add_parser, load_here, output_arg
 
@@ -26,8 +23,13 @@ with it, that prompt fails and the previous file is kept.
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = add_parser(commands, "patch", "save, list, show and drop hand edits of generated files",
-                   "Manage hand edits of code.lock/ files that survive regeneration.", EXAMPLES)
+    p = add_parser(
+        commands,
+        "patch",
+        "save, list, show and drop hand edits of generated files",
+        "Manage hand edits of code.lock/ files that survive regeneration.",
+        EXAMPLES,
+    )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     save = actions.add_parser("save", help="save hand edits as patches")
     save.add_argument("paths", nargs="*", metavar="PATH", help="generated files (default: every edited one)")
@@ -40,6 +42,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..patches import drop_patch, list_patches, read_patch
+
     project, cwd = load_here()
     if args.action == "save":
         wanted = {output_arg(project, raw, cwd) for raw in args.paths}
@@ -51,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
         for out in patches:
             patch = read_patch(project.root, out)
             added, removed = patch.line_counts if patch else (0, 0)
-            note = "" if out in project.graph.owner else "  (no prompt declares this file any more: `lit patch drop` it)"
+            note = (
+                "" if out in project.graph.owner else "  (no prompt declares this file any more: `lit patch drop` it)"
+            )
             print(f"{CODE_DIR}/{out} (+{added} -{removed}){note}")
         return 0
     out = output_arg(project, args.path, cwd)
@@ -69,10 +75,13 @@ def run(args: argparse.Namespace) -> int:
 
 def save(project, wanted: set[str]) -> int:  # noqa: ANN001 - Project
     """Save each edited output as a patch against its generated version, and record it in the lock."""
+    from ..lock import all_locks, write_lock
+    from ..patches import make_patch, read_patch, write_patch
+
     saved = 0
     locks = all_locks(project.root)
     seen: set[str] = set()
-    for key, entry in locks.items():
+    for entry in locks.values():
         changed = False
         for out, digest in sorted(entry.outputs.items()):
             if wanted and out not in wanted:
@@ -107,6 +116,9 @@ def save(project, wanted: set[str]) -> int:  # noqa: ANN001 - Project
 
 def find_generated(project, out: str, digest: str) -> bytes:  # noqa: ANN001 - Project
     """The generated version of `out` (hash `digest`): the local store, else the git history."""
+    from ..git import GitError, Repo
+    from ..patches import generated_version
+
     found = generated_version(project.root, digest)
     if found is not None:
         return found
@@ -116,5 +128,7 @@ def find_generated(project, out: str, digest: str) -> bytes:  # noqa: ANN001 - P
                 return data
     except GitError:
         pass
-    raise LitError(f"cannot find the generated version of {CODE_DIR}/{out} (not in .lit/cache/ nor in the last 50 "
-                   f"commits); run `lit regenerate --force` for its prompt, redo the edit, and save again")
+    raise LitError(
+        f"cannot find the generated version of {CODE_DIR}/{out} (not in .lit/cache/ nor in the last 50 "
+        f"commits); run `lit regenerate --force` for its prompt, redo the edit, and save again"
+    )

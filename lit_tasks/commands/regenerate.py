@@ -21,28 +21,52 @@ EXAMPLES = """\
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = add_parser(commands, "regenerate", "generate code.lock/ from the prompts (runs the doit tasks)",
-                   "Generate what is stale, in dependency order, in parallel, skipping what is up to date. "
-                   "Outputs no prompt declares any more are removed first (unless edited by hand).", EXAMPLES)
+    p = add_parser(
+        commands,
+        "regenerate",
+        "generate code.lock/ from the prompts (runs the doit tasks)",
+        "Generate what is stale, in dependency order, in parallel, skipping what is up to date. "
+        "Outputs no prompt declares any more are removed first (unless edited by hand).",
+        EXAMPLES,
+    )
     p.add_argument("paths", nargs="*", metavar="PATH", help="prompt files or directories (default: all)")
     p.add_argument("-j", "--jobs", type=int, default=4, metavar="N", help="prompts generated at once (default 4)")
-    p.add_argument("--force", action="store_true", help="regenerate the selected prompts even if up to date, over hand edits")
+    p.add_argument(
+        "--force", action="store_true", help="regenerate the selected prompts even if up to date, over hand edits"
+    )
     p.add_argument("--no-cache", action="store_true", help="do not answer from the local response cache")
     p.add_argument("--all", action="store_true", help="all prompts (the default; kept for lit v1 scripts)")
     p.add_argument("--dry-run", action="store_true", help="print the plan and stop; makes no call")
-    p.add_argument("--max-cost", type=float, metavar="USD", help="spending limit for this run ([budget] max_usd_per_run)")
+    p.add_argument(
+        "--max-cost", type=float, metavar="USD", help="spending limit for this run ([budget] max_usd_per_run)"
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     project, cwd = load_here()
     keys = select_prompts(project, args.paths, cwd)
-    return regenerate(project, keys, jobs=args.jobs, force=args.force, use_cache=not args.no_cache,
-                      dry_run=args.dry_run, max_cost=args.max_cost)
+    return regenerate(
+        project,
+        keys,
+        jobs=args.jobs,
+        force=args.force,
+        use_cache=not args.no_cache,
+        dry_run=args.dry_run,
+        max_cost=args.max_cost,
+    )
 
 
-def regenerate(project, keys: list[str], *, jobs: int = 4, force: bool = False, use_cache: bool = True,  # noqa: ANN001
-               dry_run: bool = False, max_cost: float | None = None) -> int:
+def regenerate(
+    project,
+    keys: list[str],
+    *,
+    jobs: int = 4,
+    force: bool = False,
+    use_cache: bool = True,  # noqa: ANN001
+    dry_run: bool = False,
+    max_cost: float | None = None,
+) -> int:
     """The whole regenerate flow, shared with `lit commit`: plan and budget, orphans, then doit."""
     from ..budget import Budget
     from ..generation import RunOptions
@@ -53,7 +77,9 @@ def regenerate(project, keys: list[str], *, jobs: int = 4, force: bool = False, 
     if jobs < 1:
         raise UsageError("-j/--jobs must be at least 1")
     if not project.graph.prompts:
-        progress.emit("note", "no prompts yet: write prompts/<name>.prompt.md (frontmatter `outputs:`, then the specification)")
+        progress.emit(
+            "note", "no prompts yet: write prompts/<name>.prompt.md (frontmatter `outputs:`, then the specification)"
+        )
         return 0
     limit = max_cost if max_cost is not None else project.config.budget.max_usd_per_run
     if dry_run or limit is not None:
@@ -64,10 +90,14 @@ def regenerate(project, keys: list[str], *, jobs: int = 4, force: bool = False, 
         for line in plan.lines():
             progress.emit("note", line)
         if plan.unpriced:
-            raise UsageError(f"no price is known for the model of {plan.unpriced[0]}; set [model.pricing] to use a spending limit")
+            raise UsageError(
+                f"no price is known for the model of {plan.unpriced[0]}; set [model.pricing] to use a spending limit"
+            )
         if plan.bound > limit:
-            raise LitError(f"the plan may cost up to {progress.money(plan.bound)}, over the limit of {progress.money(limit)}; "
-                           "raise --max-cost, or regenerate fewer prompts (lit regenerate PATH)")
+            raise LitError(
+                f"the plan may cost up to {progress.money(plan.bound)}, over the limit of {progress.money(limit)}; "
+                "raise --max-cost, or regenerate fewer prompts (lit regenerate PATH)"
+            )
     runlock.acquire(project.root)
     old = os.getcwd()
     try:

@@ -38,7 +38,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     pull = add_parser(commands, "pull", "git pull", "Pull commits from the remote.", EXAMPLES_PULL)
     pull.add_argument("args", nargs="*", metavar="ARG", help="remote and refspecs, passed to git after `--`")
     pull.set_defaults(func=lambda a: git_in_project("pull", a.args))
-    clone = add_parser(commands, "clone", "git clone a lit project and check it", "Clone a lit project.", EXAMPLES_CLONE)
+    clone = add_parser(
+        commands, "clone", "git clone a lit project and check it", "Clone a lit project.", EXAMPLES_CLONE
+    )
     clone.add_argument("url", metavar="URL")
     clone.add_argument("directory", nargs="?", metavar="DIR")
     clone.set_defaults(func=run_clone)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..git import Repo
 from ..paths import PROMPT_SUFFIX, PROMPTS_DIR
-from ..status import project_status
 from .common import add_parser, load_here, print_json
 
 EXAMPLES = """\
@@ -18,19 +16,33 @@ Hand edits are found by hash against the lock, not by git: a regenerated file is
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = add_parser(commands, "status", "changed prompts, stale prompts, hand edits, orphans",
-                   "Show the state of the project against git and against its lock.", EXAMPLES)
+    p = add_parser(
+        commands,
+        "status",
+        "changed prompts, stale prompts, hand edits, orphans",
+        "Show the state of the project against git and against its lock.",
+        EXAMPLES,
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
 
 
 def gather() -> dict[str, Any]:
+    from ..git import Repo
+    from ..status import project_status
+
     project, _ = load_here()
     repo = Repo(project.root)
     head = repo.head()
     changes = repo.changes()
-    prompts = {kind: [c.path for c in changes if c.kind == kind and c.path.startswith(PROMPTS_DIR + "/")
-                      and c.path.endswith(PROMPT_SUFFIX)] for kind in ("new", "modified", "deleted")}
+    prompts = {
+        kind: [
+            c.path
+            for c in changes
+            if c.kind == kind and c.path.startswith(PROMPTS_DIR + "/") and c.path.endswith(PROMPT_SUFFIX)
+        ]
+        for kind in ("new", "modified", "deleted")
+    }
     status = project_status(project).to_json()
     lit_files = sorted(c.path for c in changes if Repo.is_lit_path(c.path))
     return {
@@ -52,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     head = data["head"]
     where = f"on {data['branch']}" if data["branch"] else "HEAD detached"
-    print(f"lit: {data['project']}, {where}, " + (f"HEAD {head['short']} {head['summary']}" if head else "no commits yet"))
+    print(
+        f"lit: {data['project']}, {where}, " + (f"HEAD {head['short']} {head['summary']}" if head else "no commits yet")
+    )
     for kind in ("new", "modified", "deleted"):
         for path in data["prompts"][kind]:
             print(f"  {kind:<9} {path}")
@@ -76,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
         parts = []
         if would["regenerate"]:
             parts.append(f"regenerate {len(would['regenerate'])} prompt(s)")
-        parts.append(f"commit {len(would['files'])} changed lit file(s)" if would["files"] else "commit what regenerating changes")
+        parts.append(
+            f"commit {len(would['files'])} changed lit file(s)"
+            if would["files"]
+            else "commit what regenerating changes"
+        )
         print("`lit commit` would " + ", then ".join(parts))
     return 0
