@@ -30,5 +30,10 @@ test: $(STAMP)
 	$(BIN)/ruff check lit_tasks providers tests benchmarks dodo.py
 	$(BIN)/python -m pytest -q
 
+# The benchmark (minutes; not part of `make test`): writes docs/performance.md and docs/noop-vs-n.png.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[bench]'
+	$(BIN)/python benchmarks/bench.py
+
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .hypothesis

@@ -4,6 +4,7 @@ doit list            what is here
 doit test            the test suite (what `make test` runs)
 doit example         regenerate example_project/code.lock with lit (offline: replay provider)
 doit example_tests   run the example project's generated tests
+doit bench           the benchmark: docs/performance.md and docs/noop-vs-n.png (minutes)
 """
 
 from lit_tasks import LitProject
@@ -35,3 +36,8 @@ def task_example_tests():
         "verbosity": 2,
         "uptodate": [False],
     }
+
+
+def task_bench():
+    """run the benchmark and rewrite docs/performance.md (not part of the tests)"""
+    return {"actions": ["python benchmarks/bench.py"], "verbosity": 2, "uptodate": [False]}

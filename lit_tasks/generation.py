@@ -26,8 +26,8 @@ from .errors import GenerationError, LitError, ResponseError
 from .hashing import hash_bytes
 from .lock import InputState, LockEntry, edited_outputs, read_lock, write_lock
 from .orphans import remove_if_unchanged
-from .patches import PATCH_DIR, make_patch, merge3, patch_path, read_patch, remember_generated, write_patch
-from .paths import CODE_DIR, check_output_path
+from .patches import make_patch, merge3, patch_rel, read_patch, remember_generated, write_patch
+from .paths import CODE_DIR
 from .pricing import Price, price_for
 from .project import Project
 from .records import PromptRecord, endpoint_host, recorder_for
@@ -167,13 +167,12 @@ class GenerationStep:
                     f"imported output {CODE_DIR}/{path} does not exist; generate its prompt first"
                 ) from None
         for out in self.outputs:
-            try:
-                snapshot.add(
-                    patch_path(project.root, out).relative_to(project.root).as_posix(),
-                    patch_path(project.root, out).read_bytes(),
-                )
-            except FileNotFoundError:
-                continue
+            if out in project.patched:
+                rel = patch_rel(out)
+                try:
+                    snapshot.add(rel, (project.root / rel).read_bytes())
+                except FileNotFoundError:
+                    raise GenerationError(f"{rel} disappeared while lit was running; run again") from None
         return snapshot
 
     def _inputs(self, snapshot: Snapshot, settings: GenerationSettings) -> InputState:
@@ -181,10 +180,8 @@ class GenerationStep:
         imports = {p: snapshot.files[f"{CODE_DIR}/{p}"][0] for p in self.project.graph.import_outputs(self.key)}
         patches = {}
         for out in self.outputs:
-            try:
-                patches[out] = hash_bytes(patch_path(self.project.root, out).read_bytes())
-            except FileNotFoundError:
-                continue
+            if out in self.project.patched:
+                patches[out] = hash_bytes((self.project.root / patch_rel(out)).read_bytes())
         return InputState(
             prompt=snapshot.files[self.key][0],
             imports=imports,
@@ -225,8 +222,7 @@ class GenerationStep:
         """Merge each saved hand edit onto the new code; a conflict fails the prompt and writes nothing."""
         result = dict(generated)
         for out, text in generated.items():
-            rel = (PATCH_DIR / f"{out}.patch").as_posix()
-            if rel not in snapshot.files:
+            if patch_rel(out) not in snapshot.files:
                 continue
             patch = read_patch(self.project.root, out)
             assert patch is not None
@@ -246,6 +242,8 @@ class GenerationStep:
     def _rebase_patches(self, generated: dict[str, str], written: dict[str, str]) -> None:
         """Re-base each applied patch on the new generation, so the next merge starts from this one."""
         for out, text in generated.items():
+            if out not in self.project.patched:
+                continue
             patch = read_patch(self.project.root, out)
             if patch is not None and patch.original_content != text:
                 write_patch(self.project.root, out, make_patch(out, text, written[out]))
@@ -267,7 +265,7 @@ class GenerationStep:
         code_dir = self.project.code_dir
         changed: dict[Path, bytes] = {}
         for rel, text in files.items():
-            target = code_dir / check_output_path(rel, code_dir)
+            target = code_dir / self.project.sandbox.check(rel)
             data = text.encode("utf-8")
             try:
                 if target.read_bytes() == data:

@@ -26,6 +26,26 @@ def hash_file(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
+class FileHashes:
+    """Content hashes of a project's files for the span of one check, each file read at most once.
+
+    Only for moments when nothing writes (loading, `lit check`): an import's output is hashed once, not once per
+    prompt that imports it. Paths are relative to `root`; a missing file hashes to None.
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = os.fspath(root)
+        self._memo: dict[str, str | None] = {}
+
+    def of(self, rel: str) -> str | None:
+        if rel not in self._memo:
+            try:
+                self._memo[rel] = hash_file(os.path.join(self.root, rel))
+            except (FileNotFoundError, NotADirectoryError):
+                self._memo[rel] = None
+        return self._memo[rel]
+
+
 class Hasher:
     """Incremental XXH3-128 over labelled parts, so ("ab","c") and ("a","bc") never hash alike."""
 

@@ -19,8 +19,9 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from .atomic import write_atomic
-from .hashing import Hasher, hash_bytes, hash_file
-from .patches import patch_path
+from .hashing import FileHashes, Hasher, hash_bytes
+from .patches import patch_rel
+from .paths import CODE_DIR
 from .project import Project
 
 LOCK_DIR = Path(".lit") / "lock"
@@ -104,60 +105,52 @@ def config_hash(project: Project, key: str) -> str:
     return hash_bytes(project.settings(key).canonical().encode())
 
 
-def current_inputs(project: Project, key: str) -> InputState | None:
-    """The input hashes as the files are now; None when an imported output does not exist yet."""
+def current_inputs(project: Project, key: str, hashes: FileHashes | None = None) -> InputState | None:
+    """The input hashes as the files are now; None when the prompt or an imported output does not exist."""
+    hashes = hashes or FileHashes(project.root)
     imports: dict[str, str] = {}
     for path in project.graph.import_outputs(key):
-        try:
-            imports[path] = hash_file(project.code_dir / path)
-        except FileNotFoundError:
+        digest = hashes.of(f"{CODE_DIR}/{path}")
+        if digest is None:
             return None
-    try:
-        prompt = hash_file(project.root / key)
-    except FileNotFoundError:
+        imports[path] = digest
+    prompt = hashes.of(key)
+    if prompt is None:
         return None
     patches = {}
     for out in project.graph.prompts[key].outputs:
-        try:
-            patches[out] = hash_file(patch_path(project.root, out))
-        except FileNotFoundError:
-            continue
+        if out in project.patched:
+            digest = hashes.of(patch_rel(out))
+            if digest is not None:
+                patches[out] = digest
     return InputState(prompt=prompt, imports=imports, config=config_hash(project, key), patches=patches)
 
 
-def output_hashes(project: Project, outputs: tuple[str, ...] | list[str]) -> dict[str, str | None]:
-    result: dict[str, str | None] = {}
-    for out in outputs:
-        try:
-            result[out] = hash_file(project.code_dir / out)
-        except FileNotFoundError:
-            result[out] = None
-    return result
+def output_hashes(
+    project: Project, outputs: tuple[str, ...] | list[str], hashes: FileHashes | None = None
+) -> dict[str, str | None]:
+    hashes = hashes or FileHashes(project.root)
+    return {out: hashes.of(f"{CODE_DIR}/{out}") for out in outputs}
 
 
 def edited_outputs(project: Project, entry: LockEntry | None) -> list[str]:
     """Outputs that exist but differ from what lit last wrote: hand edits, which lit must not overwrite."""
     if entry is None:
         return []
-    edited = []
-    for out, digest in sorted(entry.outputs.items()):
-        try:
-            if hash_file(project.code_dir / out) != digest:
-                edited.append(out)
-        except FileNotFoundError:
-            continue
-    return edited
+    current = output_hashes(project, sorted(entry.outputs))
+    return [out for out, digest in current.items() if digest is not None and digest != entry.outputs[out]]
 
 
-def matches_lock(project: Project, key: str, entry: LockEntry | None = None) -> bool:
+def matches_lock(project: Project, key: str, hashes: FileHashes | None = None) -> bool:
     """True when the prompt's inputs and outputs are exactly what its lock recorded: nothing to regenerate."""
-    entry = entry or read_lock(project.root, key)
+    entry = read_lock(project.root, key)
     if entry is None:
         return False
-    inputs = current_inputs(project, key)
+    hashes = hashes or FileHashes(project.root)
+    inputs = current_inputs(project, key, hashes)
     if inputs is None or inputs.digest != entry.input_hash:
         return False
     declared = project.graph.prompts[key].outputs
     if set(declared) != set(entry.outputs):
         return False
-    return output_hashes(project, declared) == entry.outputs
+    return output_hashes(project, declared, hashes) == entry.outputs

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .config import LitConfig, load_config
 from .errors import ConfigError
 from .graph import PromptGraph, build_graph
 from .parse_cache import ParseCache
-from .paths import CODE_DIR, PROMPT_SUFFIX, PROMPTS_DIR, UnsafePathError, is_prompt_file, normalise_relpath
+from .patches import list_patches
+from .paths import CODE_DIR, PROMPT_SUFFIX, PROMPTS_DIR, Sandbox, UnsafePathError, is_prompt_file, normalise_relpath
 from .prompt import Prompt, parse_prompt
 from .settings import GenerationSettings, settings_for
 
@@ -70,6 +72,16 @@ class Project:
 
     def settings(self, key: str) -> GenerationSettings:
         return settings_for(self.config, self.graph.prompts[key])
+
+    @cached_property
+    def sandbox(self) -> Sandbox:
+        """The code.lock/ sandbox, its per-directory checks shared by every prompt of the run."""
+        return Sandbox(self.code_dir)
+
+    @cached_property
+    def patched(self) -> frozenset[str]:
+        """Outputs with a saved patch, listed once per load (patches are saved by `lit patch`, not during a run)."""
+        return frozenset(list_patches(self.root))
 
 
 def load_project(root: Path) -> Project:

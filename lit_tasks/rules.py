@@ -17,7 +17,8 @@ from doit.tools import config_changed
 
 from .atomic import write_atomic
 from .generation import GenerationStep, RunOptions
-from .patches import PATCH_DIR, list_patches
+from .hashing import FileHashes
+from .patches import patch_rel
 from .paths import CODE_DIR, relpath_posix
 from .project import Project
 from .seed import seed_from_lock
@@ -40,7 +41,8 @@ def prompt_tasks(
         return path if prefix == "." else posixpath.normpath(f"{prefix}/{path}")
 
     graph = project.graph
-    patched = set(list_patches(project.root))
+    patched = project.patched
+    hashes = FileHashes(project.root)  # tasks are created before anything runs: files do not change meanwhile
     yield {
         "basename": basename,
         "name": None,
@@ -51,7 +53,7 @@ def prompt_tasks(
         settings = project.settings(key)
         outputs = [f"{CODE_DIR}/{out}" for out in prompt.outputs]
         imported = [f"{CODE_DIR}/{out}" for out in graph.import_outputs(key)]
-        patches = [rel(f"{PATCH_DIR.as_posix()}/{out}.patch") for out in prompt.outputs if out in patched]
+        patches = [rel(patch_rel(out)) for out in prompt.outputs if out in patched]
         task = {
             "basename": basename,
             "name": key,
@@ -73,7 +75,7 @@ def prompt_tasks(
             "io": {"capture": False},
             "verbosity": 2,
         }
-        seed_from_lock(project, key, task)
+        seed_from_lock(project, key, task, hashes)
         yield task
     for static in project.config.static:
         target = project.code_dir / static.path

@@ -18,11 +18,12 @@ from typing import Any
 from doit.globals import Globals
 from doit.task import Task
 
+from .hashing import FileHashes
 from .lock import matches_lock
 from .project import Project
 
 
-def seed_from_lock(project: Project, key: str, task: dict[str, Any]) -> bool:
+def seed_from_lock(project: Project, key: str, task: dict[str, Any], hashes: FileHashes) -> bool:
     """Record `task` as up to date when doit would run it but the lock says nothing changed; True if seeded."""
     dep_manager = Globals.dep_manager
     if dep_manager is None:
@@ -33,7 +34,7 @@ def seed_from_lock(project: Project, key: str, task: dict[str, Any]) -> bool:
     probe = Task(name, None, file_dep=task["file_dep"], targets=task["targets"], uptodate=task["uptodate"])
     if dep_manager.get_status(probe, {}).status != "run":
         return False
-    if not matches_lock(project, key):
+    if not matches_lock(project, key, hashes):
         return False
     probe.save_extra_values()
     dep_manager.save_success(probe)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .hashing import FileHashes
 from .lock import current_inputs, output_hashes, read_lock
 from .orphans import Orphan, find_orphans
 from .paths import CODE_DIR
@@ -56,7 +57,7 @@ class ProjectStatus:
         }
 
 
-def prompt_status(project: Project, key: str, stale_keys: set[str]) -> PromptStatus:
+def prompt_status(project: Project, key: str, stale_keys: set[str], hashes: FileHashes) -> PromptStatus:
     status = PromptStatus(key)
     lock = read_lock(project.root, key)
     prompt = project.graph.prompts[key]
@@ -64,7 +65,7 @@ def prompt_status(project: Project, key: str, stale_keys: set[str]) -> PromptSta
     if lock is None:
         status.reasons.append("never generated (no lock entry)")
         return status
-    inputs = current_inputs(project, key)
+    inputs = current_inputs(project, key, hashes)
     if inputs is None:
         status.reasons.append("an imported output or the prompt is missing")
     else:
@@ -82,7 +83,7 @@ def prompt_status(project: Project, key: str, stale_keys: set[str]) -> PromptSta
     declared = set(prompt.outputs)
     if declared != set(lock.outputs):
         status.reasons.append("declared outputs changed")
-    for out, digest in sorted(output_hashes(project, sorted(declared & set(lock.outputs))).items()):
+    for out, digest in sorted(output_hashes(project, sorted(declared & set(lock.outputs)), hashes).items()):
         if digest is None:
             status.reasons.append(f"output {CODE_DIR}/{out} is missing")
         elif digest != lock.outputs[out]:
@@ -98,10 +99,11 @@ def project_status(project: Project, keys: list[str] | None = None) -> ProjectSt
     wanted = set(keys) if keys is not None else None
     result: dict[str, PromptStatus] = {}
     stale: set[str] = set()
+    hashes = FileHashes(project.root)
     for key in project.graph.order:
         if wanted is not None and key not in wanted:
             continue
-        status = prompt_status(project, key, stale)
+        status = prompt_status(project, key, stale, hashes)
         if status.stale:
             stale.add(key)
         result[key] = status

@@ -1,0 +1,219 @@
+"""lit's benchmark: overhead against plain doit, the critical path, and calls per change.
+
+    python benchmarks/bench.py [--sizes 100 1000 5000] [--runs 5] [--out benchmarks/results.json]
+
+Every figure is a median of `--runs` process runs, measured in the same invocation as its baseline. Writes
+`results.json`, `docs/performance.md` (tables, machine, date, commands) and `docs/noop-vs-n.png`.
+Not part of `make test`: run it with `make bench` or `doit bench`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from synth import generate  # noqa: E402
+
+PY = sys.executable
+DOIT = str(Path(sys.executable).parent / "doit")
+RUN_LIT = str(HERE / "run_lit.py")
+TWO_LINE_DODO = "from lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n"
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
+    start = time.perf_counter()
+    result = subprocess.run(
+        cmd, cwd=cwd, env={**os.environ, "NO_COLOR": "1", **(env or {})}, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{result.stderr[-2000:]}")
+    return elapsed, result.stderr
+
+
+def median_of(runs: int, cmd: list[str], cwd: Path, before=None) -> float:  # noqa: ANN001
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        times.append(timed(cmd, cwd)[0])
+    return statistics.median(times)
+
+
+def calls(stderr: str) -> int:
+    match = re.search(r"bench-calls: (\d+)", stderr)
+    return int(match.group(1)) if match else -1
+
+
+def bench_size(n: int, runs: int, work: Path) -> dict:
+    root = work / f"n{n}"
+    shape = generate(root, n, depth=8, fan_in=3, seed=n)
+    lit, base = root / "lit", root / "baseline"
+    (lit / "dodo.py").write_text(TWO_LINE_DODO)
+    first_build, err = timed([PY, RUN_LIT, "regenerate", "-j", "1"], lit)
+    assert calls(err) == n, err[-500:]
+    noop_lit = median_of(runs, [PY, RUN_LIT, "regenerate"], lit)
+    noop_doit = median_of(runs, [DOIT, "regenerate"], lit)
+    check = median_of(runs, [PY, RUN_LIT, "check"], lit)
+    db = lit / ".lit" / "doit.sqlite"
+    fresh_times, fresh_calls = [], []
+    for _ in range(runs):
+        db.unlink()
+        elapsed, err = timed([PY, RUN_LIT, "regenerate"], lit)
+        fresh_times.append(elapsed)
+        fresh_calls.append(calls(err))
+    base_first, _ = timed([DOIT], base)
+    noop_base = median_of(runs, [DOIT], base)
+    return {
+        "n": n,
+        "shape": shape,
+        "first_build_s": first_build,
+        "noop_lit_s": noop_lit,
+        "noop_doit_s": noop_doit,
+        "check_s": check,
+        "fresh_clone_s": statistics.median(fresh_times),
+        "fresh_clone_calls": max(fresh_calls),
+        "baseline_first_s": base_first,
+        "baseline_noop_s": noop_base,
+        "overhead_per_prompt_ms": (first_build - noop_lit) / n * 1000,
+    }
+
+
+def bench_parallel(work: Path, latency: float = 0.5, n: int = 200, depth: int = 6, jobs: int = 32) -> dict:
+    root = work / "parallel"
+    shape = generate(root, n, depth=depth, fan_in=3, seed=7, max_concurrent=jobs)
+    env = {"BENCH_LATENCY": str(latency)}
+    wall, err = timed([PY, RUN_LIT, "regenerate", "-j", str(jobs)], root / "lit", env)
+    build = float(re.search(r"; ([\d.]+)s\n", err).group(1))
+    bound = shape["depth"] * latency
+    work_bound = n * latency / jobs
+    return {
+        "n": n,
+        "depth": shape["depth"],
+        "latency_s": latency,
+        "jobs": jobs,
+        "build_s": build,
+        "wall_s": wall,
+        "critical_path_s": bound,
+        "work_bound_s": work_bound,
+        "ratio": build / bound,
+        "calls": calls(err),
+    }
+
+
+def bench_calls_per_change(work: Path) -> dict:
+    """example_project: a root prompt edited without / with a change in its output."""
+    project = work / "example"
+    shutil.copytree(REPO / "example_project", project, ignore=shutil.ignore_patterns("doit.sqlite*", "cache"))
+    root_prompt = project / "prompts/core/models.prompt.md"
+    root_replay = project / "replay/prompts/core/models.response.md"
+
+    def run() -> int:
+        _, err = timed([PY, RUN_LIT, "regenerate", "-j", "4"], project)
+        match = re.search(r"(\d+) generated \((\d+) calls?", err)
+        return int(match.group(2)) if match else 0
+
+    from lit_tasks.project import load_project
+
+    graph = load_project(project).graph
+    key = "prompts/core/models.prompt.md"
+    dependents = {key}
+    stack = [key]
+    while stack:
+        for d in graph.dependents[stack.pop()]:
+            if d not in dependents:
+                dependents.add(d)
+                stack.append(d)
+    root_prompt.write_text(root_prompt.read_text() + "\nWrite clear docstrings.\n")
+    identical = run()
+    root_replay.write_text(
+        root_replay.read_text().replace('"""The task record and its priorities."""', '"""Tasks and priorities."""')
+    )
+    root_prompt.write_text(root_prompt.read_text() + "\nShorter module docstring.\n")
+    changed = run()
+    direct = len(graph.dependents[key])
+    return {
+        "prompts": len(graph.prompts),
+        "identical_output_calls": identical,
+        "changed_output_calls": changed,
+        "direct_dependents": direct,
+        "lit_v1_calls": len(dependents),
+    }
+
+
+def profile_noop(work: Path, n: int = 1000) -> str:
+    lit = work / f"n{n}" / "lit"
+    out = work / "noop.prof"
+    timed([PY, "-m", "cProfile", "-o", str(out), RUN_LIT, "regenerate"], lit)
+    import io
+    import pstats
+
+    buffer = io.StringIO()
+    stats = pstats.Stats(str(out), stream=buffer)
+    stats.sort_stats("cumulative").print_stats(r"lit_tasks|doit/(runner|loader|dependency)|providers", 25)
+    text = buffer.getvalue()
+    return text[text.index("ncalls") :]
+
+
+def machine() -> dict:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "date": date.today().isoformat(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="lit-bench-"))
+    try:
+        results = {"machine": machine(), "runs": args.runs, "sizes": []}
+        for n in args.sizes:
+            print(f"N={n} ...", file=sys.stderr)
+            results["sizes"].append(bench_size(n, args.runs, work))
+        print("parallel ...", file=sys.stderr)
+        results["parallel"] = bench_parallel(work)
+        print("calls per change ...", file=sys.stderr)
+        results["calls_per_change"] = bench_calls_per_change(work)
+        if 1000 in args.sizes:
+            results["profile"] = profile_noop(work)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+        from report import write_report
+
+        write_report(results, REPO / "docs")
+        print(json.dumps({k: v for k, v in results.items() if k != "profile"}, indent=2))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
