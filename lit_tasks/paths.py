@@ -2,7 +2,7 @@
 
 doit matches dependencies by exact string (`./a` is not `a`), and an LLM answer must never write outside
 `code.lock/`. Both problems are solved here, once: every path lit hands to doit or writes to is normalised by
-`normalise_relpath`, and every output path is checked by `check_output_path`.
+`normalise_relpath`, and every output path is checked by a `Sandbox`.
 """
 
 from __future__ import annotations
@@ -44,11 +44,6 @@ def normalise_relpath(raw: str) -> str:
     if not parts:
         raise UnsafePathError(f"`{raw}` names no file")
     return "/".join(parts)
-
-
-def check_output_path(raw: str, code_dir: Path) -> str:
-    """Normalise an output path and prove it resolves inside `code_dir`, following symlinks on disk."""
-    return Sandbox(code_dir).check(raw)
 
 
 class Sandbox:

@@ -61,6 +61,7 @@ class Project:
     config: LitConfig
     graph: PromptGraph
     warnings: list[str] = field(default_factory=list)
+    _settings: dict[str, GenerationSettings] = field(default_factory=dict, repr=False)
 
     @property
     def code_dir(self) -> Path:
@@ -71,7 +72,11 @@ class Project:
         return self.root / ".lit"
 
     def settings(self, key: str) -> GenerationSettings:
-        return settings_for(self.config, self.graph.prompts[key])
+        """The prompt's effective settings, built once per load (task creation and generation both ask)."""
+        found = self._settings.get(key)
+        if found is None:
+            found = self._settings[key] = settings_for(self.config, self.graph.prompts[key])
+        return found
 
     @cached_property
     def sandbox(self) -> Sandbox:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lit_tasks.paths import UnsafePathError, check_output_path, normalise_relpath
+from lit_tasks.paths import Sandbox, UnsafePathError, normalise_relpath
 
 
 @pytest.mark.parametrize(
@@ -36,8 +36,11 @@ def test_a_symlink_leaving_code_lock_is_rejected(tmp_path: Path) -> None:
     outside.mkdir()
     os.symlink(outside, code / "link")
     with pytest.raises(UnsafePathError, match="outside"):
-        check_output_path("link/x.py", code)
-    assert check_output_path("pkg/x.py", code) == "pkg/x.py"
+        Sandbox(code).check("link/x.py")
+    assert Sandbox(code).check("pkg/x.py") == "pkg/x.py"
+    os.symlink(outside / "target.py", code / "file-link.py")
+    with pytest.raises(UnsafePathError, match="outside"):
+        Sandbox(code).check("file-link.py")
 
 
 @given(st.text(max_size=40))

@@ -23,8 +23,11 @@ SIGKILL_TRIALS = 20
 
 def start(project: LitProjectDir, *args: str) -> subprocess.Popen:
     env = {**os.environ, "NO_COLOR": "1"}
+    # A shell runs background jobs with SIGINT ignored and children inherit that; give lit the default back,
+    # as an interactive terminal would.
     return subprocess.Popen(
         [str(BIN / "lit"), "regenerate", *args],
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         cwd=project.root,
         env=env,
         stdout=subprocess.PIPE,
