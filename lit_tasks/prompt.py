@@ -124,7 +124,8 @@ def parse_prompt(
                 f"{path}: import `{imp}` is not a prompt file; imports name other `*{PROMPT_SUFFIX}` files"
             )
     refs = tuple(ref.strip() for ref in IMPORT_REF.findall(body) if ref.strip())
-    return Prompt(
+    # Every field was computed and checked above; skipping pydantic's re-validation halves a cached parse.
+    return Prompt.model_construct(
         path=path,
         raw=raw,
         frontmatter=frontmatter,
