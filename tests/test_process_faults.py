@@ -61,7 +61,7 @@ def test_interrupt_during_a_parallel_run_saves_the_db(project: LitProjectDir, fa
     proc = start(project, "-j", "2")
     wait_for(lambda: locks(project) >= 2)
     first_batch = {p.name.removesuffix(".json") for p in (project.root / ".lit/lock/prompts").iterdir()}
-    time.sleep(0.25)  # doit records a task just after its action returns; the next batch is 0.6 s away
+    time.sleep(0.4)  # doit records a task just after its action returns; the next batch is 0.6 s away
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode != 0 and "Traceback" not in err
@@ -91,6 +91,16 @@ def thirty_prompts(project: LitProjectDir) -> dict[str, str]:
     return expected
 
 
+def calibrate(project: LitProjectDir) -> tuple[float, float]:
+    """(seconds until the first lock entry appears, seconds for the whole run) on this machine, now."""
+    started = time.monotonic()
+    proc = start(project, "-j", "4")
+    wait_for(lambda: locks(project) >= 1)
+    first = time.monotonic() - started
+    proc.communicate(timeout=120)
+    return first, time.monotonic() - started
+
+
 @pytest.mark.timeout(400)
 def test_sigkill_at_random_points_never_leaves_a_partial_file(project: LitProjectDir, fake_llm: FakeLLM) -> None:
     # The OpenAI-compatible provider: its client imports in milliseconds, the Anthropic SDK's in seconds,
@@ -99,12 +109,13 @@ def test_sigkill_at_random_points_never_leaves_a_partial_file(project: LitProjec
     fake_llm.latency = 0.05
     expected = thirty_prompts(project)
     rng = random.Random(20261121)
+    first_output, whole_run = calibrate(project)
     corrupted = killed_mid_run = files_checked = 0
     for trial in range(SIGKILL_TRIALS):
         shutil.rmtree(project.root / "code.lock", ignore_errors=True)
         shutil.rmtree(project.root / ".lit", ignore_errors=True)
         proc = start(project, "-j", "4")
-        time.sleep(rng.uniform(0.9, 2.2))  # startup is ~1 s; the build runs ~1.2 s after it
+        time.sleep(rng.uniform(first_output * 0.9, whole_run))
         if proc.poll() is None:
             killed_mid_run += 1
         proc.kill()
@@ -130,7 +141,7 @@ def test_sigkill_at_random_points_never_leaves_a_partial_file(project: LitProjec
 
 
 def test_a_second_concurrent_run_is_refused_clearly(project: LitProjectDir, fake_llm: FakeLLM) -> None:
-    fake_llm.latency = 0.5
+    fake_llm.latency = 1.0  # the first run lasts ~4 s: time for two more processes to start and be refused
     for i in range(4):
         project.prompt(f"p{i}", [f"p{i}.py"], spec=[f"X = {i}"])
     project.write("dodo.py", "from lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n")
