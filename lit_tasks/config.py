@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 
 from .errors import ConfigError
-from .paths import PROMPTS_DIR, UnsafePathError, normalise_relpath
+from .paths import UnsafePathError, normalise_relpath
 from .strict import StrictModel, explain
 
 CONFIG_FILE = "lit.toml"
@@ -155,7 +155,3 @@ def find_root(start: Path) -> Path:
         f"not a lit project: no {CONFIG_FILE} in {here} or any parent directory; "
         "run `lit init` to create one, or cd into a project"
     )
-
-
-def prompts_dir(root: Path) -> Path:
-    return root / PROMPTS_DIR

@@ -1,9 +1,9 @@
 """A cache of parsed frontmatter, keyed by each prompt file's content hash (`.lit/cache/prompts.json`).
 
-YAML parsing is the largest part of loading a project (about 0.25 s per 1,000 prompts even with the C
-loader), and it runs on every command. Hashing the bytes is ~100x cheaper, so an unchanged prompt reuses its
-frontmatter from the last run; everything else (validation, paths, the graph) is recomputed. A missing or
-corrupt cache only means parsing again.
+YAML parsing is the largest part of loading a project, and it runs on every command: parsing 1,000
+benchmark prompts took 0.48 s without this cache and 0.08 s with it (best of 3, `benchmarks/synth.py` project,
+2-core Xeon, 2026-11-21). An unchanged prompt reuses its frontmatter from the last run; everything else
+(validation, paths, the graph) is recomputed. A missing or corrupt cache only means parsing again.
 """
 
 from __future__ import annotations

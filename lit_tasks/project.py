@@ -67,10 +67,6 @@ class Project:
     def code_dir(self) -> Path:
         return self.root / CODE_DIR
 
-    @property
-    def state_dir(self) -> Path:
-        return self.root / ".lit"
-
     def settings(self, key: str) -> GenerationSettings:
         """The prompt's effective settings, built once per load (task creation and generation both ask)."""
         found = self._settings.get(key)

@@ -15,7 +15,7 @@ from .rules import DEFAULT_BASENAME
 EXIT_CODES = {0: 0, 1: 1, 2: 3, 3: 3}
 
 
-def run_doit(project: Project, keys: list[str], *, jobs: int, force: bool, options: RunOptions) -> int:
+def run_doit(project: Project, keys: list[str], *, jobs: int, options: RunOptions) -> int:
     """Run the tasks for `keys` (all prompts when empty) and what they import; returns lit's exit code."""
     install_sigterm_handler()
     creator = LitProject(project.root, DEFAULT_BASENAME, options=options, project=project)
@@ -23,7 +23,7 @@ def run_doit(project: Project, keys: list[str], *, jobs: int, force: bool, optio
     argv = ["run"]
     if jobs > 1:
         argv += ["-n", str(jobs), "-P", "thread"]
-    if force:
+    if options.force:
         argv.append("--always-execute")
     argv += [f"{DEFAULT_BASENAME}:{key}" for key in keys] or [DEFAULT_BASENAME]
     try:

@@ -108,7 +108,7 @@ def regenerate(
             progress.emit("warn", f"kept code.lock/{orphan.path}: no prompt declares it, but it was edited by hand")
         options = RunOptions(use_cache=use_cache, force=force, budget=Budget(limit) if limit is not None else None)
         os.chdir(project.root)
-        return run_doit(project, keys, jobs=jobs, force=force, options=options)
+        return run_doit(project, keys, jobs=jobs, options=options)
     finally:
         os.chdir(old)
         runlock.release(project.root)
