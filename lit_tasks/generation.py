@@ -8,6 +8,9 @@ previous outputs exactly as they were.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +26,7 @@ from .budget import Budget, request_bound
 from .cache import ResponseCache, request_key
 from .calls import Endpoint, call, endpoint_for
 from .errors import GenerationError, LitError, ResponseError
-from .hashing import hash_bytes
+from .hashing import STAT_HASHES, hash_bytes, stat_key
 from .lock import InputState, LockEntry, edited_outputs, read_lock, write_lock
 from .orphans import remove_if_unchanged
 from .patches import make_patch, merge3, patch_rel, read_patch, remember_generated, write_patch
@@ -50,15 +53,34 @@ class RunOptions:
 
 @dataclass
 class Snapshot:
-    """Every input's bytes and hash as read before the call; paths are relative to the project root."""
+    """Every input's bytes, hash and stat as read before the call; paths are relative to the project root."""
 
+    root: Path
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    versions: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
-    def add(self, rel: str, data: bytes) -> None:
-        self.files[rel] = (hash_bytes(data), data)
+    def add(self, rel: str) -> bytes:
+        """Read `rel` into the snapshot; FileNotFoundError if it does not exist."""
+        data, digest, st = STAT_HASHES.read(self.root / rel)
+        self.files[rel] = (digest, data)
+        self.versions[rel] = stat_key(st)
+        return data
 
     def text(self, rel: str) -> str:
         return self.files[rel][1].decode("utf-8", "replace")
+
+    def changed(self) -> list[str]:
+        """Inputs that are not the version read: a new stat whose content hashes differently, or gone."""
+        moved = []
+        for rel, version in self.versions.items():
+            path = self.root / rel
+            try:
+                st = os.stat(path)
+                if stat_key(st) != version and STAT_HASHES.of(path, st) != self.files[rel][0]:
+                    moved.append(rel)
+            except FileNotFoundError:
+                moved.append(rel)
+        return moved
 
 
 @dataclass
@@ -73,6 +95,10 @@ class Answer:
 
 class GenerationStep:
     """Callable python-action for one prompt; returns the figures doit stores as the task's values."""
+
+    # doit inspects an action's signature before every call, to pass `targets` and the like; declaring that it
+    # takes nothing saves that work per prompt.
+    __signature__ = inspect.Signature()
 
     def __init__(self, project: Project, key: str, options: RunOptions) -> None:
         self.project = project
@@ -112,8 +138,7 @@ class GenerationStep:
         self._check_unchanged(snapshot)
         written = self._write(files)
         self._rebase_patches(generated.files, files)
-        for text in generated.files.values():
-            remember_generated(project.root, text.encode("utf-8"))
+        remember_generated(project.root, [text.encode("utf-8") for text in generated.files.values()])
         inputs = self._inputs(snapshot, settings)
         outputs = {path: hash_bytes(text.encode("utf-8")) for path, text in sorted(files.items())}
         try:
@@ -154,14 +179,12 @@ class GenerationStep:
     def _snapshot(self) -> Snapshot:
         """The inputs as they are now; the prompt must still be what the project was loaded from."""
         project, key = self.project, self.key
-        snapshot = Snapshot()
-        current = (project.root / key).read_bytes()
-        if current != project.graph.prompts[key].raw:
+        snapshot = Snapshot(project.root)
+        if snapshot.add(key) != project.graph.prompts[key].raw:
             raise GenerationError(f"{key} changed after lit loaded it; run again")
-        snapshot.add(key, current)
         for path in project.graph.import_outputs(key):
             try:
-                snapshot.add(f"{CODE_DIR}/{path}", (project.code_dir / path).read_bytes())
+                snapshot.add(f"{CODE_DIR}/{path}")
             except FileNotFoundError:
                 raise GenerationError(
                     f"imported output {CODE_DIR}/{path} does not exist; generate its prompt first"
@@ -170,7 +193,7 @@ class GenerationStep:
             if out in project.patched:
                 rel = patch_rel(out)
                 try:
-                    snapshot.add(rel, (project.root / rel).read_bytes())
+                    snapshot.add(rel)
                 except FileNotFoundError:
                     raise GenerationError(f"{rel} disappeared while lit was running; run again") from None
         return snapshot
@@ -250,25 +273,23 @@ class GenerationStep:
 
     def _check_unchanged(self, snapshot: Snapshot) -> None:
         """Fail rather than record state for inputs that changed while the model was answering (doit #119)."""
-        for rel, (digest, _) in snapshot.files.items():
-            try:
-                now = hash_bytes((self.project.root / rel).read_bytes())
-            except FileNotFoundError:
-                now = None
-            if now != digest:
-                raise GenerationError(
-                    f"{rel} changed while {self.key} was being generated; nothing was written, run again"
-                )
+        changed = snapshot.changed()
+        if changed:
+            raise GenerationError(
+                f"{changed[0]} changed while {self.key} was being generated; nothing was written, run again"
+            )
 
     def _write(self, files: dict[str, str]) -> list[str]:
         """Write the outputs whose bytes changed (unchanged files keep their mtime), all or none."""
         code_dir = self.project.code_dir
         changed: dict[Path, bytes] = {}
+        digests: dict[Path, str] = {}
         for rel, text in files.items():
             target = code_dir / self.project.sandbox.check(rel)
             data = text.encode("utf-8")
+            digests[target] = hash_bytes(data)
             try:
-                if target.read_bytes() == data:
+                if STAT_HASHES.of(target) == digests[target]:
                     continue
             except OSError:
                 pass
@@ -279,6 +300,9 @@ class GenerationStep:
             raise GenerationError(
                 f"cannot write {CODE_DIR}/: {err.strerror or err}; the previous files are intact"
             ) from None
+        for target in changed:  # doit's checker and the next prompt's snapshot need not read them back
+            with contextlib.suppress(OSError):
+                STAT_HASHES.remember(os.stat(target), digests[target])
         return sorted(p.relative_to(code_dir).as_posix() for p in changed)
 
     def _remove_undeclared(self, previous: LockEntry | None, outputs: dict[str, str]) -> None:

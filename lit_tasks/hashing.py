@@ -26,24 +26,64 @@ def hash_file(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
-class FileHashes:
-    """Content hashes of a project's files for the span of one check, each file read at most once.
+def stat_key(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    """What identifies one version of a file: a write through rename is a new inode, an edit moves the times."""
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
 
-    Only for moments when nothing writes (loading, `lit check`): an import's output is hashed once, not once per
-    prompt that imports it. Paths are relative to `root`; a missing file hashes to None.
+
+class StatHashes:
+    """Content hashes remembered by file version (inode, mtime, ctime, size), for the whole process.
+
+    lit reads a file's bytes anyway when it snapshots inputs and writes outputs; remembering the hash of that
+    version means doit's checker, the unchanged-inputs check and the lock seeding never read it again. The
+    assumption is doit's own (a file whose stat is unchanged has unchanged content), made stricter by ctime,
+    which no user-space call can set. Keyed by inode, not by path, so every spelling of a path shares it.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[int, int, int, int, int], str] = {}
+
+    def remember(self, st: os.stat_result, digest: str) -> None:
+        self._memo[stat_key(st)] = digest
+
+    def known(self, st: os.stat_result) -> str | None:
+        return self._memo.get(stat_key(st))
+
+    def of(self, path: str | os.PathLike[str], st: os.stat_result | None = None) -> str:
+        """The hash of the file at `path` (stat `st` if the caller has it); read only if this version is new."""
+        st = st or os.stat(path)
+        digest = self._memo.get(stat_key(st))
+        if digest is None:
+            digest = self.read(path)[1]
+        return digest
+
+    def read(self, path: str | os.PathLike[str]) -> tuple[bytes, str, os.stat_result]:
+        """The bytes, hash and stat of the file at `path`, the hash remembered for this version of the file."""
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())  # before reading: a write during the read leaves a later stat, not this one
+            data = f.read()
+        digest = hash_bytes(data)
+        self._memo[stat_key(st)] = digest
+        return data, digest, st
+
+
+STAT_HASHES = StatHashes()
+
+
+class FileHashes:
+    """Content hashes of a project's files by root-relative path, each file read at most once per version.
+
+    An import's output is hashed once, not once per prompt that imports it. A missing file hashes to None.
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = os.fspath(root)
-        self._memo: dict[str, str | None] = {}
 
     def of(self, rel: str) -> str | None:
-        if rel not in self._memo:
-            try:
-                self._memo[rel] = hash_file(os.path.join(self.root, rel))
-            except (FileNotFoundError, NotADirectoryError):
-                self._memo[rel] = None
-        return self._memo[rel]
+        try:
+            return STAT_HASHES.of(os.path.join(self.root, rel))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
 
 
 class Hasher:
@@ -75,10 +115,10 @@ class XXH3Checker(FileChangedChecker):
             return False
         if file_stat.st_size != size:
             return True
-        return digest != hash_file(file_path)
+        return digest != STAT_HASHES.of(file_path, file_stat)
 
     def get_state(self, dep: str, current_state: list | None) -> list | None:
         st = os.stat(dep)
         if current_state and current_state[0] == st.st_mtime_ns and current_state[1] == st.st_size:
             return None
-        return [st.st_mtime_ns, st.st_size, hash_file(dep)]
+        return [st.st_mtime_ns, st.st_size, STAT_HASHES.of(dep, st)]

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import json
 import os
 import secrets
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ValidationError
@@ -149,6 +148,7 @@ class Recorder:
         self._lock = threading.Lock()
         self._record: RunRecord | None = None
         self._journal: Path | None = None
+        self._file: TextIO | None = None  # open for the whole run: one open per run, not one per prompt
 
     def _open(self) -> None:
         from . import __version__
@@ -165,8 +165,9 @@ class Recorder:
             break
         self._record = RunRecord(id=rid, lit_version=__version__, started=now(), parent_commit=parent_commit(self.root))
         self._journal = journal
-        with open(journal, "a", encoding="utf-8") as f:
-            f.write(self._record.model_dump_json(exclude={"prompts", "summary"}) + "\n")
+        self._file = open(journal, "a", encoding="utf-8")  # noqa: SIM115 - closed by finish()
+        self._file.write(self._record.model_dump_json(exclude={"prompts", "summary"}) + "\n")
+        self._file.flush()
 
     def append(self, entry: PromptRecord) -> None:
         """Add one prompt's entry; a record that cannot be written is reported, it never fails the prompt."""
@@ -181,11 +182,10 @@ class Recorder:
         with self._lock:
             if self._record is None:
                 self._open()
-            assert self._journal is not None and self._record is not None
+            assert self._file is not None and self._record is not None
             self._record.prompts.append(entry)
-            with open(self._journal, "a", encoding="utf-8") as f:
-                f.write(entry.model_dump_json() + "\n")
-                f.flush()
+            self._file.write(entry.model_dump_json() + "\n")
+            self._file.flush()  # a killed run leaves every finished prompt in the journal
 
     def finish(self) -> RunRecord | None:
         """Write `<id>.json` and remove the journal; returns the record (None if nothing was generated)."""
@@ -193,11 +193,13 @@ class Recorder:
             record, journal = self._record, self._journal
             if record is None or journal is None:
                 return None
+            if self._file is not None:
+                with contextlib.suppress(OSError):
+                    self._file.close()
+                self._file = None
             record.finished = now()
             record.summary = Summary.of(record.prompts)
-            write_atomic(
-                journal.with_suffix(".json"), (json.dumps(record.model_dump(mode="json"), indent=2) + "\n").encode()
-            )
+            write_atomic(journal.with_suffix(".json"), (record.model_dump_json(indent=2) + "\n").encode())
             with contextlib.suppress(FileNotFoundError):
                 journal.unlink()
             self._record = self._journal = None
