@@ -15,20 +15,22 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ValidationError
+import msgspec
 
 from .atomic import write_atomic
 from .hashing import FileHashes, Hasher, hash_bytes
-from .patches import patch_rel
-from .paths import CODE_DIR
-from .project import Project
+from .paths import CODE_DIR, patch_rel
+
+if TYPE_CHECKING:
+    from .project import Project
 
 LOCK_DIR = Path(".lit") / "lock"
 LOCK_VERSION = 1
 
 
-class InputState(BaseModel):
+class InputState(msgspec.Struct):
     """The hashes of everything a prompt's generation depends on."""
 
     prompt: str
@@ -47,15 +49,21 @@ class InputState(BaseModel):
         return h.hexdigest()
 
 
-class LockEntry(BaseModel):
-    version: int = LOCK_VERSION
+class LockEntry(msgspec.Struct):
+    """One prompt's lock file. msgspec, not pydantic: it is read for every prompt on hot paths (seeding a fresh
+    clone, `lit check`), where decoding speed and import time count (docs/performance.md)."""
+
     prompt: str
     input_hash: str
     inputs: InputState
     outputs: dict[str, str]
+    version: int = LOCK_VERSION
 
     def dumps(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+        return json.dumps(msgspec.to_builtins(self), indent=2, sort_keys=True) + "\n"
+
+
+_decode_entry = msgspec.json.Decoder(LockEntry).decode
 
 
 def lock_path(root: Path, key: str) -> Path:
@@ -65,8 +73,8 @@ def lock_path(root: Path, key: str) -> Path:
 def read_lock(root: Path, key: str) -> LockEntry | None:
     """The lock entry of `key`, or None if there is none or it is unreadable (then the prompt is stale)."""
     try:
-        return LockEntry.model_validate_json(lock_path(root, key).read_bytes())
-    except (OSError, ValidationError, ValueError):
+        return _decode_entry(lock_path(root, key).read_bytes())
+    except (OSError, msgspec.DecodeError):
         return None
 
 
@@ -94,8 +102,8 @@ def all_locks(root: Path) -> dict[str, LockEntry]:
         return found
     for path in sorted(base.rglob("*.json")):
         try:
-            entry = LockEntry.model_validate_json(path.read_bytes())
-        except (OSError, ValidationError, ValueError):
+            entry = _decode_entry(path.read_bytes())
+        except (OSError, msgspec.DecodeError):
             continue
         found[entry.prompt] = entry
     return found

@@ -16,22 +16,25 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+import msgspec
 
 from .atomic import write_atomic
 from .errors import ConfigError
 from .hashing import hash_bytes
+from .paths import PATCH_DIR, list_patches, patch_rel
 
-PATCH_DIR = Path(".lit") / "patches"
+__all__ = ["PATCH_DIR", "Patch", "list_patches", "patch_rel"]
+
 GENERATED_PACK = Path(".lit") / "cache" / "generated.pack"
 MERGE_REPO = Path(".lit") / "cache" / "merge.git"
-SUFFIX = ".patch"
 
 _merge_lock = threading.Lock()
 _pack_lock = threading.Lock()
 
 
-class Patch(BaseModel):
+class Patch(msgspec.Struct, frozen=True):
+    """lit v1's patch file; keys lit does not know are ignored, as v1 did."""
+
     original_content: str
     manual_content: str
     diff: str
@@ -48,11 +51,6 @@ class Patch(BaseModel):
 class Merge:
     text: str
     conflicts: bool
-
-
-def patch_rel(output: str) -> str:
-    """Where the patch of `output` lives, relative to the project root."""
-    return f"{PATCH_DIR.as_posix()}/{output}{SUFFIX}"
 
 
 def patch_path(root: Path, output: str) -> Path:
@@ -74,10 +72,10 @@ def make_patch(output: str, original: str, manual: str) -> Patch:
 def read_patch(root: Path, output: str) -> Patch | None:
     path = patch_path(root, output)
     try:
-        return Patch.model_validate_json(path.read_bytes())
+        return msgspec.json.decode(path.read_bytes(), type=Patch)
     except FileNotFoundError:
         return None
-    except (ValidationError, ValueError):
+    except msgspec.DecodeError:
         raise ConfigError(
             f"{path.relative_to(root)}: not a valid patch file (JSON with original_content, "
             "manual_content, diff); fix it or remove it with `lit patch drop`"
@@ -85,7 +83,7 @@ def read_patch(root: Path, output: str) -> Patch | None:
 
 
 def write_patch(root: Path, output: str, patch: Patch) -> bytes:
-    data = (json.dumps(patch.model_dump(), indent=2) + "\n").encode()
+    data = (json.dumps(msgspec.to_builtins(patch), indent=2) + "\n").encode()
     write_atomic(patch_path(root, output), data)
     return data
 
@@ -102,13 +100,6 @@ def drop_patch(root: Path, output: str) -> bool:
         parent.rmdir()
         parent = parent.parent
     return True
-
-
-def list_patches(root: Path) -> list[str]:
-    base = root / PATCH_DIR
-    if not base.is_dir():
-        return []
-    return sorted(p.relative_to(base).as_posix().removesuffix(SUFFIX) for p in base.rglob(f"*{SUFFIX}") if p.is_file())
 
 
 def merge3(root: Path, base: str, ours: str, theirs: str, path: str) -> Merge:

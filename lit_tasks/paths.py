@@ -16,6 +16,25 @@ from .errors import LitError
 CODE_DIR = "code.lock"
 PROMPTS_DIR = "prompts"
 PROMPT_SUFFIX = ".prompt.md"
+PATCH_DIR = Path(".lit") / "patches"
+PATCH_SUFFIX = ".patch"
+
+
+def patch_rel(output: str) -> str:
+    """Where the saved patch of `output` lives, relative to the project root."""
+    return f"{PATCH_DIR.as_posix()}/{output}{PATCH_SUFFIX}"
+
+
+def list_patches(root: Path) -> list[str]:
+    """The outputs that have a saved patch."""
+    base = root / PATCH_DIR
+    if not base.is_dir():
+        return []
+    return sorted(
+        p.relative_to(base).as_posix().removesuffix(PATCH_SUFFIX)
+        for p in base.rglob(f"*{PATCH_SUFFIX}")
+        if p.is_file()
+    )
 
 
 class UnsafePathError(LitError):
