@@ -8,7 +8,7 @@ doit bench           the benchmark: docs/performance.md and docs/noop-vs-n.png (
 """
 
 from lit_tasks import LitProject
-from lit_tasks.hashing import XXH3Checker
+from lit_tasks.checker import XXH3Checker
 
 DOIT_CONFIG = {
     "backend": "sqlite3",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,10 +20,24 @@ from pathlib import Path
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
+_in_flight = 0  # temp files that exist now; zero at exit means this process left none behind
+_in_flight_lock = threading.Lock()
+
+
+def no_temp_files_left() -> bool:
+    return _in_flight == 0
+
+
+def _count(delta: int) -> None:
+    global _in_flight
+    with _in_flight_lock:
+        _in_flight += delta
+
 
 def _stage(path: Path, data: bytes, durable: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".lit-tmp", dir=path.parent)
+    _count(1)
     try:
         os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as f:
@@ -33,6 +48,7 @@ def _stage(path: Path, data: bytes, durable: bool = True) -> Path:
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        _count(-1)
         raise
     return Path(tmp)
 
@@ -60,6 +76,8 @@ def write_all_atomic(files: Mapping[Path, bytes], *, durable: bool = True) -> No
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            _count(-1)
         raise
     for tmp, path in staged:
         os.replace(tmp, path)
+        _count(-1)

@@ -27,7 +27,8 @@ Run `lit COMMAND --help` for a command's options and examples.
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for every command, or only for `command` (what a normal invocation needs)."""
     from .commands import register_all
 
     parser = argparse.ArgumentParser(
@@ -39,12 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lit {__version__}")
     parser.add_argument("--debug", action="store_true", help="show a traceback for errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    register_all(commands)
+    register_all(commands, command)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(next((arg for arg in argv if not arg.startswith("-")), None))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

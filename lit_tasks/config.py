@@ -14,10 +14,11 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 
 from .errors import ConfigError
-from .paths import UnsafePathError, normalise_relpath
+from .paths import CONFIG_FILE, UnsafePathError, find_root, normalise_relpath
 from .strict import StrictModel, explain
 
-CONFIG_FILE = "lit.toml"
+__all__ = ["CONFIG_FILE", "LitConfig", "find_root", "load_config", "parse_config"]
+
 MAPPING_MODES = ("manifest", "direct", "modular", "inferred")
 SUPPORTED_MAPPINGS = ("manifest", "direct")
 DEFAULT_MAX_TOKENS = 16384
@@ -145,13 +146,3 @@ def check_mapping(config: LitConfig) -> None:
         )
 
 
-def find_root(start: Path) -> Path:
-    """The nearest directory at or above `start` that holds lit.toml (how every command finds its project)."""
-    here = start.resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / CONFIG_FILE).is_file():
-            return candidate
-    raise ConfigError(
-        f"not a lit project: no {CONFIG_FILE} in {here} or any parent directory; "
-        "run `lit init` to create one, or cd into a project"
-    )

@@ -24,18 +24,14 @@ from typing import Any
 from doit.exceptions import InvalidDodoFile
 
 from . import progress, runlock
-from .atomic import write_atomic
-from .config import find_root
+from .checker import XXH3Checker
 from .errors import LitError
-from .generation import RunOptions
-from .hashing import XXH3Checker
-from .paths import relpath_posix
-from .project import Project, load_project
+from .index import LazyProject
+from .options import RunOptions
+from .paths import find_root, relpath_posix
 from .reporter import LitReporter
 from .rules import DEFAULT_BASENAME, prompt_tasks
-
-STATE_DIR = ".lit"
-DB_FILE = "doit.sqlite"
+from .state import DB_FILE, ensure_state_dir
 
 
 class LitProject:
@@ -51,33 +47,30 @@ class LitProject:
         basename: str = DEFAULT_BASENAME,
         *,
         options: RunOptions | None = None,
-        project: Project | None = None,
+        lazy: LazyProject | None = None,
     ) -> None:
         self.root = Path(root)
         self.basename = basename
         self.options = options or RunOptions()
-        self._project = project
+        self._lazy = lazy
         self.create_doit_tasks = self._create_tasks
 
-    def load(self) -> Project:
-        if self._project is None:
-            self._project = load_project(self.root)
-            for warning in self._project.warnings:
+    def load(self) -> LazyProject:
+        if self._lazy is None:
+            self._lazy = LazyProject.load(self.root)
+            for warning in self._lazy.index.warnings:
                 progress.emit("warn", f"warning: {warning}")
-        return self._project
+        return self._lazy
 
     def _create_tasks(self) -> Iterator[dict[str, Any]]:
         try:
-            project = self.load()
-        except LitError as err:
-            raise InvalidDodoFile(f"lit: {err}") from None
-        ensure_state_dir(project.root)
-        try:
-            runlock.acquire(project.root)
+            lazy = self.load()
+            ensure_state_dir(lazy.root)
+            runlock.acquire(lazy.root)
         except LitError as err:
             raise InvalidDodoFile(f"lit: {err}") from None
         install_sigterm_handler()
-        yield from prompt_tasks(project, self.basename, self.options)
+        yield from prompt_tasks(lazy, self.basename, self.options)
 
 
 def task_regenerate() -> Iterator[dict[str, Any]]:
@@ -108,31 +101,6 @@ def doit_config(root: Path | None = None) -> dict[str, Any]:
         "reporter": LitReporter,
         "default_tasks": [DEFAULT_BASENAME],
     }
-
-
-STATE_GITIGNORE = """\
-# Written by lit: local state that must never be committed.
-# Committed state (lock/, generations/, patches/) is not listed here.
-cache/
-doit.sqlite
-doit.sqlite-journal
-run.lock
-*.lit-tmp
-"""
-
-
-def ensure_state_dir(root: Path) -> Path:
-    """Create .lit/ with its own .gitignore, so a project needs no root entries and `git add -A` is safe."""
-    state = root / STATE_DIR
-    state.mkdir(exist_ok=True)
-    ignore = state / ".gitignore"
-    try:
-        current = ignore.read_text()
-    except FileNotFoundError:
-        current = ""
-    if current != STATE_GITIGNORE:  # lit's own file: kept exactly up to date
-        write_atomic(ignore, STATE_GITIGNORE.encode())
-    return state
 
 
 def install_sigterm_handler() -> None:

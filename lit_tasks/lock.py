@@ -13,20 +13,20 @@ too, so `lit check` can say *why* a prompt is stale.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import msgspec
 
 from .atomic import write_atomic
-from .hashing import FileHashes, Hasher, hash_bytes
-from .paths import CODE_DIR, patch_rel
+from .hashing import FileHashes, Hasher
+from .paths import CODE_DIR, LOCK_DIR, lock_path, locked_prompts, patch_rel
+
+__all__ = ["LOCK_DIR", "LockEntry", "InputState", "lock_path", "locked_prompts", "read_lock", "write_lock"]
 
 if TYPE_CHECKING:
-    from .project import Project
+    from .index import ProjectIndex
 
-LOCK_DIR = Path(".lit") / "lock"
 LOCK_VERSION = 1
 
 
@@ -66,10 +66,6 @@ class LockEntry(msgspec.Struct):
 _decode_entry = msgspec.json.Decoder(LockEntry).decode
 
 
-def lock_path(root: Path, key: str) -> Path:
-    return root / LOCK_DIR / f"{key}.json"
-
-
 def read_lock(root: Path, key: str) -> LockEntry | None:
     """The lock entry of `key`, or None if there is none or it is unreadable (then the prompt is stale)."""
     try:
@@ -80,18 +76,6 @@ def read_lock(root: Path, key: str) -> LockEntry | None:
 
 def write_lock(root: Path, entry: LockEntry) -> None:
     write_atomic(lock_path(root, entry.prompt), entry.dumps().encode())
-
-
-def locked_prompts(root: Path) -> list[str]:
-    """The prompt keys that have a lock entry, from file names alone (no file is read)."""
-    base = root / LOCK_DIR
-    keys = []
-    for dirpath, _, filenames in os.walk(base):
-        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
-        for name in filenames:
-            if name.endswith(".json"):
-                keys.append(name[:-5] if rel_dir == "." else f"{rel_dir}/{name[:-5]}")
-    return sorted(keys)
 
 
 def all_locks(root: Path) -> dict[str, LockEntry]:
@@ -109,15 +93,12 @@ def all_locks(root: Path) -> dict[str, LockEntry]:
     return found
 
 
-def config_hash(project: Project, key: str) -> str:
-    return hash_bytes(project.settings(key).canonical().encode())
-
-
-def current_inputs(project: Project, key: str, hashes: FileHashes | None = None) -> InputState | None:
+def current_inputs(root: Path, index: ProjectIndex, key: str, hashes: FileHashes | None = None) -> InputState | None:
     """The input hashes as the files are now; None when the prompt or an imported output does not exist."""
-    hashes = hashes or FileHashes(project.root)
+    hashes = hashes or FileHashes(root)
+    entry = index.prompts[key]
     imports: dict[str, str] = {}
-    for path in project.graph.import_outputs(key):
+    for path in entry.import_outputs:
         digest = hashes.of(f"{CODE_DIR}/{path}")
         if digest is None:
             return None
@@ -126,39 +107,41 @@ def current_inputs(project: Project, key: str, hashes: FileHashes | None = None)
     if prompt is None:
         return None
     patches = {}
-    for out in project.graph.prompts[key].outputs:
-        if out in project.patched:
+    for out in entry.outputs:
+        if out in index.patched:
             digest = hashes.of(patch_rel(out))
             if digest is not None:
                 patches[out] = digest
-    return InputState(prompt=prompt, imports=imports, config=config_hash(project, key), patches=patches)
+    return InputState(prompt=prompt, imports=imports, config=entry.config_hash, patches=patches)
 
 
-def output_hashes(
-    project: Project, outputs: tuple[str, ...] | list[str], hashes: FileHashes | None = None
-) -> dict[str, str | None]:
-    hashes = hashes or FileHashes(project.root)
+def output_hashes(root: Path, outputs: tuple[str, ...] | list[str], hashes: FileHashes | None = None) -> dict[str, str | None]:
+    hashes = hashes or FileHashes(root)
     return {out: hashes.of(f"{CODE_DIR}/{out}") for out in outputs}
 
 
-def edited_outputs(project: Project, entry: LockEntry | None) -> list[str]:
+def edited_outputs(root: Path, entry: LockEntry | None) -> list[str]:
     """Outputs that exist but differ from what lit last wrote: hand edits, which lit must not overwrite."""
     if entry is None:
         return []
-    current = output_hashes(project, sorted(entry.outputs))
+    current = output_hashes(root, sorted(entry.outputs))
     return [out for out, digest in current.items() if digest is not None and digest != entry.outputs[out]]
 
 
-def matches_lock(project: Project, key: str, hashes: FileHashes | None = None) -> bool:
+def matches_lock(root: Path, index: ProjectIndex, key: str, hashes: FileHashes | None = None) -> bool:
     """True when the prompt's inputs and outputs are exactly what its lock recorded: nothing to regenerate."""
-    entry = read_lock(project.root, key)
-    if entry is None:
-        return False
-    hashes = hashes or FileHashes(project.root)
-    inputs = current_inputs(project, key, hashes)
+    entry = read_lock(root, key)
+    return entry is not None and entry_matches(root, index, entry, hashes)
+
+
+def entry_matches(root: Path, index: ProjectIndex, entry: LockEntry, hashes: FileHashes | None = None) -> bool:
+    """True when the files are now exactly what lock entry `entry` recorded."""
+    key = entry.prompt
+    hashes = hashes or FileHashes(root)
+    inputs = current_inputs(root, index, key, hashes)
     if inputs is None or inputs.digest != entry.input_hash:
         return False
-    declared = project.graph.prompts[key].outputs
+    declared = index.prompts[key].outputs
     if set(declared) != set(entry.outputs):
         return False
-    return output_hashes(project, declared, hashes) == entry.outputs
+    return output_hashes(root, declared, hashes) == entry.outputs

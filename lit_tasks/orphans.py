@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .hashing import hash_file
-from .lock import lock_path, locked_prompts, read_lock
-from .project import Project
+from .index import ProjectIndex
+from .paths import CODE_DIR, lock_path, locked_prompts
 
 
 @dataclass(frozen=True)
@@ -23,25 +23,35 @@ class Orphan:
     edited: bool
 
 
-def find_orphans(project: Project) -> list[Orphan]:
+def find_orphans(root: Path, index: ProjectIndex, deleted: list[str] | None = None) -> list[Orphan]:
     """Outputs of prompts that no longer exist (a prompt's own renamed outputs are removed when it regenerates,
     which it must, since its frontmatter changed). Only the lock entries of deleted prompts are read."""
+    deleted = deleted_prompts(root, index) if deleted is None else deleted
+    if not deleted:
+        return []
+    from .lock import read_lock  # msgspec: only imported when a prompt was deleted
+
     found = []
-    for key in locked_prompts(project.root):
-        if key in project.graph.prompts:
-            continue
-        entry = read_lock(project.root, key)
+    owners: dict[str, str] | None = None
+    for key in deleted:
+        entry = read_lock(root, key)
         if entry is None:
             continue
+        owners = owners if owners is not None else index.owners()
         for rel, digest in sorted(entry.outputs.items()):
-            if rel in project.graph.owner:
+            if rel in owners:
                 continue  # declared by its prompt, or by another one now
             try:
-                edited = hash_file(project.code_dir / rel) != digest
+                edited = hash_file(root / CODE_DIR / rel) != digest
             except FileNotFoundError:
                 continue
             found.append(Orphan(rel, key, edited))
     return found
+
+
+def deleted_prompts(root: Path, index: ProjectIndex) -> list[str]:
+    """Prompts that have a lock entry but no longer exist."""
+    return [key for key in locked_prompts(root) if key not in index.prompts]
 
 
 def remove_if_unchanged(code_dir: Path, rel: str, digest: str) -> bool | None:
@@ -63,18 +73,23 @@ def remove_if_unchanged(code_dir: Path, rel: str, digest: str) -> bool | None:
     return True
 
 
-def remove_orphans(project: Project) -> tuple[list[Orphan], list[Orphan]]:
+def remove_orphans(root: Path, index: ProjectIndex) -> tuple[list[Orphan], list[Orphan]]:
     """Remove unchanged orphans and the lock entries of deleted prompts; returns (removed, kept)."""
     removed, kept = [], []
-    for orphan in find_orphans(project):
-        entry = read_lock(project.root, orphan.prompt)
-        if entry is not None and remove_if_unchanged(project.code_dir, orphan.path, entry.outputs[orphan.path]):
+    deleted = deleted_prompts(root, index)
+    if not deleted:
+        return removed, kept
+    from .lock import read_lock
+
+    for orphan in find_orphans(root, index, deleted):
+        entry = read_lock(root, orphan.prompt)
+        if entry is not None and remove_if_unchanged(root / CODE_DIR, orphan.path, entry.outputs[orphan.path]):
             removed.append(orphan)
         else:
             kept.append(orphan)
     kept_prompts = {o.prompt for o in kept}
-    for key in locked_prompts(project.root):
-        if key not in project.graph.prompts and key not in kept_prompts:
+    for key in deleted:
+        if key not in kept_prompts:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(lock_path(project.root, key))
+                os.unlink(lock_path(root, key))
     return removed, kept

@@ -11,18 +11,37 @@ import os
 import posixpath
 from pathlib import Path
 
-from .errors import LitError
+from .errors import ConfigError, LitError
 
 CODE_DIR = "code.lock"
 PROMPTS_DIR = "prompts"
 PROMPT_SUFFIX = ".prompt.md"
+CONFIG_FILE = "lit.toml"
 PATCH_DIR = Path(".lit") / "patches"
+LOCK_DIR = Path(".lit") / "lock"
 PATCH_SUFFIX = ".patch"
 
 
 def patch_rel(output: str) -> str:
     """Where the saved patch of `output` lives, relative to the project root."""
     return f"{PATCH_DIR.as_posix()}/{output}{PATCH_SUFFIX}"
+
+
+def lock_path(root: Path, key: str) -> Path:
+    """The lock entry of prompt `key`: `.lit/lock/<prompt path>.json`."""
+    return root / LOCK_DIR / f"{key}.json"
+
+
+def locked_prompts(root: Path) -> list[str]:
+    """The prompt keys that have a lock entry, from file names alone (no file is read)."""
+    base = root / LOCK_DIR
+    keys = []
+    for dirpath, _, filenames in os.walk(base):
+        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
+        for name in filenames:
+            if name.endswith(".json"):
+                keys.append(name[:-5] if rel_dir == "." else f"{rel_dir}/{name[:-5]}")
+    return sorted(keys)
 
 
 def list_patches(root: Path) -> list[str]:
@@ -110,3 +129,15 @@ def relpath_posix(path: Path, start: Path) -> str:
 def is_prompt_file(name: str) -> bool:
     """True for `*.prompt.md` names (the only files lit treats as prompts)."""
     return name.endswith(PROMPT_SUFFIX) and len(name) > len(PROMPT_SUFFIX)
+
+
+def find_root(start: Path) -> Path:
+    """The nearest directory at or above `start` that holds lit.toml (how every command finds its project)."""
+    here = start.resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate
+    raise ConfigError(
+        f"not a lit project: no {CONFIG_FILE} in {here} or any parent directory; "
+        "run `lit init` to create one, or cd into a project"
+    )

@@ -55,7 +55,7 @@ class Plan:
 def make_plan(project: Project, keys: list[str] | None = None, *, force: bool = False) -> Plan:
     """What a run of `keys` (default: all) would generate; with `force`, every selected prompt."""
     selected = sorted(project.graph.closure(keys)) if keys else None
-    status = project_status(project, selected)
+    status = project_status(project.root, project.index, selected)
     items = []
     for s in status.prompts.values():
         if s.stale or force:

@@ -6,7 +6,6 @@ warning (an `@import` not declared in frontmatter) is produced once per run.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,9 +13,9 @@ from pathlib import Path
 from .config import LitConfig, load_config
 from .errors import ConfigError
 from .graph import PromptGraph, build_graph
+from .index import ProjectIndex, scan_prompts
 from .parse_cache import ParseCache
-from .patches import list_patches
-from .paths import CODE_DIR, PROMPT_SUFFIX, PROMPTS_DIR, Sandbox, UnsafePathError, is_prompt_file, normalise_relpath
+from .paths import CODE_DIR, PROMPT_SUFFIX, PROMPTS_DIR, Sandbox, UnsafePathError, list_patches, normalise_relpath
 from .prompt import Prompt, parse_prompt
 from .settings import GenerationSettings, settings_for
 
@@ -80,6 +79,11 @@ class Project:
         return Sandbox(self.code_dir)
 
     @cached_property
+    def index(self) -> ProjectIndex:
+        """What tasks, seeding and lock checks need, computed from this load (not stored: see LazyProject)."""
+        return ProjectIndex.of(self, "")
+
+    @cached_property
     def patched(self) -> frozenset[str]:
         """Outputs with a saved patch, listed once per load (patches are saved by `lit patch`, not during a run)."""
         return frozenset(list_patches(self.root))
@@ -104,24 +108,7 @@ def load_project(root: Path) -> Project:
 
 def discover_prompts(root: Path) -> list[str]:
     """Every `*.prompt.md` under prompts/, sorted, as root-relative POSIX paths; symlink loops are skipped."""
-    base = root / PROMPTS_DIR
-    if not base.is_dir():
-        raise ConfigError(f"{base}: no prompts/ directory; create it and write prompts as prompts/**/*{PROMPT_SUFFIX}")
-    found: list[str] = []
-    seen_dirs: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
-        st = os.stat(dirpath)
-        ident = (st.st_dev, st.st_ino)
-        if ident in seen_dirs:
-            dirnames[:] = []
-            continue
-        seen_dirs.add(ident)
-        dirnames.sort()
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        for name in filenames:
-            if is_prompt_file(name) and os.path.isfile(os.path.join(dirpath, name)):
-                found.append(f"{rel_dir}/{name}")
-    return sorted(found)
+    return [rel for rel, _ in scan_prompts(root)]
 
 
 def direct_outputs(prompt_path: str, language: str) -> tuple[str, ...]:

@@ -78,7 +78,10 @@ class LitReporter(ConsoleReporter):
 
     def add_success(self, task: Any) -> None:
         if task.meta and task.meta.get("lit") == "prompt" and task.values:
-            self.totals.add(task.values)
+            if task.values.get("adopted"):
+                self.totals.uptodate += 1  # a stale doit record whose files matched the lock: no call made
+            else:
+                self.totals.add(task.values)
 
     def add_failure(self, task: Any, fail: Any) -> None:
         if task.meta and task.meta.get("lit") == "prompt":

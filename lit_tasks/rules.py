@@ -7,78 +7,107 @@ put a lit project in a subdirectory under its own basename.
 
 from __future__ import annotations
 
+import inspect
 import os
 import posixpath
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from doit.exceptions import TaskFailed
 from doit.tools import config_changed
 
+from . import progress
 from .atomic import write_atomic
-from .generation import GenerationStep, RunOptions
-from .hashing import FileHashes
-from .patches import patch_rel
-from .paths import CODE_DIR, relpath_posix
-from .project import Project
+from .errors import LitError
+from .index import LazyProject
+from .options import RunOptions
+from .paths import CODE_DIR, patch_rel, relpath_posix
 from .seed import seed_from_lock
 
 DEFAULT_BASENAME = "regenerate"
 
 
+class SettingsChanged(config_changed):
+    """doit's `config_changed`, given the digest it would compute from the settings (precomputed in the index,
+    so the DB stays compatible) and its call signature, which doit otherwise inspects for every task."""
+
+    __signature__ = inspect.Signature(
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in ("task", "values")]
+    )
+
+
+class GenerateAction:
+    """The python-action of a prompt task. The generation machinery (pydantic models, providers, the full
+    project) is imported and loaded on the first call, so a run with nothing to generate never pays for it."""
+
+    __signature__ = inspect.Signature()  # doit inspects an action before each call; there is nothing to pass
+
+    def __init__(self, lazy: LazyProject, key: str, options: RunOptions) -> None:
+        self.lazy = lazy
+        self.key = key
+        self.options = options
+
+    def __call__(self) -> dict[str, Any] | TaskFailed:
+        try:
+            project = self.lazy.project
+        except LitError as err:
+            progress.emit("fail", f"FAILED {self.key}: {err}")
+            return TaskFailed(f"{self.key}: {err}")
+        from .generation import GenerationStep
+
+        return GenerationStep(project, self.key, self.options)()
+
+
 def prompt_tasks(
-    project: Project,
+    lazy: LazyProject,
     basename: str = DEFAULT_BASENAME,
     options: RunOptions | None = None,
     cwd: Path | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Task dicts for doit: the group task `basename`, then `basename:<prompt path>` in schedule order."""
     options = options or RunOptions()
-    prefix = relpath_posix(project.root, Path(cwd or os.getcwd()).resolve())
+    prefix = relpath_posix(lazy.root, Path(cwd or os.getcwd()).resolve())
 
     def rel(path: str) -> str:
         """`path` (normalised, relative to the project root) as doit must see it from its working directory."""
         return path if prefix == "." else posixpath.normpath(f"{prefix}/{path}")
 
-    graph = project.graph
-    patched = project.patched
-    hashes = FileHashes(project.root)  # tasks are created before anything runs: files do not change meanwhile
+    index = lazy.index
+    root = str(lazy.root)
     yield {
         "basename": basename,
         "name": None,
-        "doc": f"generate {CODE_DIR}/ from the prompts of {project.config.project.name} (lit)",
+        "doc": f"generate {CODE_DIR}/ from the prompts of {index.name} (lit)",
     }
-    for key in graph.order:
-        prompt = graph.prompts[key]
-        settings = project.settings(key)
-        outputs = [f"{CODE_DIR}/{out}" for out in prompt.outputs]
-        imported = [f"{CODE_DIR}/{out}" for out in graph.import_outputs(key)]
-        patches = [rel(patch_rel(out)) for out in prompt.outputs if out in patched]
+    for key in index.order:
+        entry = index.prompts[key]
+        patches = [rel(patch_rel(out)) for out in entry.outputs if out in index.patched]
         task = {
             "basename": basename,
             "name": key,
-            "actions": [GenerationStep(project, key, options)],
-            "file_dep": [rel(key), *(rel(p) for p in imported), *patches],
-            "targets": [rel(p) for p in outputs],
-            "uptodate": [config_changed(settings.identity())],
+            "actions": [GenerateAction(lazy, key, options)],
+            "file_dep": [rel(key), *(rel(f"{CODE_DIR}/{p}") for p in entry.import_outputs), *patches],
+            "targets": [rel(f"{CODE_DIR}/{out}") for out in entry.outputs],
+            "uptodate": [SettingsChanged(entry.identity_digest)],
             "clean": True,
-            "doc": prompt.title,
+            "doc": entry.title,
             "meta": {
                 "lit": "prompt",
                 "prompt": key,
-                "root": str(project.root),
-                "outputs": list(prompt.outputs),
-                "imports": list(prompt.imports),
-                "provider": settings.provider,
-                "model": settings.model,
+                "root": root,
+                "outputs": list(entry.outputs),
+                "imports": list(entry.imports),
+                "provider": entry.provider,
+                "model": entry.model,
             },
             "io": {"capture": False},
             "verbosity": 2,
         }
-        seed_from_lock(project, key, task, hashes)
+        seed_from_lock(lazy, key, task)
         yield task
-    for static in project.config.static:
-        target = project.code_dir / static.path
+    for static in index.static:
+        target = lazy.code_dir / static.path
         yield {
             "basename": basename,
             "name": f"static:{static.path}",
@@ -87,5 +116,5 @@ def prompt_tasks(
             "uptodate": [config_changed(static.content)],
             "clean": True,
             "doc": f"{CODE_DIR}/{static.path} from lit.toml [[static]]",
-            "meta": {"lit": "static", "root": str(project.root)},
+            "meta": {"lit": "static", "root": root},
         }

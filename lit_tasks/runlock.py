@@ -8,6 +8,7 @@ are swept while the lock is held, so they never reach a commit.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import threading
@@ -22,8 +23,10 @@ except ImportError:  # pragma: no cover - not POSIX: runs are not serialised
 
 LOCK_FILE = Path(".lit") / "run.lock"
 TEMP_SUFFIX = ".lit-tmp"
+CLEAN = b"clean\n"  # what a run that exited normally leaves in the lock file instead of its pid
 
 _held: dict[Path, int] = {}
+_held_at_exit: list[bool] = []
 _guard = threading.Lock()
 
 
@@ -48,17 +51,41 @@ def acquire(root: Path) -> None:
             raise ProjectBusy(
                 f"another lit run (pid {holder}) is using {root}; wait for it to finish, or stop it"
             ) from None
+        clean = os.pread(fd, 64, 0) == CLEAN
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         _held[root] = fd
-    sweep_temp_files(root)
+        if not _held_at_exit:
+            atexit.register(_mark_clean)
+            _held_at_exit.append(True)
+    if not clean:  # the last run was killed (or is from an older lit): it may have left temp files
+        sweep_temp_files(root)
+
+
+def _mark_clean() -> None:
+    """At exit, tell the next run there is nothing to sweep, if this process left no temp file behind."""
+    from .atomic import no_temp_files_left
+
+    if not no_temp_files_left():
+        return
+    with _guard:
+        for fd in _held.values():
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, CLEAN, 0)
 
 
 def release(root: Path) -> None:
     """Give the lock back (tests and long-lived processes; a normal run just exits)."""
+    from .atomic import no_temp_files_left
+
     with _guard:
         fd = _held.pop(root.resolve(), None)
     if fd is not None:
+        if no_temp_files_left():
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, CLEAN, 0)
         os.close(fd)
 
 
@@ -66,10 +93,10 @@ def sweep_temp_files(root: Path) -> int:
     """Remove `*.lit-tmp` files left by a killed run under code.lock/ and .lit/ (only called under the lock)."""
     removed = 0
     for base in (root / "code.lock", root / ".lit"):
-        if not base.is_dir():
-            continue
-        for path in base.rglob(f"*{TEMP_SUFFIX}"):
-            with contextlib.suppress(OSError):
-                path.unlink()
-                removed += 1
+        for dirpath, _, filenames in os.walk(base):
+            for name in filenames:
+                if name.endswith(TEMP_SUFFIX):
+                    with contextlib.suppress(OSError):
+                        os.unlink(os.path.join(dirpath, name))
+                        removed += 1
     return removed

@@ -7,12 +7,13 @@ recorded and its outputs are the files lit wrote. Everything else gets a reason 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .hashing import FileHashes
+from .index import ProjectIndex
 from .lock import current_inputs, output_hashes, read_lock
 from .orphans import Orphan, find_orphans
 from .paths import CODE_DIR
-from .project import Project
 
 
 @dataclass
@@ -57,15 +58,15 @@ class ProjectStatus:
         }
 
 
-def prompt_status(project: Project, key: str, stale_keys: set[str], hashes: FileHashes) -> PromptStatus:
+def prompt_status(root: Path, index: ProjectIndex, key: str, stale_keys: set[str], hashes: FileHashes) -> PromptStatus:
     status = PromptStatus(key)
-    lock = read_lock(project.root, key)
-    prompt = project.graph.prompts[key]
+    lock = read_lock(root, key)
+    prompt = index.prompts[key]
     stale_imports = [i for i in prompt.imports if i in stale_keys]
     if lock is None:
         status.reasons.append("never generated (no lock entry)")
         return status
-    inputs = current_inputs(project, key, hashes)
+    inputs = current_inputs(root, index, key, hashes)
     if inputs is None:
         status.reasons.append("an imported output or the prompt is missing")
     else:
@@ -83,7 +84,7 @@ def prompt_status(project: Project, key: str, stale_keys: set[str], hashes: File
     declared = set(prompt.outputs)
     if declared != set(lock.outputs):
         status.reasons.append("declared outputs changed")
-    for out, digest in sorted(output_hashes(project, sorted(declared & set(lock.outputs)), hashes).items()):
+    for out, digest in sorted(output_hashes(root, sorted(declared & set(lock.outputs)), hashes).items()):
         if digest is None:
             status.reasons.append(f"output {CODE_DIR}/{out} is missing")
         elif digest != lock.outputs[out]:
@@ -94,17 +95,17 @@ def prompt_status(project: Project, key: str, stale_keys: set[str], hashes: File
     return status
 
 
-def project_status(project: Project, keys: list[str] | None = None) -> ProjectStatus:
+def project_status(root: Path, index: ProjectIndex, keys: list[str] | None = None) -> ProjectStatus:
     """Status of `keys` (default: every prompt), in schedule order so imports are judged first."""
     wanted = set(keys) if keys is not None else None
     result: dict[str, PromptStatus] = {}
     stale: set[str] = set()
-    hashes = FileHashes(project.root)
-    for key in project.graph.order:
+    hashes = FileHashes(root)
+    for key in index.order:
         if wanted is not None and key not in wanted:
             continue
-        status = prompt_status(project, key, stale, hashes)
+        status = prompt_status(root, index, key, stale, hashes)
         if status.stale:
             stale.add(key)
         result[key] = status
-    return ProjectStatus(result, find_orphans(project))
+    return ProjectStatus(result, find_orphans(root, index))

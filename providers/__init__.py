@@ -6,22 +6,34 @@ that group; lit.toml then names it in `[model] provider`.
 
 from __future__ import annotations
 
+import importlib
 import threading
+from typing import Any
 
 from lit_tasks.errors import ConfigError, did_you_mean
-
-from .base import Completion, GenerationRequest, Provider, ProviderContext, Usage
 
 ENTRY_POINT_GROUP = "lit.providers"
 
 __all__ = ["Completion", "GenerationRequest", "Provider", "ProviderContext", "Usage", "provider_class", "register"]
 
-_registered: dict[str, type] = {}
+_registered: dict[str, type | str] = {}
 _lock = threading.Lock()
 
 
-def register(name: str, cls: type) -> None:
-    """Make a provider class available under `name` in this process (tests, benchmarks, embedding code)."""
+def __getattr__(name: str) -> Any:
+    """The shared models, imported on first use: a run that calls no provider never loads them."""
+    if name in {"Completion", "GenerationRequest", "Provider", "ProviderContext", "Usage"}:
+        from . import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module 'providers' has no attribute {name!r}")
+
+
+def register(name: str, cls: type | str) -> None:
+    """Make a provider available under `name` in this process (tests, benchmarks, embedding code).
+
+    `cls` is the class, or `"module:Class"` to import it only when the provider is first used.
+    """
     with _lock:
         _registered[name] = cls
 
@@ -36,8 +48,14 @@ def available() -> dict[str, object]:
 
 def provider_class(name: str) -> type:
     with _lock:
-        if name in _registered:
-            return _registered[name]
+        found = _registered.get(name)
+    if isinstance(found, str):
+        module, _, attr = found.partition(":")
+        found = getattr(importlib.import_module(module), attr)
+        with _lock:
+            _registered[name] = found
+    if found is not None:
+        return found
     known = available()
     entry = known.get(name)
     if entry is None:

@@ -1,14 +1,34 @@
-"""One module per `lit` command; each registers its parser (with examples) and implements `run(args)`."""
+"""One module per `lit` command; each registers its parser (with examples) and implements `run(args)`.
+
+`lit COMMAND` imports only that command's module: importing all of them costs more than a no-op run's whole
+task-creation step. `lit --help` (or an unknown command) registers every one, to list them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 
-from . import check, checkout, commit, cost, debug, diff, graph, init, log, patch, regenerate, remote, status
+MODULES = (
+    "init",
+    "status",
+    "diff",
+    "regenerate",
+    "commit",
+    "log",
+    "checkout",
+    "check",
+    "cost",
+    "patch",
+    "graph",
+    "debug",
+    "remote",
+)
+# command name -> the module that registers it (a module may register several commands)
+COMMANDS = {name: name for name in MODULES if name != "remote"} | {"push": "remote", "pull": "remote", "clone": "remote"}
 
-MODULES = (init, status, diff, regenerate, commit, log, checkout, check, cost, patch, graph, debug, remote)
 
-
-def register_all(commands: argparse._SubParsersAction) -> None:
-    for module in MODULES:
-        module.register(commands)
+def register_all(commands: argparse._SubParsersAction, only: str | None = None) -> None:
+    """Register every command, or only `only` when it names one."""
+    for module in [COMMANDS[only]] if only in COMMANDS else MODULES:
+        importlib.import_module(f"{__name__}.{module}").register(commands)

@@ -6,7 +6,7 @@ import argparse
 
 from .. import progress
 from ..errors import LitError
-from .common import add_parser, load_here
+from .common import add_parser, load_lazy_here
 from .regenerate import regenerate
 
 EXAMPLES = """\
@@ -37,16 +37,16 @@ def run(args: argparse.Namespace) -> int:
     from ..git import Repo
     from ..records import RECORDS_DIR, load_records
 
-    project, _ = load_here()
-    repo = Repo(project.root)
+    lazy, _ = load_lazy_here()
+    repo = Repo(lazy.root)
     if not args.no_generate:
-        rc = regenerate(project, [], jobs=args.jobs, max_cost=args.max_cost)
+        rc = regenerate(lazy, [], jobs=args.jobs, max_cost=args.max_cost)
         if rc != 0:
             raise LitError("regeneration failed; nothing was committed (fix the prompt, or `lit commit --no-generate`)")
     new_records = {
         c.path for c in repo.changes() if c.kind == "new" and c.path.startswith(RECORDS_DIR.as_posix() + "/")
     }
-    records = [r for r in load_records(project.root) if f"{RECORDS_DIR.as_posix()}/{r.id}.json" in new_records]
+    records = [r for r in load_records(lazy.root) if f"{RECORDS_DIR.as_posix()}/{r.id}.json" in new_records]
     message = args.message.rstrip() + trailers(records)
     commit = repo.commit_lit_files(message)
     if commit is None:

@@ -6,13 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import progress
-from ..config import find_root
 from ..errors import UsageError
-from ..paths import CODE_DIR, PROMPT_SUFFIX, UnsafePathError, normalise_relpath, relpath_posix
-from ..project import Project, load_project
+from ..index import LazyProject
+from ..paths import CODE_DIR, PROMPT_SUFFIX, UnsafePathError, find_root, normalise_relpath, relpath_posix
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 
 def add_parser(
@@ -29,11 +31,17 @@ def add_parser(
 
 def load_here() -> tuple[Project, Path]:
     """The project around the current directory (walking up to lit.toml), warnings printed once."""
+    lazy, cwd = load_lazy_here()
+    return lazy.project, cwd
+
+
+def load_lazy_here() -> tuple[LazyProject, Path]:
+    """The same, from its index when nothing changed: for commands that may not need every prompt parsed."""
     cwd = Path.cwd()
-    project = load_project(find_root(cwd))
-    for warning in project.warnings:
+    lazy = LazyProject.load(find_root(cwd))
+    for warning in lazy.index.warnings:
         progress.emit("warn", f"warning: {warning}")
-    return project, cwd
+    return lazy, cwd
 
 
 def root_here() -> Path:
@@ -41,8 +49,9 @@ def root_here() -> Path:
     return find_root(Path.cwd())
 
 
-def select_prompts(project: Project, paths: list[str], cwd: Path) -> list[str]:
+def select_prompts(project: Project | LazyProject, paths: list[str], cwd: Path) -> list[str]:
     """Prompt keys for PATH arguments: prompt files or directories, relative to the current directory."""
+    order, prompts = project.index.order, project.index.prompts
     keys: list[str] = []
     for raw in paths:
         target = (cwd / raw).resolve()
@@ -50,13 +59,13 @@ def select_prompts(project: Project, paths: list[str], cwd: Path) -> list[str]:
         if rel.startswith(".."):
             raise UsageError(f"{raw} is outside the project at {project.root}")
         if rel == ".":
-            return list(project.graph.order)
+            return list(order)
         if target.is_dir():
-            found = [k for k in project.graph.order if k.startswith(rel + "/")]
+            found = [k for k in order if k.startswith(rel + "/")]
             if not found:
                 raise UsageError(f"{raw}: no prompts under this directory")
             keys.extend(found)
-        elif rel in project.graph.prompts:
+        elif rel in prompts:
             keys.append(rel)
         else:
             hint = "" if rel.endswith(PROMPT_SUFFIX) else f" (prompt files end in {PROMPT_SUFFIX})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..config import find_root
+from ..paths import find_root
 from .common import add_parser, print_json
 
 EXAMPLES = """\

@@ -6,10 +6,8 @@ import argparse
 import os
 from pathlib import Path
 
-from ..config import find_root, load_config
 from ..errors import LitError
-from ..project import discover_prompts, load_project
-from ..prompt import parse_prompt
+from ..paths import find_root
 from .common import add_parser
 
 EXAMPLES = """\
@@ -33,6 +31,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def show_config(root: Path) -> None:
+    from ..config import load_config
+
     config = load_config(root)
     print(f"project: {config.project.name} {config.project.version} (mapping = {config.project.mapping})")
     print(f"language: {config.language.default} {config.language.version}")
@@ -57,6 +57,9 @@ def show_config(root: Path) -> None:
 
 
 def show_prompts(root: Path) -> None:
+    from ..project import discover_prompts
+    from ..prompt import parse_prompt
+
     ok = errors = 0
     for rel in discover_prompts(root):
         try:
@@ -80,6 +83,8 @@ def show_prompts(root: Path) -> None:
 
 
 def show_dag(root: Path) -> None:
+    from ..project import load_project
+
     project = load_project(root)
     graph = project.graph
     print("generation order (longest remaining chain first):")

@@ -66,7 +66,7 @@ def summary(project, repo, diff, against_worktree: bool) -> dict[str, Any]:  # n
     prompts = [{"prompt": p, "kind": k, "added": a, "removed": r} for p, k, a, r in changed if p.endswith(".prompt.md")]
     graph = project.graph
     if against_worktree:
-        regenerate = {s.prompt: s.reasons for s in project_status(project).stale}
+        regenerate = {s.prompt: s.reasons for s in project_status(project.root, project.index).stale}
     else:
         seeds = [p["prompt"] for p in prompts if p["prompt"] in graph.prompts]
         regenerate = {}

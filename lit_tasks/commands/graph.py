@@ -34,7 +34,7 @@ def model(project, keys: list[str]) -> dict[str, Any]:  # noqa: ANN001 - Project
 
     chosen = project.graph.closure(keys) if keys else set(project.graph.prompts)
     order = [k for k in project.graph.order if k in chosen]
-    stale = {s.prompt: s.reasons for s in project_status(project, order).stale}
+    stale = {s.prompt: s.reasons for s in project_status(project.root, project.index, order).stale}
     nodes = [
         {
             "id": k,

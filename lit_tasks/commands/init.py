@@ -8,9 +8,9 @@ from pathlib import Path
 
 from .. import progress
 from ..atomic import write_atomic
-from ..config import CONFIG_FILE
-from ..dodo import ensure_state_dir
 from ..errors import ConfigError, UsageError
+from ..paths import CONFIG_FILE
+from ..state import ensure_state_dir
 from .common import add_parser
 
 EXAMPLES = """\

@@ -7,8 +7,6 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..progress import money, tokens
 from .common import add_parser, print_json, root_here
 
@@ -44,7 +42,7 @@ def entries(repo, limit: int) -> list[dict[str, Any]]:  # noqa: ANN001 - git.Rep
                 continue
             try:
                 runs.append(RunRecord.model_validate_json(data))
-            except (ValidationError, ValueError):
+            except ValueError:  # pydantic's ValidationError is a ValueError
                 continue
         prompts = [p for r in runs for p in r.prompts]
         result.append(

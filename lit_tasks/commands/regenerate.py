@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
 from .. import progress, runlock
 from ..errors import LitError, UsageError
-from .common import add_parser, load_here, select_prompts
+from .common import add_parser, load_lazy_here, select_prompts
+
+if TYPE_CHECKING:
+    from ..index import LazyProject
 
 EXAMPLES = """\
   lit regenerate                      generate every stale prompt of the project
@@ -44,10 +48,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    project, cwd = load_here()
-    keys = select_prompts(project, args.paths, cwd)
+    lazy, cwd = load_lazy_here()
+    keys = select_prompts(lazy, args.paths, cwd)
     return regenerate(
-        project,
+        lazy,
         keys,
         jobs=args.jobs,
         force=args.force,
@@ -58,31 +62,34 @@ def run(args: argparse.Namespace) -> int:
 
 
 def regenerate(
-    project,
+    lazy: LazyProject,
     keys: list[str],
     *,
     jobs: int = 4,
     force: bool = False,
-    use_cache: bool = True,  # noqa: ANN001
+    use_cache: bool = True,
     dry_run: bool = False,
     max_cost: float | None = None,
 ) -> int:
     """The whole regenerate flow, shared with `lit commit`: plan and budget, orphans, then doit."""
-    from ..budget import Budget
-    from ..generation import RunOptions
+    from ..options import RunOptions
     from ..orphans import remove_orphans
-    from ..plan import make_plan
     from ..runner import run_doit
 
     if jobs < 1:
         raise UsageError("-j/--jobs must be at least 1")
-    if not project.graph.prompts:
+    if not lazy.index.prompts:
         progress.emit(
             "note", "no prompts yet: write prompts/<name>.prompt.md (frontmatter `outputs:`, then the specification)"
         )
         return 0
-    limit = max_cost if max_cost is not None else project.config.budget.max_usd_per_run
-    if dry_run or limit is not None:
+    budget = None
+    if dry_run or max_cost is not None or lazy.index.max_usd_per_run is not None:
+        from ..budget import Budget
+        from ..plan import make_plan
+
+        project = lazy.project
+        limit = max_cost if max_cost is not None else project.config.budget.max_usd_per_run
         plan = make_plan(project, keys or None, force=force)
         if dry_run:
             print("\n".join(plan.lines()))
@@ -98,17 +105,18 @@ def regenerate(
                 f"the plan may cost up to {progress.money(plan.bound)}, over the limit of {progress.money(limit)}; "
                 "raise --max-cost, or regenerate fewer prompts (lit regenerate PATH)"
             )
-    runlock.acquire(project.root)
+        budget = Budget(limit)
+    runlock.acquire(lazy.root)
     old = os.getcwd()
     try:
-        removed, kept = remove_orphans(project)
+        removed, kept = remove_orphans(lazy.root, lazy.index)
         for orphan in removed:
             progress.emit("note", f"removed code.lock/{orphan.path}: no prompt declares it (was {orphan.prompt})")
         for orphan in kept:
             progress.emit("warn", f"kept code.lock/{orphan.path}: no prompt declares it, but it was edited by hand")
-        options = RunOptions(use_cache=use_cache, force=force, budget=Budget(limit) if limit is not None else None)
-        os.chdir(project.root)
-        return run_doit(project, keys, jobs=jobs, options=options)
+        options = RunOptions(use_cache=use_cache, force=force, budget=budget)
+        os.chdir(lazy.root)
+        return run_doit(lazy, keys, jobs=jobs, options=options)
     finally:
         os.chdir(old)
-        runlock.release(project.root)
+        runlock.release(lazy.root)

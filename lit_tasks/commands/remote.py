@@ -12,8 +12,8 @@ import subprocess
 from pathlib import Path
 
 from .. import progress
-from ..config import CONFIG_FILE, find_root
 from ..errors import LitError, UsageError
+from ..paths import CONFIG_FILE, find_root
 from .check import run as check_run
 from .common import add_parser
 

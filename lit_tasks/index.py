@@ -1,0 +1,251 @@
+"""The project index: what creating tasks and checking the lock need of a project, kept between runs.
+
+Loading a project (validating lit.toml, parsing every frontmatter, checking the graph, resolving settings) takes
+longer than doit's whole no-op run, and pydantic alone takes a quarter of a second to import. The index is the
+result of one such load, stored in `.lit/cache/index.json` under a fingerprint of everything it was computed
+from: the stat of lit.toml and of every prompt file, the set of prompt files and saved patches, and lit's own
+source files. While the fingerprint matches, a run creates its tasks from the index alone; the full project is
+loaded only when a prompt actually has to be generated (`LazyProject.project`), and is checked against the same
+fingerprint then, so a prompt edited in between fails that run instead of being generated from stale tasks.
+
+Only a project that loaded without error is ever indexed, so errors are reported on every run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .atomic import write_atomic
+from .errors import ConfigError, GenerationError
+from .hashing import Hasher, stat_key
+from .paths import CODE_DIR, CONFIG_FILE, PATCH_DIR, PATCH_SUFFIX, PROMPT_SUFFIX, PROMPTS_DIR, is_prompt_file
+
+if TYPE_CHECKING:
+    from .project import Project
+
+INDEX_FILE = Path(".lit") / "cache" / "index.json"
+FORMAT = 2
+_SOURCE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class PromptEntry:
+    outputs: tuple[str, ...]
+    imports: tuple[str, ...]
+    import_outputs: tuple[str, ...]
+    title: str
+    identity_digest: str  # what doit's config_changed computes from the settings identity
+    config_hash: str
+    provider: str
+    model: str
+
+
+@dataclass(frozen=True, slots=True)
+class StaticFile:
+    path: str
+    content: str
+
+
+@dataclass(frozen=True)
+class ProjectIndex:
+    """Plain dataclasses and the standard library's json: this is read on every run, and a validation library
+    would cost more to import than reading the whole index (its fields are written by lit, never by hand)."""
+
+    format: int
+    fingerprint: str
+    name: str
+    order: tuple[str, ...]
+    prompts: dict[str, PromptEntry]
+    patched: frozenset[str]
+    static: tuple[StaticFile, ...]
+    warnings: tuple[str, ...]
+    max_usd_per_run: float | None
+
+    @classmethod
+    def of(cls, project: Project, fingerprint: str) -> ProjectIndex:
+        from doit.tools import config_changed
+
+        from .hashing import hash_bytes
+
+        prompts = {}
+        for key in project.graph.order:
+            prompt, settings = project.graph.prompts[key], project.settings(key)
+            prompts[key] = PromptEntry(
+                outputs=prompt.outputs,
+                imports=prompt.imports,
+                import_outputs=tuple(project.graph.import_outputs(key)),
+                title=prompt.title,
+                identity_digest=config_changed(settings.identity())._calc_digest(),
+                config_hash=hash_bytes(settings.canonical().encode()),
+                provider=settings.provider,
+                model=settings.model,
+            )
+        return cls(
+            format=FORMAT,
+            fingerprint=fingerprint,
+            name=project.config.project.name,
+            order=tuple(project.graph.order),
+            prompts=prompts,
+            patched=project.patched,
+            static=tuple(StaticFile(s.path, s.content) for s in project.config.static),
+            warnings=tuple(project.warnings),
+            max_usd_per_run=project.config.budget.max_usd_per_run,
+        )
+
+    def owners(self) -> dict[str, str]:
+        """Each declared output and the prompt that declares it."""
+        return {out: key for key, entry in self.prompts.items() for out in entry.outputs}
+
+
+def scan_prompts(root: Path) -> list[tuple[str, os.stat_result]]:
+    """Every `*.prompt.md` under prompts/ with its stat, sorted by root-relative POSIX path.
+
+    Symlinked directories are followed once (a loop is skipped); how every command discovers prompts.
+    """
+    base = root / PROMPTS_DIR
+    if not base.is_dir():
+        raise ConfigError(f"{base}: no prompts/ directory; create it and write prompts as prompts/**/*{PROMPT_SUFFIX}")
+    found: list[tuple[str, os.stat_result]] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
+        st = os.stat(dirpath)
+        if (st.st_dev, st.st_ino) in seen_dirs:
+            dirnames[:] = []
+            continue
+        seen_dirs.add((st.st_dev, st.st_ino))
+        dirnames.sort()
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        for name in filenames:
+            if not is_prompt_file(name):
+                continue
+            try:
+                file_st = os.stat(os.path.join(dirpath, name))
+            except OSError:
+                continue  # a dangling symlink is not a prompt
+            if stat.S_ISREG(file_st.st_mode):
+                found.append((f"{rel_dir}/{name}", file_st))
+    return sorted(found, key=lambda item: item[0])
+
+
+def fingerprint(root: Path, prompts: list[tuple[str, os.stat_result]]) -> str:
+    """A hash of what the index is computed from: any edit, added or removed prompt or patch changes it."""
+    h = Hasher(f"lit-index-{FORMAT}")
+    h.add(_stat_bytes(root / CONFIG_FILE))
+    for rel, st in prompts:
+        h.add(rel.encode()).add(repr(stat_key(st)).encode())
+    patches = root / PATCH_DIR
+    if patches.is_dir():
+        for dirpath, _, filenames in sorted(os.walk(patches)):
+            for name in sorted(filenames):
+                if name.endswith(PATCH_SUFFIX):
+                    h.add(os.path.join(dirpath, name).encode())
+    for entry in sorted(os.scandir(_SOURCE_DIR), key=lambda e: e.name):  # a changed lit rebuilds the index
+        if entry.name.endswith(".py"):
+            h.add(entry.name.encode()).add(repr(stat_key(entry.stat())).encode())
+    return h.hexdigest()
+
+
+def _stat_bytes(path: Path) -> bytes:
+    try:
+        return repr(stat_key(os.stat(path))).encode()
+    except FileNotFoundError:
+        return b"missing"
+
+
+def read_index(root: Path) -> ProjectIndex | None:
+    """The stored index, or None if there is none, it is unreadable or it is of another format."""
+    try:
+        data = json.loads((root / INDEX_FILE).read_bytes())
+        if data.get("format") != FORMAT:
+            return None
+        return ProjectIndex(
+            format=FORMAT,
+            fingerprint=data["fingerprint"],
+            name=data["name"],
+            order=tuple(data["order"]),
+            prompts={
+                key: PromptEntry(
+                    tuple(e["outputs"]),
+                    tuple(e["imports"]),
+                    tuple(e["import_outputs"]),
+                    e["title"],
+                    e["identity_digest"],
+                    e["config_hash"],
+                    e["provider"],
+                    e["model"],
+                )
+                for key, e in data["prompts"].items()
+            },
+            patched=frozenset(data["patched"]),
+            static=tuple(StaticFile(s["path"], s["content"]) for s in data["static"]),
+            warnings=tuple(data["warnings"]),
+            max_usd_per_run=data["max_usd_per_run"],
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def write_index(root: Path, index: ProjectIndex) -> None:
+    """Best effort, like every cache: a failed write means the next run loads the project again."""
+    if not (root / ".lit").is_dir():
+        return
+    data = asdict(index)
+    data["patched"] = sorted(index.patched)
+    try:
+        write_atomic(root / INDEX_FILE, json.dumps(data, separators=(",", ":")).encode(), durable=False)
+    except OSError:
+        pass
+
+
+class LazyProject:
+    """A project as task creation sees it: the index now, the full `Project` only if something is generated."""
+
+    def __init__(self, root: Path, index: ProjectIndex, project: Project | None = None) -> None:
+        self.root = root
+        self.index = index
+        self._project = project
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, root: Path) -> LazyProject:
+        """The project at `root` from its index when nothing it depends on changed, else loaded and indexed."""
+        root = root.resolve()
+        current = fingerprint(root, scan_prompts(root))
+        index = read_index(root)
+        if index is not None and index.fingerprint == current:
+            return cls(root, index)
+        from .project import load_project
+
+        project = load_project(root)
+        index = ProjectIndex.of(project, current)
+        write_index(root, index)
+        return cls(root, index, project)
+
+    @classmethod
+    def of(cls, project: Project) -> LazyProject:
+        """An already loaded project (its index is not stored: nothing proves the files are unchanged since)."""
+        return cls(project.root, ProjectIndex.of(project, ""), project)
+
+    @property
+    def code_dir(self) -> Path:
+        return self.root / CODE_DIR
+
+    @property
+    def project(self) -> Project:
+        """The full project, loaded once; it must be the one the index describes (no prompt edited since)."""
+        with self._lock:
+            if self._project is None:
+                from .project import load_project
+
+                before = fingerprint(self.root, scan_prompts(self.root))
+                project = load_project(self.root)
+                if before != self.index.fingerprint:
+                    raise GenerationError("the prompts or lit.toml changed after lit loaded them; run again")
+                self._project = project
+            return self._project

@@ -1,0 +1,16 @@
+"""Per-run switches set by `lit regenerate`; a plain `doit regenerate` uses the defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .budget import Budget
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    use_cache: bool = True
+    force: bool = False
+    budget: Budget | None = None
