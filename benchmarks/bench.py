@@ -35,11 +35,14 @@ RUN_LIT = str(HERE / "run_lit.py")
 TWO_LINE_DODO = "from lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n"
 
 
+# Measured as installed: with bytecode caches (pip compiles them at install; some machines, this one among
+# them, set PYTHONDONTWRITEBYTECODE, which would add compiling lit's modules to every run).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"NO_COLOR": "1"}
+
+
 def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
     start = time.perf_counter()
-    result = subprocess.run(
-        cmd, cwd=cwd, env={**os.environ, "NO_COLOR": "1", **(env or {})}, capture_output=True, text=True
-    )
+    result = subprocess.run(cmd, cwd=cwd, env={**ENV, **(env or {})}, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{result.stderr[-2000:]}")
@@ -195,6 +198,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="lit-bench-"))
+    subprocess.run([PY, "-m", "compileall", "-q", str(REPO / "lit_tasks"), str(REPO / "providers"), str(HERE)], env=ENV)
     try:
         results = {"machine": machine(), "runs": args.runs, "sizes": []}
         for n in args.sizes:

@@ -157,28 +157,13 @@ class GenerationStep:
                 input_hash=inputs.digest,
             )
         )
-        return values
+        return task_values(values)
 
     def _adopt(self, entry: LockEntry, started: float) -> dict[str, Any]:
         """doit's record was stale but the files are what the lock says: record them as built, call nothing."""
         progress.emit("note", f"up to date {self.key}: its files match its lock entry")
-        outputs = sorted(entry.outputs)
-        return {
-            "prompt": self.key,
-            "adopted": True,
-            "cached": False,
-            "calls": 0,
-            "files": len(outputs),
-            "outputs": outputs,
-            "written": [],
-            "input_tokens": 0,
-            "output_tokens": 0,
-            "cache_write_tokens": 0,
-            "cache_read_tokens": 0,
-            "cost_usd": 0.0,
-            "saved_usd": 0.0,
-            "seconds": round(time.monotonic() - started, 3),
-        }
+        settings = self.project.settings(self.key)
+        return {"adopted": True, "provider": settings.provider, "model": settings.model, "calls": 0, "cost_usd": 0.0}
 
     # -- before the call -----------------------------------------------------------------------------------
     def _guard_hand_edits(self, previous: LockEntry | None) -> None:
@@ -354,6 +339,26 @@ class GenerationStep:
             "saved_usd": (full_cost or 0.0) if cached else 0.0,
             "seconds": round(time.monotonic() - started, 3),
         }
+
+
+TASK_VALUES = (
+    "provider",
+    "model",
+    "cached",
+    "calls",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_tokens",
+    "cache_read_tokens",
+    "cost_usd",
+    "saved_usd",
+)
+
+
+def task_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The figures doit keeps as the task's values (for `getargs` and the reporter). doit stores them twice per
+    task in its DB and reads them back on every run, so the file lists and timings stay in the generation record."""
+    return {key: values[key] for key in TASK_VALUES} | {"files_written": len(values["written"])}
 
 
 def accept(completion: Completion) -> None:

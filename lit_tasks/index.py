@@ -25,6 +25,7 @@ from .atomic import write_atomic
 from .errors import ConfigError, GenerationError
 from .hashing import Hasher, stat_key
 from .paths import CODE_DIR, CONFIG_FILE, PATCH_DIR, PATCH_SUFFIX, PROMPT_SUFFIX, PROMPTS_DIR, is_prompt_file
+from .state import ensure_state_dir
 
 if TYPE_CHECKING:
     from .project import Project
@@ -193,11 +194,10 @@ def read_index(root: Path) -> ProjectIndex | None:
 
 def write_index(root: Path, index: ProjectIndex) -> None:
     """Best effort, like every cache: a failed write means the next run loads the project again."""
-    if not (root / ".lit").is_dir():
-        return
     data = asdict(index)
     data["patched"] = sorted(index.patched)
     try:
+        ensure_state_dir(root)  # its .gitignore keeps the cache out of commits
         write_atomic(root / INDEX_FILE, json.dumps(data, separators=(",", ":")).encode(), durable=False)
     except OSError:
         pass

@@ -32,7 +32,7 @@ class RunTotals:
         self.generated += 1
         self.cached += int(values["cached"])
         self.calls += values["calls"]
-        self.files += len(values["written"])
+        self.files += values["files_written"]
         self.tokens_in += values["input_tokens"] + values["cache_write_tokens"] + values["cache_read_tokens"]
         self.tokens_out += values["output_tokens"]
         if values["cost_usd"] is None:

@@ -36,6 +36,10 @@ class SettingsChanged(config_changed):
         [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in ("task", "values")]
     )
 
+    def __init__(self, digest: str) -> None:
+        super().__init__(digest)
+        self.config_digest = digest  # known before doit's check: seeding saves it without running one
+
 
 class GenerateAction:
     """The python-action of a prompt task. The generation machinery (pydantic models, providers, the full
