@@ -17,7 +17,7 @@ import json
 import os
 import stat
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .project import Project
 
 INDEX_FILE = Path(".lit") / "cache" / "index.json"
-FORMAT = 2
+FORMAT = 3
 _SOURCE_DIR = Path(__file__).resolve().parent
 
 
@@ -171,20 +171,11 @@ def read_index(root: Path) -> ProjectIndex | None:
             name=data["name"],
             order=tuple(data["order"]),
             prompts={
-                key: PromptEntry(
-                    tuple(e["outputs"]),
-                    tuple(e["imports"]),
-                    tuple(e["import_outputs"]),
-                    e["title"],
-                    e["identity_digest"],
-                    e["config_hash"],
-                    e["provider"],
-                    e["model"],
-                )
-                for key, e in data["prompts"].items()
+                key: PromptEntry(tuple(out), tuple(imp), tuple(imp_out), title, identity, config, provider, model)
+                for key, (out, imp, imp_out, title, identity, config, provider, model) in data["prompts"].items()
             },
             patched=frozenset(data["patched"]),
-            static=tuple(StaticFile(s["path"], s["content"]) for s in data["static"]),
+            static=tuple(StaticFile(path, content) for path, content in data["static"]),
             warnings=tuple(data["warnings"]),
             max_usd_per_run=data["max_usd_per_run"],
         )
@@ -194,8 +185,20 @@ def read_index(root: Path) -> ProjectIndex | None:
 
 def write_index(root: Path, index: ProjectIndex) -> None:
     """Best effort, like every cache: a failed write means the next run loads the project again."""
-    data = asdict(index)
-    data["patched"] = sorted(index.patched)
+    data = {
+        "format": index.format,
+        "fingerprint": index.fingerprint,
+        "name": index.name,
+        "order": index.order,
+        "prompts": {
+            key: [e.outputs, e.imports, e.import_outputs, e.title, e.identity_digest, e.config_hash, e.provider, e.model]
+            for key, e in index.prompts.items()
+        },
+        "patched": sorted(index.patched),
+        "static": [[s.path, s.content] for s in index.static],
+        "warnings": index.warnings,
+        "max_usd_per_run": index.max_usd_per_run,
+    }
     try:
         ensure_state_dir(root)  # its .gitignore keeps the cache out of commits
         write_atomic(root / INDEX_FILE, json.dumps(data, separators=(",", ":")).encode(), durable=False)
@@ -223,7 +226,7 @@ class LazyProject:
         from .project import load_project
 
         project = load_project(root)
-        index = ProjectIndex.of(project, current)
+        index = project.__dict__["index"] = ProjectIndex.of(project, current)
         write_index(root, index)
         return cls(root, index, project)
 
@@ -247,5 +250,6 @@ class LazyProject:
                 project = load_project(self.root)
                 if before != self.index.fingerprint:
                     raise GenerationError("the prompts or lit.toml changed after lit loaded them; run again")
+                project.__dict__["index"] = self.index  # the same files: no need to compute it again
                 self._project = project
             return self._project
