@@ -97,6 +97,59 @@ class BudgetSection(StrictModel):
     max_usd_per_run: float | None = Field(default=None, ge=0)
 
 
+class VerifySection(StrictModel):
+    """Project defaults for verification: shell commands run in code.lock/ after a prompt is generated.
+
+    A prompt's frontmatter `verify:` and `fix_attempts:` replace them for that prompt.
+    """
+
+    commands: list[str] = []
+    fix_attempts: int = Field(default=0, ge=0, le=10)
+    timeout_s: float = Field(default=600.0, gt=0)
+    feedback_chars: int = Field(default=4000, ge=200, le=200_000)
+
+
+class ReviewSection(StrictModel):
+    """A second model call judges each generation against its prompt (`review: true` in a prompt, or here)."""
+
+    enabled: bool = False
+
+
+class RoleSection(StrictModel):
+    """Who answers in one role; every key falls back to [model] (and, for fix and review, to [roles.generate])."""
+
+    provider: str | None = None
+    model: str | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
+    api: ApiSection | None = None
+    pricing: PricingSection | None = None
+
+
+class RolesSection(StrictModel):
+    generate: RoleSection | None = None
+    fix: RoleSection | None = None
+    review: RoleSection | None = None
+    plan: RoleSection | None = None
+
+
+def _safe_paths(values: list[str]) -> list[str]:
+    try:
+        return [normalise_relpath(v) for v in values]
+    except UnsafePathError as err:
+        raise ValueError(f"unsafe context path: {err}") from None
+
+
+class ContextSection(StrictModel):
+    """Guideline files (relative to the project root) added to the system prompt of every prompt."""
+
+    files: list[str] = []
+
+    @field_validator("files")
+    @classmethod
+    def _safe(cls, value: list[str]) -> list[str]:
+        return _safe_paths(value)
+
+
 class LitConfig(StrictModel):
     project: ProjectSection
     language: LanguageSection = LanguageSection()
@@ -105,6 +158,10 @@ class LitConfig(StrictModel):
     static: list[StaticFile] = []
     budget: BudgetSection = BudgetSection()
     pricing: dict[str, PricingSection] = {}
+    verify: VerifySection = VerifySection()
+    review: ReviewSection = ReviewSection()
+    roles: RolesSection = RolesSection()
+    context: ContextSection = ContextSection()
 
 
 def load_config(root: Path) -> LitConfig:

@@ -18,7 +18,7 @@ from typing import Any
 
 from doit.exceptions import TaskFailed
 
-from providers.base import Completion
+from providers.base import Completion, GenerationRequest
 
 from . import progress
 from .atomic import write_all_atomic, write_atomic
@@ -35,10 +35,12 @@ from .paths import CODE_DIR
 from .pricing import Price, price_for
 from .project import Project
 from .records import PromptRecord, endpoint_host, recorder_for
-from .request import build_request
+from .request import build_request, context_block
 from .response import ParsedResponse, parse_response
+from .review import Verdict, parse_verdict, review_request
 from .secrets import scrub
 from .settings import GenerationSettings
+from .verify import VERIFIED, CommandResult, commands_digest, run_commands, trim
 
 CONFLICTS_DIR = Path(".lit") / "cache" / "conflicts"
 
@@ -73,6 +75,66 @@ class Snapshot:
             except FileNotFoundError:
                 moved.append(rel)
         return moved
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What checks a prompt's generation: its commands, the review, and how many fix attempts it may take."""
+
+    commands: tuple[str, ...]
+    review: bool
+    fix_attempts: int
+    timeout_s: float
+    feedback_chars: int
+
+    @classmethod
+    def of(cls, project: Project, key: str) -> Verification | None:
+        commands, review = project.verify_commands(key), project.review_enabled(key)
+        if not commands and not review:
+            return None
+        cfg = project.config.verify
+        return cls(commands, review, project.fix_attempts(key), cfg.timeout_s, cfg.feedback_chars)
+
+    @property
+    def digest(self) -> str:
+        return commands_digest(self.commands, self.review)
+
+
+@dataclass
+class Checked:
+    """One verification of written files: passed or not, and what a fix attempt is told."""
+
+    passed: bool
+    summary: str
+    feedback: str
+    results: list[CommandResult]
+    verdict: Verdict | None = None
+    review_answer: Answer | None = None
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "commands": [
+                {"command": r.command, "exit_code": r.exit_code, "seconds": r.seconds, "output": trim(scrub(r.output), 2000)}
+                for r in self.results
+            ],
+            "review": self.verdict.model_dump() if self.verdict is not None else None,
+        }
+
+
+NO_FILES = ParsedResponse(files={}, notes=[])
+
+
+def fix_request(request: GenerationRequest, files: dict[str, str], feedback: str, attempt: int) -> GenerationRequest:
+    """The original request plus the code that failed and why: the model rewrites every declared file."""
+    previous = context_block(sorted(files.items())).replace(
+        "## Context: code generated from the imported specifications", "## Your previous answer"
+    )
+    body = (
+        f"{request.body}\n{previous}\n## Verification failed (fix attempt {attempt})\n\n{feedback}\n\n"
+        "Write every declared file again, complete, so that verification passes.\n"
+    )
+    return request.model_copy(update={"body": body})
 
 
 @dataclass
@@ -113,57 +175,146 @@ class GenerationStep:
         started = time.monotonic()
         project, key = self.project, self.key
         settings = project.settings(key)
+        check = Verification.of(project, key)
         previous = read_lock(project.root, key)
-        if previous is not None and not self.options.force and entry_matches(project.root, project.index, previous):
+        if (
+            previous is not None
+            and not self.options.force
+            and (check is None or previous.verified == check.digest)
+            and entry_matches(project.root, project.index, previous)
+        ):
             return self._adopt(previous, started)
         self._guard_hand_edits(previous)
         snapshot = self._snapshot()
         imports = project.graph.import_outputs(key)
-        request = build_request(
-            project.graph.prompts[key], settings, [(p, snapshot.text(f"{CODE_DIR}/{p}")) for p in imports]
-        )
+        imported = [(p, snapshot.text(f"{CODE_DIR}/{p}")) for p in imports]
+        guidelines = [(c, snapshot.text(c)) for c in project.context_files(key)]
+        request = build_request(project.graph.prompts[key], settings, imported, guidelines)
         progress.emit(
             "start",
             f"generating {key} ({settings.provider}:{settings.model}, {progress.plural(len(imports), 'imported file')})",
         )
         answer = self._answer(request, settings)
-        generated = answer.parsed
-        files = self._apply_patches(generated.files, snapshot)
-        self._check_unchanged(snapshot)
-        written = self._write(files)
-        self._rebase_patches(generated.files, files)
-        remember_generated(project.root, [text.encode("utf-8") for text in generated.files.values()])
-        inputs = self._inputs(snapshot, settings)
-        outputs = {path: hash_bytes(text.encode("utf-8")) for path, text in sorted(files.items())}
+        before = self._current_outputs()
+        calls: list[tuple[dict[str, Any], GenerationSettings, Answer, str, int, Checked | None]] = []
+        attempt = 0
         try:
-            write_lock(project.root, LockEntry(prompt=key, input_hash=inputs.digest, inputs=inputs, outputs=outputs))
-        except OSError as err:
-            raise GenerationError(
-                f"the outputs were written but the lock entry could not be ({err.strerror or err}); "
-                "the next run regenerates this prompt (from the response cache when it can)"
-            ) from None
+            while True:
+                generated = answer.parsed
+                files = self._apply_patches(generated.files, snapshot)
+                self._check_unchanged(snapshot)
+                written = self._write(files)
+                self._rebase_patches(generated.files, files)
+                remember_generated(project.root, [text.encode("utf-8") for text in generated.files.values()])
+                used = settings if attempt == 0 else project.settings(key, "fix")
+                values = self._values(answer, sorted(files), written, started)
+                checked = self._verify(check, files, imported) if check is not None else None
+                calls.append((values, used, answer, "generate" if attempt == 0 else "fix", attempt, checked))
+                if checked is not None and checked.review_answer is not None:
+                    review_settings = project.settings(key, "review")
+                    review_values = self._values(checked.review_answer, [], [], started)
+                    calls.append((review_values, review_settings, checked.review_answer, "review", attempt, None))
+                if checked is None or checked.passed:
+                    break
+                if attempt >= check.fix_attempts:
+                    self._restore(before)
+                    tries = f" after {progress.plural(attempt, 'fix attempt')}" if attempt else ""
+                    raise GenerationError(
+                        f"verification failed{tries}: {checked.summary}; the previous files are restored. Fix the "
+                        f"prompt (or its tests), raise fix_attempts, or run with --no-cache to ask again.\n"
+                        f"{trim(checked.feedback, 1500)}"
+                    )
+                attempt += 1
+                progress.emit(
+                    "warn", f"{key}: verification failed ({checked.summary}); fix attempt {attempt} of {check.fix_attempts}"
+                )
+                fix_settings = project.settings(key, "fix")
+                answer = self._answer(fix_request(request, files, checked.feedback, attempt), fix_settings)
+            inputs = self._inputs(snapshot, settings)
+            outputs = {path: hash_bytes(text.encode("utf-8")) for path, text in sorted(files.items())}
+            entry = LockEntry(prompt=key, input_hash=inputs.digest, inputs=inputs, outputs=outputs)
+            entry.verified = check.digest if check is not None else None
+            try:
+                write_lock(project.root, entry)
+            except OSError as err:
+                raise GenerationError(
+                    f"the outputs were written but the lock entry could not be ({err.strerror or err}); "
+                    "the next run regenerates this prompt (from the response cache when it can)"
+                ) from None
+        finally:
+            self._record(calls, snapshot, settings)
+        if check is not None:
+            VERIFIED[(str(project.root), key)] = (check.digest, dict(outputs))
         self._remove_undeclared(previous, outputs)
-        values = self._values(answer, sorted(files), written, started)
+        total = combine([values for values, *_ in calls])
         for note in generated.notes:
             progress.emit("note", f"{key}: {note}")
-        progress.emit("cached" if answer.cached else "done", describe(values))
-        recorder_for(project.root).append(
-            PromptRecord.build(
-                values,
-                settings,
-                answer.completion,
-                endpoint=endpoint_host(answer.endpoint.url),
-                request_key=answer.request_key,
-                input_hash=inputs.digest,
+        progress.emit("cached" if total["cached"] else "done", describe(total))
+        return task_values(total)
+
+    def _record(self, calls: list, snapshot: Snapshot, settings: GenerationSettings) -> None:  # noqa: ANN001
+        """One generation-record entry per call (generation, each fix attempt, each review), with its cost."""
+        if not calls:
+            return
+        input_hash = self._inputs(snapshot, settings).digest
+        recorder = recorder_for(self.project.root)
+        for values, used, answer, role, attempt, checked in calls:
+            recorder.append(
+                PromptRecord.build(
+                    values,
+                    used,
+                    answer.completion,
+                    endpoint=endpoint_host(answer.endpoint.url),
+                    request_key=answer.request_key,
+                    input_hash=input_hash,
+                    role=role,
+                    attempt=attempt,
+                    verification=checked.record() if checked is not None else None,
+                )
             )
-        )
-        return task_values(values)
 
     def _adopt(self, entry: LockEntry, started: float) -> dict[str, Any]:
         """doit's record was stale but the files are what the lock says: record them as built, call nothing."""
         progress.emit("note", f"up to date {self.key}: its files match its lock entry")
         settings = self.project.settings(self.key)
         return {"adopted": True, "provider": settings.provider, "model": settings.model, "calls": 0, "cost_usd": 0.0}
+
+    # -- verification --------------------------------------------------------------------------------------
+    def _verify(self, check: Verification, files: dict[str, str], imported: list[tuple[str, str]]) -> Checked:
+        """Run the prompt's commands on the written files, then the review if asked; the first failure decides."""
+        results = run_commands(check.commands, self.project.code_dir, check.timeout_s)
+        failed = next((r for r in results if not r.passed), None)
+        if failed is not None:
+            output = trim(scrub(failed.output), check.feedback_chars)
+            return Checked(False, failed.summary(), f"{failed.summary()}. Its output:\n{output}", results)
+        if not check.review:
+            return Checked(True, "passed", "", results)
+        review_settings = self.project.settings(self.key, "review")
+        request = review_request(self.project.graph.prompts[self.key], review_settings, files, imported)
+        answer = self._answer(request, review_settings, parse=False)
+        verdict = parse_verdict(answer.completion.text)
+        if verdict.approved:
+            return Checked(True, "passed", "", results, verdict, answer)
+        summary = f"the review did not approve ({progress.plural(len(verdict.issues), 'issue')})"
+        return Checked(False, summary, f"{summary}:\n{verdict.feedback()}", results, verdict, answer)
+
+    def _current_outputs(self) -> dict[str, bytes | None]:
+        """The outputs as they are before this generation writes, to put back if verification never passes."""
+        before: dict[str, bytes | None] = {}
+        for out in self.outputs:
+            try:
+                before[out] = (self.project.code_dir / out).read_bytes()
+            except FileNotFoundError:
+                before[out] = None
+        return before
+
+    def _restore(self, before: dict[str, bytes | None]) -> None:
+        keep = {self.project.code_dir / out: data for out, data in before.items() if data is not None}
+        write_all_atomic(keep)
+        for out, data in before.items():
+            if data is None:
+                with contextlib.suppress(FileNotFoundError):
+                    (self.project.code_dir / out).unlink()
 
     # -- before the call -----------------------------------------------------------------------------------
     def _guard_hand_edits(self, previous: LockEntry | None) -> None:
@@ -189,6 +340,11 @@ class GenerationStep:
                 raise GenerationError(
                     f"imported output {CODE_DIR}/{path} does not exist; generate its prompt first"
                 ) from None
+        for path in project.context_files(key):
+            try:
+                snapshot.add(path)
+            except FileNotFoundError:
+                raise GenerationError(f"context file {path} does not exist") from None
         for out in self.outputs:
             if out in project.patched:
                 rel = patch_rel(out)
@@ -210,10 +366,12 @@ class GenerationStep:
             imports=imports,
             config=hash_bytes(settings.canonical().encode()),
             patches=patches,
+            context={c: snapshot.files[c][0] for c in self.project.context_files(self.key)},
         )
 
     # -- the call ------------------------------------------------------------------------------------------
-    def _answer(self, request, settings: GenerationSettings) -> Answer:  # noqa: ANN001 - GenerationRequest
+    def _answer(self, request, settings: GenerationSettings, parse: bool = True) -> Answer:  # noqa: ANN001
+        """One model call (or a cache hit), with budget and retries; `parse` reads the FILE protocol."""
         endpoint = endpoint_for(settings, self.project.root)
         cache = ResponseCache(self.project.root)
         rkey = request_key(settings.provider, settings.api.base_url, request)
@@ -222,7 +380,8 @@ class GenerationStep:
         completion = cache.get(rkey) if use_cache else None
         if completion is not None:
             accept(completion)
-            return Answer(completion, parse_response(completion.text, self.outputs), True, rkey, price, endpoint)
+            parsed = parse_response(completion.text, self.outputs) if parse else NO_FILES
+            return Answer(completion, parsed, True, rkey, price, endpoint)
         bound = request_bound(request, price, endpoint.is_local)
         budget = self.options.budget
         if budget is not None:
@@ -235,7 +394,7 @@ class GenerationStep:
             if budget is not None:
                 budget.settle(bound, spent)
         accept(completion)
-        parsed = parse_response(completion.text, self.outputs)
+        parsed = parse_response(completion.text, self.outputs) if parse else NO_FILES
         if use_cache:
             cache.put(rkey, completion)  # only a complete, well-formed answer is ever cached
         return Answer(completion, parsed, False, rkey, price, endpoint)
@@ -378,6 +537,21 @@ def accept(completion: Completion) -> None:
         )
     if not completion.text.strip():
         raise ResponseError("the answer is empty; nothing was written")
+
+
+def combine(calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """A prompt's figures over all its calls (generation, fix attempts, reviews); the files are the last ones."""
+    first, files = calls[0], [v for v in calls if v["outputs"]][-1]
+    total = dict(first)
+    for key in ("calls", "input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens", "saved_usd"):
+        total[key] = sum(v[key] for v in calls)
+    costs = [v["cost_usd"] for v in calls]
+    total["cost_usd"] = None if any(c is None for c in costs) else sum(costs)
+    total["cached"] = all(v["cached"] for v in calls)
+    total["outputs"], total["files"] = files["outputs"], files["files"]
+    total["written"] = sorted({w for v in calls for w in v["written"]})
+    total["seconds"] = max(v["seconds"] for v in calls)
+    return total
 
 
 def describe(values: dict[str, Any]) -> str:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .project import Project
 
 INDEX_FILE = Path(".lit") / "cache" / "index.json"
-FORMAT = 3
+FORMAT = 5
 _SOURCE_DIR = Path(__file__).resolve().parent
 
 
@@ -45,6 +45,9 @@ class PromptEntry:
     config_hash: str
     provider: str
     model: str
+    context: tuple[str, ...]  # guideline files (root-relative): inputs like the prompt itself
+    verify: tuple[str, ...]  # verification commands; empty when the prompt is not verified
+    verified_digest: str  # what its lock entry records once verification (commands, review) passed; "" if none
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ class ProjectIndex:
     static: tuple[StaticFile, ...]
     warnings: tuple[str, ...]
     max_usd_per_run: float | None
+    verify_timeout_s: float
 
     @classmethod
     def of(cls, project: Project, fingerprint: str) -> ProjectIndex:
@@ -86,6 +90,9 @@ class ProjectIndex:
                 config_hash=hash_bytes(settings.canonical().encode()),
                 provider=settings.provider,
                 model=settings.model,
+                context=project.context_files(key),
+                verify=project.verify_commands(key),
+                verified_digest=_verified_digest(project, key),
             )
         return cls(
             format=FORMAT,
@@ -97,11 +104,19 @@ class ProjectIndex:
             static=tuple(StaticFile(s.path, s.content) for s in project.config.static),
             warnings=tuple(project.warnings),
             max_usd_per_run=project.config.budget.max_usd_per_run,
+            verify_timeout_s=project.config.verify.timeout_s,
         )
 
     def owners(self) -> dict[str, str]:
         """Each declared output and the prompt that declares it."""
         return {out: key for key, entry in self.prompts.items() for out in entry.outputs}
+
+
+def _verified_digest(project: Project, key: str) -> str:
+    from .verify import commands_digest
+
+    commands, review = project.verify_commands(key), project.review_enabled(key)
+    return commands_digest(commands, review) if commands or review else ""
 
 
 def scan_prompts(root: Path) -> list[tuple[str, os.stat_result]]:
@@ -171,13 +186,18 @@ def read_index(root: Path) -> ProjectIndex | None:
             name=data["name"],
             order=tuple(data["order"]),
             prompts={
-                key: PromptEntry(tuple(out), tuple(imp), tuple(imp_out), title, identity, config, provider, model)
-                for key, (out, imp, imp_out, title, identity, config, provider, model) in data["prompts"].items()
+                key: PromptEntry(
+                    tuple(out), tuple(imp), tuple(imp_out), title, identity, config, provider, model, tuple(ctx), tuple(vf), vd
+                )
+                for key, (out, imp, imp_out, title, identity, config, provider, model, ctx, vf, vd) in data[
+                    "prompts"
+                ].items()
             },
             patched=frozenset(data["patched"]),
             static=tuple(StaticFile(path, content) for path, content in data["static"]),
             warnings=tuple(data["warnings"]),
             max_usd_per_run=data["max_usd_per_run"],
+            verify_timeout_s=data["verify_timeout_s"],
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -191,13 +211,26 @@ def write_index(root: Path, index: ProjectIndex) -> None:
         "name": index.name,
         "order": index.order,
         "prompts": {
-            key: [e.outputs, e.imports, e.import_outputs, e.title, e.identity_digest, e.config_hash, e.provider, e.model]
+            key: [
+                e.outputs,
+                e.imports,
+                e.import_outputs,
+                e.title,
+                e.identity_digest,
+                e.config_hash,
+                e.provider,
+                e.model,
+                e.context,
+                e.verify,
+                e.verified_digest,
+            ]
             for key, e in index.prompts.items()
         },
         "patched": sorted(index.patched),
         "static": [[s.path, s.content] for s in index.static],
         "warnings": index.warnings,
         "max_usd_per_run": index.max_usd_per_run,
+        "verify_timeout_s": index.verify_timeout_s,
     }
     try:
         ensure_state_dir(root)  # its .gitignore keeps the cache out of commits

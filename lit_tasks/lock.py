@@ -36,6 +36,7 @@ class InputState(msgspec.Struct):
     imports: dict[str, str]
     config: str
     patches: dict[str, str] = {}
+    context: dict[str, str] = {}
 
     @property
     def digest(self) -> str:
@@ -45,6 +46,10 @@ class InputState(msgspec.Struct):
         h.add(self.config.encode())
         for path, digest in sorted(self.patches.items()):
             h.add(path.encode()).add(digest.encode())
+        if self.context:  # only when there are guideline files: older locks keep their hashes
+            h.add(b"context")
+            for path, digest in sorted(self.context.items()):
+                h.add(path.encode()).add(digest.encode())
         return h.hexdigest()
 
 
@@ -57,10 +62,16 @@ class LockEntry(msgspec.Struct):
     inputs: InputState
     outputs: dict[str, str]
     version: int = LOCK_VERSION
+    verified: str | None = None  # digest of the verification that passed on these outputs (lit_tasks.verify)
 
     def dumps(self) -> str:
         """Sorted keys, two-space indent: the bytes `json.dumps(indent=2, sort_keys=True)` gives, 10x faster."""
-        return msgspec.json.format(msgspec.json.encode(self, order="sorted"), indent=2).decode() + "\n"
+        data = msgspec.to_builtins(self)
+        if not data["inputs"]["context"]:
+            del data["inputs"]["context"]  # written only when used: a lock without guideline files is unchanged
+        if data["verified"] is None:
+            del data["verified"]
+        return msgspec.json.format(msgspec.json.encode(data, order="sorted"), indent=2).decode() + "\n"
 
 
 _decode_entry = msgspec.json.Decoder(LockEntry).decode
@@ -112,7 +123,13 @@ def current_inputs(root: Path, index: ProjectIndex, key: str, hashes: FileHashes
             digest = hashes.of(patch_rel(out))
             if digest is not None:
                 patches[out] = digest
-    return InputState(prompt=prompt, imports=imports, config=entry.config_hash, patches=patches)
+    context = {}
+    for path in entry.context:
+        digest = hashes.of(path)
+        if digest is None:
+            return None
+        context[path] = digest
+    return InputState(prompt=prompt, imports=imports, config=entry.config_hash, patches=patches, context=context)
 
 
 def output_hashes(root: Path, outputs: tuple[str, ...] | list[str], hashes: FileHashes | None = None) -> dict[str, str | None]:

@@ -66,12 +66,31 @@ class Project:
     def code_dir(self) -> Path:
         return self.root / CODE_DIR
 
-    def settings(self, key: str) -> GenerationSettings:
-        """The prompt's effective settings, built once per load (task creation and generation both ask)."""
-        found = self._settings.get(key)
+    def settings(self, key: str, role: str = "generate") -> GenerationSettings:
+        """The prompt's effective settings in `role`, built once per load (task creation and generation ask)."""
+        cache_key = key if role == "generate" else f"{role}:{key}"
+        found = self._settings.get(cache_key)
         if found is None:
-            found = self._settings[key] = settings_for(self.config, self.graph.prompts[key])
+            found = self._settings[cache_key] = settings_for(self.config, self.graph.prompts[key], role)
         return found
+
+    def context_files(self, key: str) -> tuple[str, ...]:
+        """Guideline files for `key`'s system prompt: lit.toml [context] files, then its own `context:`."""
+        own = self.graph.prompts[key].frontmatter.context
+        return tuple(dict.fromkeys([*self.config.context.files, *own]))
+
+    def verify_commands(self, key: str) -> tuple[str, ...]:
+        """`verify:` of the prompt, else lit.toml [verify] commands; empty means not verified."""
+        own = self.graph.prompts[key].frontmatter.verify
+        return tuple(own if own is not None else self.config.verify.commands)
+
+    def fix_attempts(self, key: str) -> int:
+        own = self.graph.prompts[key].frontmatter.fix_attempts
+        return own if own is not None else self.config.verify.fix_attempts
+
+    def review_enabled(self, key: str) -> bool:
+        own = self.graph.prompts[key].frontmatter.review
+        return own if own is not None else self.config.review.enabled
 
     @cached_property
     def sandbox(self) -> Sandbox:
@@ -103,7 +122,20 @@ def load_project(root: Path) -> Project:
         cache.save()
     prompts = _canonical_imports(prompts)
     graph = build_graph(prompts, root / CODE_DIR, [s.path for s in config.static])
-    return Project(root=root, config=config, graph=graph, warnings=undeclared_refs(prompts))
+    project = Project(root=root, config=config, graph=graph, warnings=undeclared_refs(prompts))
+    _check_context_files(project)
+    return project
+
+
+def _check_context_files(project: Project) -> None:
+    """A guideline file that does not exist is a configuration error, named with where it was listed."""
+    for rel in project.config.context.files:
+        if not (project.root / rel).is_file():
+            raise ConfigError(f"lit.toml [context] files: {rel} does not exist (paths are relative to {project.root})")
+    for key, prompt in project.graph.prompts.items():
+        for rel in prompt.frontmatter.context:
+            if not (project.root / rel).is_file():
+                raise ConfigError(f"{key}: context file {rel} does not exist (paths are relative to the project root)")
 
 
 def discover_prompts(root: Path) -> list[str]:

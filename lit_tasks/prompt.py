@@ -11,9 +11,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
-from .config import ApiSection, PricingSection
+from .config import ApiSection, PricingSection, _safe_paths
 from .errors import ConfigError
 from .hashing import hash_bytes
 from .parse_cache import ParseCache
@@ -41,6 +41,20 @@ class Frontmatter(StrictModel):
     imports: list[str] = []
     model: ModelOverride | None = None
     language: str | None = None
+    verify: list[str] | None = None
+    fix_attempts: int | None = Field(default=None, ge=0, le=10)
+    review: bool | None = None
+    context: list[str] = []
+
+    @field_validator("verify", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("context")
+    @classmethod
+    def _safe(cls, value: list[str]) -> list[str]:
+        return _safe_paths(value)
 
 
 class Prompt(StrictModel):

@@ -44,6 +44,9 @@ class PromptRecord(BaseModel):
     outputs: list[str]
     written: list[str]
     finished: str
+    role: str = "generate"  # generate, fix (a verification retry) or review
+    attempt: int = 0
+    verification: dict[str, Any] | None = None  # commands run, exit codes, trimmed output, review verdict
 
     @classmethod
     def build(
@@ -55,6 +58,9 @@ class PromptRecord(BaseModel):
         endpoint: str | None,
         request_key: str,
         input_hash: str,
+        role: str = "generate",
+        attempt: int = 0,
+        verification: dict[str, Any] | None = None,
     ) -> PromptRecord:
         return cls(
             prompt=values["prompt"],
@@ -73,6 +79,9 @@ class PromptRecord(BaseModel):
             outputs=values["outputs"],
             written=values["written"],
             finished=now(),
+            role=role,
+            attempt=attempt,
+            verification=verification,
         )
 
 
@@ -89,7 +98,7 @@ class Summary(BaseModel):
 
     @classmethod
     def of(cls, prompts: list[PromptRecord]) -> Summary:
-        s = cls(prompts=len(prompts))
+        s = cls(prompts=len({p.prompt for p in prompts}))  # fix attempts and reviews are calls, not prompts
         usage = Usage()
         for p in prompts:
             s.calls += 0 if p.cached else 1

@@ -71,6 +71,8 @@ class LitReporter(ConsoleReporter):
             super().execute_task(task)
 
     def skip_uptodate(self, task: Any) -> None:
+        if task.meta and task.meta.get("lit") == "verify":
+            return
         if task.meta and task.meta.get("lit") == "prompt":
             self.totals.uptodate += 1
         elif not _is_lit(task):
@@ -84,10 +86,10 @@ class LitReporter(ConsoleReporter):
                 self.totals.add(task.values)
 
     def add_failure(self, task: Any, fail: Any) -> None:
-        if task.meta and task.meta.get("lit") == "prompt":
+        if task.meta and task.meta.get("lit") in ("prompt", "verify"):
             self.totals.failed += 1
             if fail.get_name() == "TaskFailed":
-                return  # the generation step already printed a one-line reason
+                return  # the action already printed a one-line reason
         super().add_failure(task, fail)
 
     def complete_run(self) -> None:

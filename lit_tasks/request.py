@@ -65,7 +65,27 @@ def context_block(files: list[tuple[str, str]]) -> str:
     return "\n".join(parts)
 
 
-def build_request(prompt: Prompt, settings: GenerationSettings, imported: list[tuple[str, str]]) -> GenerationRequest:
+GUIDELINES_HEADER = "\nProject guidelines (follow them in every file):\n"
+
+
+def guidelines_block(files: list[tuple[str, str]]) -> str:
+    """Guideline files ([context] files, `context:`) appended to the system prompt, in the order listed."""
+    if not files:
+        return ""
+    parts = [GUIDELINES_HEADER]
+    for path, text in files:
+        fence = fence_for(text)
+        body = text if text.endswith("\n") or not text else text + "\n"
+        parts.append(f"### {path}\n{fence}\n{body}{fence}\n")
+    return "\n".join(parts)
+
+
+def build_request(
+    prompt: Prompt,
+    settings: GenerationSettings,
+    imported: list[tuple[str, str]],
+    guidelines: list[tuple[str, str]] = (),
+) -> GenerationRequest:
     return GenerationRequest(
         prompt=prompt.path,
         outputs=prompt.outputs,
@@ -73,7 +93,7 @@ def build_request(prompt: Prompt, settings: GenerationSettings, imported: list[t
         max_tokens=settings.max_tokens,
         temperature=settings.temperature,
         seed=settings.seed,
-        system=system_prompt(settings, prompt.outputs),
+        system=system_prompt(settings, prompt.outputs) + guidelines_block(list(guidelines)),
         context=context_block(imported),
         body=prompt.body.strip("\n") + "\n",
     )

@@ -63,6 +63,54 @@ class GenerateAction:
         return GenerationStep(project, self.key, self.options)()
 
 
+class VerifyAction:
+    """The action of a `verify:<prompt>` task: the prompt's commands on its current outputs (no model call).
+
+    A generation in this process that already verified exactly these outputs counts: they are not run twice.
+    """
+
+    __signature__ = inspect.Signature()
+
+    def __init__(self, lazy: LazyProject, key: str) -> None:
+        self.lazy = lazy
+        self.key = key
+
+    def __call__(self) -> dict[str, Any] | TaskFailed:
+        from .hashing import FileHashes
+        from .verify import VERIFIED, run_commands, trim
+
+        entry = self.lazy.index.prompts[self.key]
+        done = VERIFIED.get((str(self.lazy.root), self.key))
+        if done is not None and done[0] == entry.verified_digest:
+            hashes = FileHashes(self.lazy.code_dir)
+            if all(hashes.of(out) == digest for out, digest in done[1].items()):
+                return {"verified": True, "commands": len(entry.verify)}
+        results = run_commands(entry.verify, self.lazy.code_dir, self.lazy.index.verify_timeout_s)
+        failed = next((r for r in results if not r.passed), None)
+        if failed is not None:
+            progress.emit("fail", f"FAILED verify {self.key}: {failed.summary()}\n{trim(failed.output, 3000)}")
+            return TaskFailed(f"verify {self.key}: {failed.summary()}")
+        progress.emit("done", f"verified {self.key}: {progress.plural(len(results), 'command')} passed")
+        self._record_in_lock(entry.verified_digest)
+        return {"verified": True, "commands": len(results)}
+
+    def _record_in_lock(self, digest: str) -> None:
+        """Mark the lock entry verified, if it describes the files just verified (so `lit check` knows)."""
+        from .lock import output_hashes, read_lock, write_lock
+
+        lock = read_lock(self.lazy.root, self.key)
+        if lock is None or lock.verified == digest:
+            return
+        if output_hashes(self.lazy.root, sorted(lock.outputs)) == lock.outputs:
+            lock.verified = digest
+            write_lock(self.lazy.root, lock)
+
+
+def verify_basename(basename: str) -> str:
+    """`verify` beside the default `regenerate`; `<basename>-verify` for a project embedded under its own name."""
+    return "verify" if basename == DEFAULT_BASENAME else f"{basename}-verify"
+
+
 def prompt_tasks(
     lazy: LazyProject,
     basename: str = DEFAULT_BASENAME,
@@ -79,10 +127,13 @@ def prompt_tasks(
 
     index = lazy.index
     root = str(lazy.root)
+    verified = [key for key in index.order if index.prompts[key].verify]
+    vbase = verify_basename(basename)
     yield {
         "basename": basename,
         "name": None,
         "doc": f"generate {CODE_DIR}/ from the prompts of {index.name} (lit)",
+        "task_dep": [vbase] if verified else [],
     }
     for key in index.order:
         entry = index.prompts[key]
@@ -91,7 +142,12 @@ def prompt_tasks(
             "basename": basename,
             "name": key,
             "actions": [GenerateAction(lazy, key, options)],
-            "file_dep": [rel(key), *(rel(f"{CODE_DIR}/{p}") for p in entry.import_outputs), *patches],
+            "file_dep": [
+                rel(key),
+                *(rel(f"{CODE_DIR}/{p}") for p in entry.import_outputs),
+                *patches,
+                *(rel(c) for c in entry.context),
+            ],
             "targets": [rel(f"{CODE_DIR}/{out}") for out in entry.outputs],
             "uptodate": [SettingsChanged(entry.identity_digest)],
             "clean": True,
@@ -109,6 +165,23 @@ def prompt_tasks(
             "verbosity": 2,
         }
         seed_from_lock(lazy, key, task)
+        yield task
+    if verified:
+        yield {"basename": vbase, "name": None, "doc": f"run the verify: commands of {index.name}'s prompts (lit)"}
+    for key in verified:
+        entry = index.prompts[key]
+        task = {
+            "basename": vbase,
+            "name": key,
+            "actions": [VerifyAction(lazy, key)],
+            "file_dep": [rel(f"{CODE_DIR}/{p}") for p in (*entry.outputs, *entry.import_outputs)],
+            "uptodate": [SettingsChanged(entry.verified_digest)],
+            "doc": "; ".join(entry.verify) or "review",
+            "meta": {"lit": "verify", "prompt": key, "root": root},
+            "io": {"capture": False},
+            "verbosity": 2,
+        }
+        seed_from_lock(lazy, key, task, verified=entry.verified_digest)
         yield task
     for static in index.static:
         target = lazy.code_dir / static.path

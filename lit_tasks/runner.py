@@ -26,7 +26,8 @@ def run_doit(lazy: LazyProject, keys: list[str], *, jobs: int, options: RunOptio
         argv += ["-n", str(jobs), "-P", "thread"]
     if options.force:
         argv.append("--always-execute")
-    argv += [f"{DEFAULT_BASENAME}:{key}" for key in keys] or [DEFAULT_BASENAME]
+    verified = [key for key in keys if lazy.index.prompts[key].verify]
+    argv += [f"{DEFAULT_BASENAME}:{key}" for key in keys] + [f"verify:{key}" for key in verified] or [DEFAULT_BASENAME]
     try:
         rc = DoitMain(ModuleTaskLoader(namespace), config_filenames=()).run(argv)
     finally:

@@ -21,17 +21,21 @@ from doit.task import Task
 from .index import LazyProject
 
 
-def seed_from_lock(lazy: LazyProject, key: str, task: dict[str, Any]) -> bool:
-    """Record `task` as up to date when doit has no record of it and the lock says nothing changed."""
+def seed_from_lock(lazy: LazyProject, key: str, task: dict[str, Any], verified: str | None = None) -> bool:
+    """Record `task` as up to date when doit has no record of it and the lock says nothing changed (and, for a
+    verify task, that this verification passed on these outputs)."""
     dep_manager = Globals.dep_manager
     if dep_manager is None:
         return False
     name = f"{task['basename']}:{task['name']}"
     if dep_manager._get(name, "deps:") is not None:  # doit 0.37: the task's record (read once per task)
         return False
-    from .lock import matches_lock  # only for a task doit has never recorded: a fresh clone
+    from .lock import entry_matches, read_lock  # only for a task doit has never recorded: a fresh clone
 
-    if not matches_lock(lazy.root, lazy.index, key):
+    entry = read_lock(lazy.root, key)
+    if entry is None or (verified is not None and entry.verified != verified):
+        return False
+    if not entry_matches(lazy.root, lazy.index, entry):
         return False
     probe = Task(name, None, file_dep=task["file_dep"], targets=task["targets"], uptodate=task["uptodate"])
     probe.save_extra_values()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .config import ApiSection, LitConfig, PricingSection
+from .config import ApiSection, LitConfig, ModelSection, PricingSection, RoleSection
 from .prompt import Prompt
 from .strict import StrictModel
 
@@ -56,9 +56,16 @@ class GenerationSettings(StrictModel):
         return json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
 
 
-def settings_for(config: LitConfig, prompt: Prompt) -> GenerationSettings:
-    """lit.toml's [model] with the prompt's `model:` and `language:` overrides applied key by key."""
-    base = config.model
+ROLES = ("generate", "fix", "review", "plan")
+
+
+def settings_for(config: LitConfig, prompt: Prompt, role: str = "generate") -> GenerationSettings:
+    """lit.toml's [model], then [roles.generate], then the prompt's `model:` and `language:` overrides, key by key.
+
+    The fix and review roles start from what generated the prompt and apply [roles.fix] / [roles.review] on top;
+    only the generate settings decide what code comes out (`identity()`).
+    """
+    base = _with_role(config.model, config.roles.generate)
     over = prompt.frontmatter.model
     provider = (over.provider if over and over.provider else None) or base.provider
     same_provider = provider == base.provider
@@ -71,12 +78,10 @@ def settings_for(config: LitConfig, prompt: Prompt) -> GenerationSettings:
     model = pick("model")
     if over and over.pricing:
         pricing = over.pricing
-    elif model in config.pricing:
-        pricing = config.pricing[model]
     else:
-        pricing = base.pricing if model == base.model else None
+        pricing = _pricing(config, model, base)
     framework = config.framework
-    return GenerationSettings(
+    settings = GenerationSettings(
         provider=provider,
         model=model,
         temperature=pick("temperature"),
@@ -90,3 +95,38 @@ def settings_for(config: LitConfig, prompt: Prompt) -> GenerationSettings:
         pricing=pricing,
         replay_dir=base.replay.dir,
     )
+    extra = getattr(config.roles, role) if role != "generate" else None
+    if extra is None:
+        return settings
+    provider = extra.provider or settings.provider
+    model = extra.model or settings.model
+    return settings.model_copy(
+        update={
+            "provider": provider,
+            "model": model,
+            "max_tokens": extra.max_tokens or settings.max_tokens,
+            "api": extra.api or (settings.api if provider == settings.provider else ApiSection()),
+            "pricing": extra.pricing or (settings.pricing if model == settings.model else _pricing(config, model)),
+        }
+    )
+
+
+def _with_role(model: ModelSection, role: RoleSection | None) -> ModelSection:
+    if role is None:
+        return model
+    update: dict[str, Any] = role.model_dump(exclude_none=True, exclude={"api", "pricing"})
+    if role.api is not None:
+        update["api"] = role.api
+    elif role.provider and role.provider != model.provider:
+        update["api"] = ApiSection()  # another provider: [model.api]'s key variable and URL are not its own
+    if role.pricing is not None:
+        update["pricing"] = role.pricing
+    elif role.model and role.model != model.model:
+        update["pricing"] = None
+    return model.model_copy(update=update)
+
+
+def _pricing(config: LitConfig, model: str, base: ModelSection | None = None) -> PricingSection | None:
+    if model in config.pricing:
+        return config.pricing[model]
+    return base.pricing if base is not None and model == base.model else None

@@ -22,6 +22,7 @@ class PromptStatus:
     reasons: list[str] = field(default_factory=list)
     edited: list[str] = field(default_factory=list)
     via_import: bool = False
+    unverified: bool = False  # up to date, but its verification has not passed on these outputs
 
     @property
     def stale(self) -> bool:
@@ -38,12 +39,16 @@ class ProjectStatus:
         return [s for s in self.prompts.values() if s.stale]
 
     @property
+    def unverified(self) -> list[PromptStatus]:
+        return [s for s in self.prompts.values() if s.unverified and not s.stale]
+
+    @property
     def edited(self) -> list[tuple[str, str]]:
         return [(out, s.prompt) for s in self.prompts.values() for out in s.edited]
 
     @property
     def ok(self) -> bool:
-        return not self.stale and not self.edited and not self.orphans
+        return not self.stale and not self.edited and not self.orphans and not self.unverified
 
     def to_json(self) -> dict:
         return {
@@ -54,6 +59,7 @@ class ProjectStatus:
                 {"prompt": s.prompt, "reasons": s.reasons, "may_regenerate_only": s.via_import} for s in self.stale
             ],
             "edited": [{"output": f"{CODE_DIR}/{out}", "prompt": key} for out, key in self.edited],
+            "unverified": [s.prompt for s in self.unverified],
             "orphans": [{"output": f"{CODE_DIR}/{o.path}", "was": o.prompt, "edited": o.edited} for o in self.orphans],
         }
 
@@ -75,6 +81,8 @@ def prompt_status(root: Path, index: ProjectIndex, key: str, stale_keys: set[str
             status.reasons.append("prompt changed")
         if inputs.config != recorded.config:
             status.reasons.append("generation settings changed (provider, model, parameters or language)")
+        if inputs.context != recorded.context:
+            status.reasons.append("guideline files ([context] files, `context:`) changed")
         if set(inputs.imports) != set(recorded.imports):
             status.reasons.append("imports changed")
         else:
@@ -89,6 +97,8 @@ def prompt_status(root: Path, index: ProjectIndex, key: str, stale_keys: set[str
             status.reasons.append(f"output {CODE_DIR}/{out} is missing")
         elif digest != lock.outputs[out]:
             status.edited.append(out)
+    if prompt.verified_digest and lock.verified != prompt.verified_digest:
+        status.unverified = True
     if not status.reasons and stale_imports:
         status.reasons.extend(f"import {i} is stale" for i in stale_imports)
         status.via_import = True

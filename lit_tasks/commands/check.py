@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
             f"edited  code.lock/{out} ({key}): differs from what lit generated; `lit patch save` keeps it, "
             "`lit regenerate --force` discards it"
         )
+    for s in status.unverified:
+        print(f"unverified {s.prompt}: its verification has not passed on these outputs; `lit regenerate` runs it")
     for o in status.orphans:
         print(f"orphan  code.lock/{o.path}: no prompt declares it (was {o.prompt}); `lit regenerate` removes it")
     if status.ok:
