@@ -287,6 +287,8 @@ class GenerationStep:
         if failed is not None:
             output = trim(scrub(failed.output), check.feedback_chars)
             return Checked(False, failed.summary(), f"{failed.summary()}. Its output:\n{output}", results)
+        if results:
+            progress.emit("done", f"verified {self.key}: {'; '.join(r.command for r in results)}")
         if not check.review:
             return Checked(True, "passed", "", results)
         review_settings = self.project.settings(self.key, "review")
@@ -389,7 +391,7 @@ class GenerationStep:
         spent = 0.0
         try:
             completion = call(endpoint, request, on_retry=lambda msg: progress.emit("warn", f"{self.key}: {msg}"))
-            spent = 0.0 if endpoint.is_local or price is None else price.cost(completion.usage)
+            spent = call_cost(completion, endpoint.is_local, price) or 0.0
         finally:
             if budget is not None:
                 budget.settle(bound, spent)
@@ -480,7 +482,7 @@ class GenerationStep:
     def _values(self, answer: Answer, outputs: list[str], written: list[str], started: float) -> dict[str, Any]:
         completion, cached = answer.completion, answer.cached
         usage = completion.usage
-        full_cost = 0.0 if answer.endpoint.is_local else (answer.price.cost(usage) if answer.price else None)
+        full_cost = call_cost(completion, answer.endpoint.is_local, answer.price)
         return {
             "prompt": self.key,
             "provider": answer.endpoint.context.name,
@@ -537,6 +539,15 @@ def accept(completion: Completion) -> None:
         )
     if not completion.text.strip():
         raise ResponseError("the answer is empty; nothing was written")
+
+
+def call_cost(completion: Completion, is_local: bool, price: Price | None) -> float | None:
+    """What a call cost: nothing if local, what the service reported if it did, else usage at the known price."""
+    if is_local:
+        return 0.0
+    if completion.cost_usd is not None:
+        return completion.cost_usd
+    return price.cost(completion.usage) if price is not None else None
 
 
 def combine(calls: list[dict[str, Any]]) -> dict[str, Any]:

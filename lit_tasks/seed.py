@@ -37,7 +37,7 @@ def seed_from_lock(lazy: LazyProject, key: str, task: dict[str, Any], verified: 
         return False
     if not entry_matches(lazy.root, lazy.index, entry):
         return False
-    probe = Task(name, None, file_dep=task["file_dep"], targets=task["targets"], uptodate=task["uptodate"])
+    probe = Task(name, None, file_dep=task["file_dep"], targets=task.get("targets", []), uptodate=task["uptodate"])
     probe.save_extra_values()
     dep_manager.save_success(probe)
     return True

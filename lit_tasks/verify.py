@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +54,12 @@ def run_commands(commands: tuple[str, ...] | list[str], cwd: Path, timeout_s: fl
 
 def run_command(command: str, cwd: Path, timeout_s: float) -> CommandResult:
     started = time.monotonic()
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",  # code.lock/ holds only what lit generated
+        # `python` is the interpreter lit runs on, as under `uv run` or tox: a virtualenv works unactivated
+        "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]),
+    }
     proc = subprocess.Popen(
         command,
         shell=True,

@@ -57,6 +57,7 @@ class Completion(BaseModel):
     stop_reason: str
     model: str
     request_id: str | None = None
+    cost_usd: float | None = None  # what the service itself reported, when it does (the Claude Code CLI)
 
 
 class ProviderContext(BaseModel):

@@ -150,3 +150,14 @@ def test_verify_tasks_are_doit_tasks(project: LitProjectDir, fake_llm: FakeLLM) 
     result = project.run("doit", "regenerate")
     assert result.returncode == 0, result.stderr
     assert verify_runs(project) == 1 and Path(project.root / "code.lock/calc.py").read_text() == "# calc.py\nVALUE = 2\n"
+
+
+def test_a_fresh_clone_trusts_a_verified_lock_and_runs_no_command(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    calc_prompt(project, 2)
+    assert project.lit("regenerate") == 0
+    runs = verify_runs(project)
+    (project.root / ".lit/doit.sqlite").unlink()
+    fake_llm.calls.clear()
+    assert project.lit("regenerate") == 0
+    assert fake_llm.count() == 0 and verify_runs(project) == runs
+    assert project.lit("check") == 0
