@@ -217,7 +217,6 @@ class GenerationStep:
                 if checked is None or checked.passed:
                     break
                 if attempt >= check.fix_attempts:
-                    self._restore(before)
                     tries = f" after {progress.plural(attempt, 'fix attempt')}" if attempt else ""
                     raise GenerationError(
                         f"verification failed{tries}: {checked.summary}; the previous files are restored. Fix the "
@@ -241,6 +240,10 @@ class GenerationStep:
                     f"the outputs were written but the lock entry could not be ({err.strerror or err}); "
                     "the next run regenerates this prompt (from the response cache when it can)"
                 ) from None
+        except BaseException:
+            if check is not None and calls:  # never leave unverified code behind the lock's back
+                self._restore(before)
+            raise
         finally:
             self._record(calls, snapshot, settings)
         if check is not None:

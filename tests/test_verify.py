@@ -9,7 +9,7 @@ from lit_tasks.lock import read_lock
 from lit_tasks.records import load_records
 
 from .conftest import LitProjectDir, lit_toml
-from .fake_llm import Call, FakeLLM, default_answer
+from .fake_llm import Call, FakeLLM, Fault, default_answer
 
 CHECK_TWO = 'python -c "import calc; assert calc.VALUE == 2, calc.VALUE" && echo ran >> ../verify.log'
 
@@ -161,3 +161,16 @@ def test_a_fresh_clone_trusts_a_verified_lock_and_runs_no_command(project: LitPr
     assert project.lit("regenerate") == 0
     assert fake_llm.count() == 0 and verify_runs(project) == runs
     assert project.lit("check") == 0
+
+
+def test_a_fix_call_that_fails_restores_the_verified_outputs(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    calc_prompt(project, 2)
+    assert project.lit("regenerate") == 0
+    calc_prompt(project, 3)
+    fake_llm.fail_next(Fault(), Fault(status=400))  # the generation answers, the fix attempt is refused
+    assert project.lit("regenerate") == 1
+    assert project.code("calc.py") == "# calc.py\nVALUE = 2\n"  # not the unverified VALUE = 3
+    assert project.lit("check") == 1  # stale (the prompt changed), never "edited by hand"
+    fake_llm.calls.clear()
+    calc_prompt(project, 2)
+    assert project.lit("regenerate") == 0
