@@ -127,9 +127,7 @@ NO_FILES = ParsedResponse(files={}, notes=[])
 
 def fix_request(request: GenerationRequest, files: dict[str, str], feedback: str, attempt: int) -> GenerationRequest:
     """The original request plus the code that failed and why: the model rewrites every declared file."""
-    previous = context_block(sorted(files.items())).replace(
-        "## Context: code generated from the imported specifications", "## Your previous answer"
-    )
+    previous = context_block(sorted(files.items()), "## Your previous answer\n")
     body = (
         f"{request.body}\n{previous}\n## Verification failed (fix attempt {attempt})\n\n{feedback}\n\n"
         "Write every declared file again, complete, so that verification passes.\n"
@@ -145,6 +143,18 @@ class Answer:
     request_key: str
     price: Price | None
     endpoint: Endpoint
+
+
+@dataclass(frozen=True)
+class ModelCall:
+    """One call a generation made (or answered from the cache), as its record entry needs it."""
+
+    values: dict[str, Any]
+    settings: GenerationSettings
+    answer: Answer
+    role: str  # generate, fix or review
+    attempt: int
+    checked: Checked | None = None
 
 
 class GenerationStep:
@@ -195,8 +205,9 @@ class GenerationStep:
             f"generating {key} ({settings.provider}:{settings.model}, {progress.plural(len(imports), 'imported file')})",
         )
         answer = self._answer(request, settings)
-        before = self._current_outputs()
-        calls: list[tuple[dict[str, Any], GenerationSettings, Answer, str, int, Checked | None]] = []
+        before = self._current_outputs() if check is not None else {}  # only a verified prompt restores
+        calls: list[ModelCall] = []
+        inputs: InputState | None = None
         attempt = 0
         try:
             while True:
@@ -209,11 +220,11 @@ class GenerationStep:
                 used = settings if attempt == 0 else project.settings(key, "fix")
                 values = self._values(answer, sorted(files), written, started)
                 checked = self._verify(check, files, imported) if check is not None else None
-                calls.append((values, used, answer, "generate" if attempt == 0 else "fix", attempt, checked))
+                calls.append(ModelCall(values, used, answer, "generate" if attempt == 0 else "fix", attempt, checked))
                 if checked is not None and checked.review_answer is not None:
                     review_settings = project.settings(key, "review")
                     review_values = self._values(checked.review_answer, [], [], started)
-                    calls.append((review_values, review_settings, checked.review_answer, "review", attempt, None))
+                    calls.append(ModelCall(review_values, review_settings, checked.review_answer, "review", attempt))
                 if checked is None or checked.passed:
                     break
                 if attempt >= check.fix_attempts:
@@ -245,34 +256,32 @@ class GenerationStep:
                 self._restore(before)
             raise
         finally:
-            self._record(calls, snapshot, settings)
+            if calls:  # every call is paid for, so it is recorded whether the prompt succeeds or not
+                self._record(calls, (inputs or self._inputs(snapshot, settings)).digest)
         if check is not None:
             VERIFIED[(str(project.root), key)] = (check.digest, dict(outputs))
         self._remove_undeclared(previous, outputs)
-        total = combine([values for values, *_ in calls])
+        total = combine([c.values for c in calls])
         for note in generated.notes:
             progress.emit("note", f"{key}: {note}")
         progress.emit("cached" if total["cached"] else "done", describe(total))
         return task_values(total)
 
-    def _record(self, calls: list, snapshot: Snapshot, settings: GenerationSettings) -> None:  # noqa: ANN001
+    def _record(self, calls: list[ModelCall], input_hash: str) -> None:
         """One generation-record entry per call (generation, each fix attempt, each review), with its cost."""
-        if not calls:
-            return
-        input_hash = self._inputs(snapshot, settings).digest
         recorder = recorder_for(self.project.root)
-        for values, used, answer, role, attempt, checked in calls:
+        for c in calls:
             recorder.append(
                 PromptRecord.build(
-                    values,
-                    used,
-                    answer.completion,
-                    endpoint=endpoint_host(answer.endpoint.url),
-                    request_key=answer.request_key,
+                    c.values,
+                    c.settings,
+                    c.answer.completion,
+                    endpoint=endpoint_host(c.answer.endpoint.url),
+                    request_key=c.answer.request_key,
                     input_hash=input_hash,
-                    role=role,
-                    attempt=attempt,
-                    verification=checked.record() if checked is not None else None,
+                    role=c.role,
+                    attempt=c.attempt,
+                    verification=c.checked.record() if c.checked is not None else None,
                 )
             )
 

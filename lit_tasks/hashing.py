@@ -45,9 +45,6 @@ class StatHashes:
     def remember(self, st: os.stat_result, digest: str) -> None:
         self._memo[stat_key(st)] = digest
 
-    def known(self, st: os.stat_result) -> str | None:
-        return self._memo.get(stat_key(st))
-
     def of(self, path: str | os.PathLike[str], st: os.stat_result | None = None) -> str:
         """The hash of the file at `path` (stat `st` if the caller has it); read only if this version is new."""
         st = st or os.stat(path)

@@ -263,11 +263,6 @@ class LazyProject:
         write_index(root, index)
         return cls(root, index, project)
 
-    @classmethod
-    def of(cls, project: Project) -> LazyProject:
-        """An already loaded project (its index is not stored: nothing proves the files are unchanged since)."""
-        return cls(project.root, ProjectIndex.of(project, ""), project)
-
     @property
     def code_dir(self) -> Path:
         return self.root / CODE_DIR

@@ -145,12 +145,6 @@ def edited_outputs(root: Path, entry: LockEntry | None) -> list[str]:
     return [out for out, digest in current.items() if digest is not None and digest != entry.outputs[out]]
 
 
-def matches_lock(root: Path, index: ProjectIndex, key: str, hashes: FileHashes | None = None) -> bool:
-    """True when the prompt's inputs and outputs are exactly what its lock recorded: nothing to regenerate."""
-    entry = read_lock(root, key)
-    return entry is not None and entry_matches(root, index, entry, hashes)
-
-
 def entry_matches(root: Path, index: ProjectIndex, entry: LockEntry, hashes: FileHashes | None = None) -> bool:
     """True when the files are now exactly what lock entry `entry` recorded."""
     key = entry.prompt

@@ -53,26 +53,14 @@ def fence_for(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def context_block(files: list[tuple[str, str]]) -> str:
-    """Imported outputs as Markdown sections, in the order given (imports in DAG order, paths sorted)."""
-    if not files:
-        return ""
-    parts = [CONTEXT_HEADER]
-    for path, text in files:
-        fence = fence_for(text)
-        body = text if text.endswith("\n") or not text else text + "\n"
-        parts.append(f"### {path}\n{fence}\n{body}{fence}\n")
-    return "\n".join(parts)
-
-
 GUIDELINES_HEADER = "\nProject guidelines (follow them in every file):\n"
 
 
-def guidelines_block(files: list[tuple[str, str]]) -> str:
-    """Guideline files ([context] files, `context:`) appended to the system prompt, in the order listed."""
+def context_block(files: list[tuple[str, str]], header: str = CONTEXT_HEADER) -> str:
+    """Files as fenced Markdown sections under `header`, in the order given (imports: DAG order, paths sorted)."""
     if not files:
         return ""
-    parts = [GUIDELINES_HEADER]
+    parts = [header]
     for path, text in files:
         fence = fence_for(text)
         body = text if text.endswith("\n") or not text else text + "\n"
@@ -93,7 +81,7 @@ def build_request(
         max_tokens=settings.max_tokens,
         temperature=settings.temperature,
         seed=settings.seed,
-        system=system_prompt(settings, prompt.outputs) + guidelines_block(list(guidelines)),
+        system=system_prompt(settings, prompt.outputs) + context_block(list(guidelines), GUIDELINES_HEADER),
         context=context_block(imported),
         body=prompt.body.strip("\n") + "\n",
     )

@@ -39,9 +39,7 @@ class Verdict(BaseModel):
 def review_request(
     prompt: Prompt, settings: GenerationSettings, generated: dict[str, str], imported: list[tuple[str, str]]
 ) -> GenerationRequest:
-    files = context_block(sorted(generated.items())).replace(
-        "## Context: code generated from the imported specifications", "## The generated files under review"
-    )
+    files = context_block(sorted(generated.items()), "## The generated files under review\n")
     return GenerationRequest(
         prompt=prompt.path,
         outputs=(),
