@@ -13,9 +13,9 @@ from .errors import LitError
 
 __version__ = "0.2.0"
 
-__all__ = ["DOIT_CONFIG", "LitError", "LitProject", "doit_config", "task_regenerate", "__version__"]
+__all__ = ["DOIT_CONFIG", "LitError", "LitProject", "doit_config", "task_plan", "task_regenerate", "__version__"]
 
-_FROM_DODO = {"LitProject", "doit_config", "task_regenerate"}
+_FROM_DODO = {"LitProject", "doit_config", "task_plan", "task_regenerate"}
 
 
 def __getattr__(name: str) -> Any:

@@ -19,8 +19,6 @@ from .strict import StrictModel, explain
 
 __all__ = ["CONFIG_FILE", "LitConfig", "find_root", "load_config", "parse_config"]
 
-MAPPING_MODES = ("manifest", "direct", "modular", "inferred")
-SUPPORTED_MAPPINGS = ("manifest", "direct")
 DEFAULT_MAX_TOKENS = 16384
 
 
@@ -188,18 +186,6 @@ def parse_config(raw: bytes) -> LitConfig:
         config = LitConfig.model_validate(data)
     except ValidationError as err:
         raise explain(err, LitConfig, CONFIG_FILE, text, toml=True) from None
-    check_mapping(config)
     return config
-
-
-def check_mapping(config: LitConfig) -> None:
-    """Refuse mapping modes lit does not implement yet, rather than silently act as another mode."""
-    mode = config.project.mapping
-    if mode not in SUPPORTED_MAPPINGS:
-        raise ConfigError(
-            f'{CONFIG_FILE}: [project] mapping = "{mode}" is not supported yet '
-            f'(supported: {", ".join(SUPPORTED_MAPPINGS)}). Use mapping = "manifest" and list `outputs:` '
-            "in each prompt's frontmatter, or mapping = \"direct\" to derive each output from the prompt's path."
-        )
 
 

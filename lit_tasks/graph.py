@@ -46,10 +46,18 @@ class PromptGraph:
         return seen
 
 
-def build_graph(prompts: dict[str, Prompt], code_dir: Path, static_paths: Iterable[str] = ()) -> PromptGraph:
-    """Check imports, outputs and cycles; raise one GraphError listing every problem of the first failing kind."""
+def build_graph(
+    prompts: dict[str, Prompt],
+    code_dir: Path,
+    static_paths: Iterable[str] = (),
+    unplanned: Iterable[str] = (),
+) -> PromptGraph:
+    """Check imports, outputs and cycles; raise one GraphError listing every problem of the first failing kind.
+
+    `unplanned` prompts (`inferred` mapping, no current plan) may have no outputs yet: their `plan:` task runs
+    before any generation task is created."""
     _check_imports(prompts)
-    owner = _check_outputs(prompts, code_dir, static_paths)
+    owner = _check_outputs(prompts, code_dir, static_paths, frozenset(unplanned))
     dependents: dict[str, list[str]] = {key: [] for key in prompts}
     for key, prompt in prompts.items():
         for imp in prompt.imports:
@@ -74,14 +82,16 @@ def _check_imports(prompts: dict[str, Prompt]) -> None:
         raise GraphError("missing imports:\n" + "\n".join(problems))
 
 
-def _check_outputs(prompts: dict[str, Prompt], code_dir: Path, static_paths: Iterable[str]) -> dict[str, str]:
+def _check_outputs(
+    prompts: dict[str, Prompt], code_dir: Path, static_paths: Iterable[str], unplanned: frozenset[str]
+) -> dict[str, str]:
     owner: dict[str, str] = {}
     claims: dict[str, list[str]] = {}
     unsafe = []
     sandbox = Sandbox(code_dir)
     for key in sorted(prompts):
         prompt = prompts[key]
-        if not prompt.outputs:
+        if not prompt.outputs and key not in unplanned:
             unsafe.append(f'  {key} declares no outputs; list them under `outputs:` (mapping = "manifest")')
         for out in prompt.outputs:
             try:

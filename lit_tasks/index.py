@@ -24,14 +24,24 @@ from typing import TYPE_CHECKING
 from .atomic import write_atomic
 from .errors import ConfigError, GenerationError
 from .hashing import Hasher, stat_key
-from .paths import CODE_DIR, CONFIG_FILE, PATCH_DIR, PATCH_SUFFIX, PROMPT_SUFFIX, PROMPTS_DIR, is_prompt_file
+from .paths import (
+    CODE_DIR,
+    CONFIG_FILE,
+    MANIFEST_DIR,
+    MODULE_FILE,
+    PATCH_DIR,
+    PATCH_SUFFIX,
+    PROMPT_SUFFIX,
+    PROMPTS_DIR,
+    is_prompt_file,
+)
 from .state import ensure_state_dir
 
 if TYPE_CHECKING:
     from .project import Project
 
 INDEX_FILE = Path(".lit") / "cache" / "index.json"
-FORMAT = 5
+FORMAT = 6
 _SOURCE_DIR = Path(__file__).resolve().parent
 
 
@@ -71,9 +81,12 @@ class ProjectIndex:
     warnings: tuple[str, ...]
     max_usd_per_run: float | None
     verify_timeout_s: float
+    sources: str  # sources_fingerprint: what the full project is checked against when it is loaded later
+    inferred: tuple[str, ...]  # `inferred` mapping: prompts whose outputs come from a pinned plan
+    unplanned: frozenset[str]  # of those, the ones without a current plan: their `plan:` task must run first
 
     @classmethod
-    def of(cls, project: Project, fingerprint: str) -> ProjectIndex:
+    def of(cls, project: Project, fingerprint: str, sources: str) -> ProjectIndex:
         from doit.tools import config_changed
 
         from .hashing import hash_bytes
@@ -105,6 +118,9 @@ class ProjectIndex:
             warnings=tuple(project.warnings),
             max_usd_per_run=project.config.budget.max_usd_per_run,
             verify_timeout_s=project.config.verify.timeout_s,
+            sources=sources,
+            inferred=tuple(k for k in project.graph.order if k in project.inferred),
+            unplanned=project.unplanned,
         )
 
     def owners(self) -> dict[str, str]:
@@ -119,8 +135,16 @@ def _verified_digest(project: Project, key: str) -> str:
     return commands_digest(commands, review) if commands or review else ""
 
 
-def scan_prompts(root: Path) -> list[tuple[str, os.stat_result]]:
-    """Every `*.prompt.md` under prompts/ with its stat, sorted by root-relative POSIX path.
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """What lives under prompts/: the prompt files and the `module.lit.md` files, each with its stat."""
+
+    prompts: list[tuple[str, os.stat_result]]
+    modules: list[tuple[str, os.stat_result]]
+
+
+def scan_sources(root: Path) -> Scan:
+    """Every `*.prompt.md` (and `module.lit.md`) under prompts/ with its stat, sorted by root-relative POSIX path.
 
     Symlinked directories are followed once (a loop is skipped); how every command discovers prompts.
     """
@@ -128,6 +152,7 @@ def scan_prompts(root: Path) -> list[tuple[str, os.stat_result]]:
     if not base.is_dir():
         raise ConfigError(f"{base}: no prompts/ directory; create it and write prompts as prompts/**/*{PROMPT_SUFFIX}")
     found: list[tuple[str, os.stat_result]] = []
+    modules: list[tuple[str, os.stat_result]] = []
     seen_dirs: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
         st = os.stat(dirpath)
@@ -138,22 +163,30 @@ def scan_prompts(root: Path) -> list[tuple[str, os.stat_result]]:
         dirnames.sort()
         rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
         for name in filenames:
-            if not is_prompt_file(name):
+            into = found if is_prompt_file(name) else modules if name == MODULE_FILE else None
+            if into is None:
                 continue
             try:
                 file_st = os.stat(os.path.join(dirpath, name))
             except OSError:
                 continue  # a dangling symlink is not a prompt
             if stat.S_ISREG(file_st.st_mode):
-                found.append((f"{rel_dir}/{name}", file_st))
-    return sorted(found, key=lambda item: item[0])
+                into.append((f"{rel_dir}/{name}", file_st))
+    return Scan(sorted(found, key=lambda item: item[0]), sorted(modules, key=lambda item: item[0]))
 
 
-def fingerprint(root: Path, prompts: list[tuple[str, os.stat_result]]) -> str:
-    """A hash of what the index is computed from: any edit, added or removed prompt or patch changes it."""
-    h = Hasher(f"lit-index-{FORMAT}")
+def fingerprint(root: Path, sources: str) -> str:
+    """A hash of what the index is computed from: `sources` (any edit, added or removed prompt, module or
+    patch) and the pinned plans."""
+    return Hasher(f"lit-index-{FORMAT}").add(sources.encode()).add(_manifests_stat(root)).hexdigest()
+
+
+def sources_fingerprint(root: Path, scan: Scan) -> str:
+    """The part of the fingerprint a user edits (lit.toml, prompts, modules, patches), without the pinned plans
+    that `plan:` tasks write during a run."""
+    h = Hasher(f"lit-sources-{FORMAT}")
     h.add(_stat_bytes(root / CONFIG_FILE))
-    for rel, st in prompts:
+    for rel, st in (*scan.prompts, *scan.modules):
         h.add(rel.encode()).add(repr(stat_key(st)).encode())
     patches = root / PATCH_DIR
     if patches.is_dir():
@@ -165,6 +198,19 @@ def fingerprint(root: Path, prompts: list[tuple[str, os.stat_result]]) -> str:
         if entry.name.endswith(".py"):
             h.add(entry.name.encode()).add(repr(stat_key(entry.stat())).encode())
     return h.hexdigest()
+
+
+def _manifests_stat(root: Path) -> bytes:
+    base = root / MANIFEST_DIR
+    if not base.is_dir():
+        return b"none"
+    parts = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            parts.append(f"{path}:{stat_key(os.stat(path))}")
+    return "\n".join(parts).encode()
 
 
 def _stat_bytes(path: Path) -> bytes:
@@ -198,6 +244,9 @@ def read_index(root: Path) -> ProjectIndex | None:
             warnings=tuple(data["warnings"]),
             max_usd_per_run=data["max_usd_per_run"],
             verify_timeout_s=data["verify_timeout_s"],
+            sources=data["sources"],
+            inferred=tuple(data["inferred"]),
+            unplanned=frozenset(data["unplanned"]),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -231,6 +280,9 @@ def write_index(root: Path, index: ProjectIndex) -> None:
         "warnings": index.warnings,
         "max_usd_per_run": index.max_usd_per_run,
         "verify_timeout_s": index.verify_timeout_s,
+        "sources": index.sources,
+        "inferred": index.inferred,
+        "unplanned": sorted(index.unplanned),
     }
     try:
         ensure_state_dir(root)  # its .gitignore keeps the cache out of commits
@@ -252,14 +304,16 @@ class LazyProject:
     def load(cls, root: Path) -> LazyProject:
         """The project at `root` from its index when nothing it depends on changed, else loaded and indexed."""
         root = root.resolve()
-        current = fingerprint(root, scan_prompts(root))
+        scan = scan_sources(root)
+        sources = sources_fingerprint(root, scan)
+        current = fingerprint(root, sources)
         index = read_index(root)
         if index is not None and index.fingerprint == current:
             return cls(root, index)
         from .project import load_project
 
-        project = load_project(root)
-        index = project.__dict__["index"] = ProjectIndex.of(project, current)
+        project = load_project(root, scan)
+        index = project.__dict__["index"] = ProjectIndex.of(project, current, sources)
         write_index(root, index)
         return cls(root, index, project)
 
@@ -274,9 +328,10 @@ class LazyProject:
             if self._project is None:
                 from .project import load_project
 
-                before = fingerprint(self.root, scan_prompts(self.root))
-                project = load_project(self.root)
-                if before != self.index.fingerprint:
+                scan = scan_sources(self.root)
+                before = sources_fingerprint(self.root, scan)
+                project = load_project(self.root, scan)
+                if before != self.index.sources:
                     raise GenerationError("the prompts or lit.toml changed after lit loaded them; run again")
                 project.__dict__["index"] = self.index  # the same files: no need to compute it again
                 self._project = project

@@ -20,6 +20,8 @@ CONFIG_FILE = "lit.toml"
 PATCH_DIR = Path(".lit") / "patches"
 LOCK_DIR = Path(".lit") / "lock"
 PATCH_SUFFIX = ".patch"
+MANIFEST_DIR = Path(".lit") / "manifests"
+MODULE_FILE = "module.lit.md"
 
 
 def patch_rel(output: str) -> str:

@@ -13,7 +13,10 @@ from pathlib import Path
 from .config import LitConfig, load_config
 from .errors import ConfigError
 from .graph import PromptGraph, build_graph
-from .index import ProjectIndex, scan_prompts
+from .hashing import hash_bytes
+from .index import ProjectIndex, Scan, scan_sources
+from .manifests import read_manifest
+from .modules import defaults_for, load_modules
 from .parse_cache import ParseCache
 from .paths import CODE_DIR, PROMPT_SUFFIX, PROMPTS_DIR, Sandbox, UnsafePathError, list_patches, normalise_relpath
 from .prompt import Prompt, parse_prompt
@@ -60,6 +63,8 @@ class Project:
     config: LitConfig
     graph: PromptGraph
     warnings: list[str] = field(default_factory=list)
+    inferred: frozenset[str] = frozenset()  # `inferred` mapping: outputs come from a pinned plan
+    unplanned: frozenset[str] = frozenset()  # of those, the ones whose plan is missing or stale
     _settings: dict[str, GenerationSettings] = field(default_factory=dict, repr=False)
 
     @property
@@ -100,7 +105,7 @@ class Project:
     @cached_property
     def index(self) -> ProjectIndex:
         """What tasks, seeding and lock checks need, computed from this load (not stored: see LazyProject)."""
-        return ProjectIndex.of(self, "")
+        return ProjectIndex.of(self, "", "")
 
     @cached_property
     def patched(self) -> frozenset[str]:
@@ -108,21 +113,42 @@ class Project:
         return frozenset(list_patches(self.root))
 
 
-def load_project(root: Path) -> Project:
+def load_project(root: Path, scan: Scan | None = None) -> Project:
     """Load and check the project at `root`; raises ConfigError/GraphError before anything is generated."""
     root = root.resolve()
     config = load_config(root)
-    files = discover_prompts(root)
+    scan = scan or scan_sources(root)
+    mode = config.project.mapping
+    modules = load_modules(root, [rel for rel, _ in scan.modules]) if mode == "modular" else {}
     cache = ParseCache(root)
     prompts: dict[str, Prompt] = {}
-    for rel in files:
-        default = direct_outputs(rel, config.language.default) if config.project.mapping == "direct" else ()
-        prompts[rel] = parse_prompt(rel, (root / rel).read_bytes(), default_outputs=default, cache=cache)
+    planned: set[str] = set()
+    for rel, _ in scan.prompts:
+        raw = (root / rel).read_bytes()
+        default: tuple[str, ...] = ()
+        if mode == "direct":
+            default = direct_outputs(rel, config.language.default)
+        elif mode == "inferred":
+            manifest = read_manifest(root, rel)
+            if manifest is not None and manifest.current_for(hash_bytes(raw)):
+                default = tuple(manifest.outputs)
+                planned.add(rel)
+        defaults = defaults_for(rel, modules) if modules else None
+        prompts[rel] = parse_prompt(rel, raw, default_outputs=default, cache=cache, defaults=defaults)
     if (root / ".lit").is_dir():
         cache.save()
     prompts = _canonical_imports(prompts)
-    graph = build_graph(prompts, root / CODE_DIR, [s.path for s in config.static])
-    project = Project(root=root, config=config, graph=graph, warnings=undeclared_refs(prompts))
+    inferred = frozenset(k for k, p in prompts.items() if mode == "inferred" and not p.frontmatter.outputs)
+    unplanned = inferred - planned
+    graph = build_graph(prompts, root / CODE_DIR, [s.path for s in config.static], unplanned)
+    project = Project(
+        root=root,
+        config=config,
+        graph=graph,
+        warnings=undeclared_refs(prompts),
+        inferred=inferred,
+        unplanned=unplanned,
+    )
     _check_context_files(project)
     return project
 
@@ -140,7 +166,7 @@ def _check_context_files(project: Project) -> None:
 
 def discover_prompts(root: Path) -> list[str]:
     """Every `*.prompt.md` under prompts/, sorted, as root-relative POSIX paths; symlink loops are skipped."""
-    return [rel for rel, _ in scan_prompts(root)]
+    return [rel for rel, _ in scan_sources(root).prompts]
 
 
 def direct_outputs(prompt_path: str, language: str) -> tuple[str, ...]:

@@ -36,8 +36,9 @@ class ModelOverride(StrictModel):
     pricing: PricingSection | None = None
 
 
-class Frontmatter(StrictModel):
-    outputs: list[str] = []
+class Defaults(StrictModel):
+    """What a prompt may set for itself and a `module.lit.md` may set for the prompts below it."""
+
     imports: list[str] = []
     model: ModelOverride | None = None
     language: str | None = None
@@ -55,6 +56,10 @@ class Frontmatter(StrictModel):
     @classmethod
     def _safe(cls, value: list[str]) -> list[str]:
         return _safe_paths(value)
+
+
+class Frontmatter(Defaults):
+    outputs: list[str] = []
 
 
 class Prompt(StrictModel):
@@ -108,10 +113,16 @@ def split_frontmatter(text: str, source: str) -> tuple[str, str, int, int]:
 
 
 def parse_prompt(
-    path: str, raw: bytes, *, default_outputs: tuple[str, ...] = (), cache: ParseCache | None = None
+    path: str,
+    raw: bytes,
+    *,
+    default_outputs: tuple[str, ...] = (),
+    cache: ParseCache | None = None,
+    defaults: dict[str, Any] | None = None,
 ) -> Prompt:
-    """Parse one prompt file's bytes. `default_outputs` is what `direct` mapping derives from the path; `cache`
-    supplies frontmatter already parsed from identical bytes."""
+    """Parse one prompt file's bytes. `default_outputs` is what `direct` mapping derives from the path or an
+    `inferred` plan pinned; `cache` supplies frontmatter already parsed from identical bytes; `defaults` are the
+    keys its `module.lit.md` files set (`modular` mapping), under the prompt's own."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -123,13 +134,13 @@ def parse_prompt(
     data = cache.get(path, digest) if cache is not None else None
     fresh = data is None
     if data is None:
-        data = _load_yaml(yaml_text, path, yaml_line)
-    try:
-        frontmatter = Frontmatter.model_validate(data)
-    except ValidationError as err:
-        raise explain(err, Frontmatter, path, yaml_text, toml=False, line_offset=yaml_line - 1) from None
+        data = load_yaml(yaml_text, path, yaml_line)
     if fresh and cache is not None:
         cache.put(path, digest, data)
+    try:
+        frontmatter = Frontmatter.model_validate(merge_defaults(defaults, data) if defaults else data)
+    except ValidationError as err:
+        raise explain(err, Frontmatter, path, yaml_text, toml=False, line_offset=yaml_line - 1) from None
     outputs = _normalise_all(frontmatter.outputs, path, "output", yaml_text, yaml_line) or default_outputs
     imports = _normalise_all(frontmatter.imports, path, "import", yaml_text, yaml_line)
     for imp in imports:
@@ -151,7 +162,19 @@ def parse_prompt(
     )
 
 
-def _load_yaml(yaml_text: str, path: str, first_line: int) -> dict[str, Any]:
+LIST_KEYS = ("imports", "context")
+
+
+def merge_defaults(defaults: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """`own` over `defaults`: a key the prompt sets wins, except the lists (imports, context), which add up."""
+    merged = {**defaults, **own}
+    for key in LIST_KEYS:
+        if key in defaults and key in own and isinstance(own[key], list):
+            merged[key] = [*defaults[key], *(v for v in own[key] if v not in defaults[key])]
+    return merged
+
+
+def load_yaml(yaml_text: str, path: str, first_line: int) -> dict[str, Any]:
     from ruamel.yaml import YAMLError
 
     if not yaml_text.strip():

@@ -106,9 +106,67 @@ class VerifyAction:
             write_lock(self.lazy.root, lock)
 
 
+class PlanAction:
+    """The action of a `plan:<prompt>` task (`inferred` mapping). A plan pinned for the prompt's current bytes is
+    reused without loading the project, so a fresh clone with committed plans makes no plan call."""
+
+    __signature__ = inspect.Signature()
+
+    def __init__(self, lazy: LazyProject, key: str, options: RunOptions) -> None:
+        self.lazy = lazy
+        self.key = key
+        self.options = options
+
+    def __call__(self) -> dict[str, Any] | TaskFailed:
+        from .hashing import hash_bytes
+        from .manifests import read_manifest
+
+        try:
+            pinned = read_manifest(self.lazy.root, self.key)
+            if pinned is not None and pinned.current_for(hash_bytes((self.lazy.root / self.key).read_bytes())):
+                return {"planned": False, "calls": 0, "cost_usd": 0.0}
+            project = self.lazy.project
+        except (LitError, OSError) as err:
+            progress.emit("fail", f"FAILED plan {self.key}: {err}")
+            return TaskFailed(f"plan {self.key}: {err}")
+        from .planning import PlanStep
+
+        return PlanStep(project, self.key, self.options)()
+
+
 def verify_basename(basename: str) -> str:
     """`verify` beside the default `regenerate`; `<basename>-verify` for a project embedded under its own name."""
     return "verify" if basename == DEFAULT_BASENAME else f"{basename}-verify"
+
+
+def plan_basename(basename: str) -> str:
+    """`plan` beside the default `regenerate`; `<basename>-plan` for a project embedded under its own name."""
+    return "plan" if basename == DEFAULT_BASENAME else f"{basename}-plan"
+
+
+def plan_tasks(
+    lazy: LazyProject, basename: str = DEFAULT_BASENAME, options: RunOptions | None = None, cwd: Path | None = None
+) -> Iterator[dict[str, Any]]:
+    """`plan:<prompt>` for each prompt whose outputs an `inferred` plan gives: the prompt file in, its pinned
+    plan (`.lit/manifests/`) out. The generation tasks are created after these have run (`LitProject`)."""
+    from .manifests import manifest_path
+
+    options = options or RunOptions()
+    here = Path(cwd or os.getcwd()).resolve()
+    pbase = plan_basename(basename)
+    yield {"basename": pbase, "name": None, "doc": f"plan the outputs of {lazy.index.name}'s inferred prompts (lit)"}
+    for key in lazy.index.inferred:
+        yield {
+            "basename": pbase,
+            "name": key,
+            "actions": [PlanAction(lazy, key, options)],
+            "file_dep": [relpath_posix(lazy.root / key, here)],
+            "targets": [relpath_posix(manifest_path(lazy.root, key), here)],
+            "doc": f"which files {key} writes (inferred)",
+            "meta": {"lit": "plan", "prompt": key, "root": str(lazy.root)},
+            "io": {"capture": False},
+            "verbosity": 2,
+        }
 
 
 def prompt_tasks(

@@ -21,6 +21,8 @@ def run_doit(lazy: LazyProject, keys: list[str], *, jobs: int, options: RunOptio
     install_sigterm_handler()
     creator = LitProject(lazy.root, DEFAULT_BASENAME, options=options, lazy=lazy)
     namespace = {"DOIT_CONFIG": doit_config(lazy.root), "lit_project": creator}
+    if lazy.index.inferred:
+        namespace["lit_plan"] = creator.planner
     argv = ["run"]
     if jobs > 1:
         argv += ["-n", str(jobs), "-P", "thread"]

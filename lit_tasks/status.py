@@ -66,6 +66,9 @@ class ProjectStatus:
 
 def prompt_status(root: Path, index: ProjectIndex, key: str, stale_keys: set[str], hashes: FileHashes) -> PromptStatus:
     status = PromptStatus(key)
+    if key in index.unplanned:
+        status.reasons.append("not planned: its outputs are unknown until its plan: task runs (mapping = inferred)")
+        return status
     lock = read_lock(root, key)
     prompt = index.prompts[key]
     stale_imports = [i for i in prompt.imports if i in stale_keys]

@@ -98,10 +98,15 @@ def test_out_of_range_temperature(tmp_path: Path) -> None:
         load_config(write(tmp_path, V1_FULL.replace("temperature = 0.0", "temperature = 3.0")))
 
 
-@pytest.mark.parametrize("mode", ["modular", "inferred"])
-def test_unimplemented_mapping_modes_say_so(tmp_path: Path, mode: str) -> None:
-    with pytest.raises(ConfigError, match=f'mapping = "{mode}" is not supported yet'):
-        load_config(write(tmp_path, V1_FULL.replace('mapping = "manifest"', f'mapping = "{mode}"')))
+@pytest.mark.parametrize("mode", ["manifest", "direct", "modular", "inferred"])
+def test_all_four_mapping_modes_load(tmp_path: Path, mode: str) -> None:
+    config = load_config(write(tmp_path, V1_FULL.replace('mapping = "manifest"', f'mapping = "{mode}"')))
+    assert config.project.mapping == mode
+
+
+def test_an_unknown_mapping_mode_names_the_four(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="manifest.*direct.*modular.*inferred"):
+        load_config(write(tmp_path, V1_FULL.replace('mapping = "manifest"', 'mapping = "guessed"')))
 
 
 def test_invalid_toml_reports_the_line(tmp_path: Path) -> None:
