@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from .conftest import LitProjectDir, lit_toml
+from .conftest import LitProjectDir, lit_toml, prompt_text
 from .fake_llm import FakeLLM
 
 TWO_LINE_DODO = '"""lit project: `doit regenerate` builds code.lock/ from prompts/."""\nfrom lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n'
@@ -84,6 +84,7 @@ def test_concurrency_limit_per_provider(project: LitProjectDir, fake_llm: FakeLL
 
 
 def test_two_lit_projects_embedded_in_one_build(tmp_path, fake_llm: FakeLLM, monkeypatch) -> None:
+    """An existing build with its own lint and packaging tasks embeds two lit projects under their own names."""
     monkeypatch.setenv("TEST_LLM_KEY", "k")
     build = LitProjectDir(tmp_path / "build")
     for sub in ("frontend", "backend"):
@@ -94,27 +95,49 @@ def test_two_lit_projects_embedded_in_one_build(tmp_path, fake_llm: FakeLLM, mon
         "dodo.py",
         textwrap.dedent(
             """\
+            import sys
             from lit_tasks import LitProject
 
-            DOIT_CONFIG = {"backend": "json", "dep_file": ".build-db.json"}
+            DOIT_CONFIG = {"backend": "json", "dep_file": ".build-db.json", "default_tasks": ["package"]}
             frontend = LitProject("frontend", basename="frontend")
             backend = LitProject("backend", basename="backend")
+            GENERATED = ["frontend/code.lock/core.py", "backend/code.lock/core.py"]
+
+            def task_lint():
+                \"\"\"compile-check the generated code\"\"\"
+                return {
+                    "actions": [f"{sys.executable} -m py_compile %(dependencies)s", "echo linted >> lint.log"],
+                    "file_dep": GENERATED,
+                }
 
             def task_package():
                 \"\"\"bundle what both projects generated\"\"\"
-                deps = ["frontend/code.lock/core.py", "backend/code.lock/core.py"]
-                return {"actions": ["cat %(dependencies)s > bundle.txt"], "file_dep": deps, "targets": ["bundle.txt"]}
+                return {
+                    "actions": ["cat %(dependencies)s > bundle.txt"],
+                    "file_dep": GENERATED,
+                    "task_dep": ["lint"],
+                    "targets": ["bundle.txt"],
+                }
             """
         ),
     )
-    listing = build.run("doit", "list").stdout
-    assert "frontend" in listing and "backend" in listing and "package" in listing
-    result = build.run("doit", "package")
+    listing = build.run("doit", "list", "--all").stdout.split()
+    for task in ("frontend", "backend", "lint", "package", "frontend:prompts/core.prompt.md"):
+        assert task in listing, task
+    result = build.run("doit")
     assert result.returncode == 0, result.stderr
     bundle = (build.root / "bundle.txt").read_text()
     assert "NAME = 'frontend'" in bundle and "NAME = 'backend'" in bundle
+    assert (build.root / "lint.log").read_text() == "linted\n"  # after generation: it read the generated files
     assert fake_llm.count() == 2
-    assert build.run("doit", "package").returncode == 0 and fake_llm.count() == 2
+    assert build.run("doit").returncode == 0 and fake_llm.count() == 2
+    assert (build.root / "lint.log").read_text() == "linted\n"  # nothing changed, nothing re-ran
+
+    (build.root / "backend/prompts/core.prompt.md").write_text(prompt_text(["core.py"], spec=["NAME = 'api'"]))
+    assert build.run("doit").returncode == 0
+    assert fake_llm.count() == 3  # only the backend prompt
+    assert "NAME = 'api'" in (build.root / "bundle.txt").read_text()
+    assert (build.root / "lint.log").read_text() == "linted\nlinted\n"
 
 
 def test_project_without_dodo_py_works_with_lit_regenerate(project: LitProjectDir, fake_llm: FakeLLM) -> None:

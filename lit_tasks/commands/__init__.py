@@ -21,6 +21,7 @@ MODULES = (
     "cost",
     "patch",
     "graph",
+    "makedeps",
     "debug",
     "remote",
 )
