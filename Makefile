@@ -27,7 +27,7 @@ demo: $(STAMP)
 	diff -r example_project/code.lock .demo/taskbook/code.lock && echo "yes, byte for byte"
 
 test: $(STAMP)
-	$(BIN)/ruff check lit_tasks providers tests benchmarks dodo.py
+	$(BIN)/ruff check lit_tasks providers tests benchmarks tools dodo.py
 	$(BIN)/python -m pytest -q
 
 # The benchmark (minutes; not part of `make test`): writes docs/performance.md and docs/noop-vs-n.png.
@@ -36,4 +36,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) .demo .pytest_cache .hypothesis
+	rm -rf $(VENV) .demo .pytest_cache .hypothesis site

@@ -5,6 +5,7 @@ doit test            the test suite (what `make test` runs)
 doit example         regenerate example_project/code.lock with lit (offline: replay provider)
 doit example_tests   run the example project's generated tests
 doit bench           the benchmark: docs/performance.md and docs/noop-vs-n.png (minutes)
+doit docs            the documentation site in site/ (reference pages regenerated, MkDocs strict)
 """
 
 from lit_tasks import LitProject
@@ -33,6 +34,15 @@ def task_example_tests():
             "cd example_project/code.lock && PYTHONDONTWRITEBYTECODE=1 python -m unittest discover -s tests -t ."
         ],
         "task_dep": ["example"],
+        "verbosity": 2,
+        "uptodate": [False],
+    }
+
+
+def task_docs():
+    """build the documentation site into site/ (the reference pages are regenerated from the code first)"""
+    return {
+        "actions": ["python tools/reference.py", "python -m mkdocs build --strict"],
         "verbosity": 2,
         "uptodate": [False],
     }
