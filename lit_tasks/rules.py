@@ -106,16 +106,9 @@ class VerifyAction:
             write_lock(self.lazy.root, lock)
 
 
-class PlanAction:
+class PlanAction(GenerateAction):
     """The action of a `plan:<prompt>` task (`inferred` mapping). A plan pinned for the prompt's current bytes is
     reused without loading the project, so a fresh clone with committed plans makes no plan call."""
-
-    __signature__ = inspect.Signature()
-
-    def __init__(self, lazy: LazyProject, key: str, options: RunOptions) -> None:
-        self.lazy = lazy
-        self.key = key
-        self.options = options
 
     def __call__(self) -> dict[str, Any] | TaskFailed:
         from .hashing import hash_bytes
