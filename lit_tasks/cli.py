@@ -44,6 +44,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def command_parser(command: str) -> argparse.ArgumentParser:
+    """The parser of one `lit` command, as `lit COMMAND` builds it (for the doit commands and the CLI reference)."""
+    parser = build_parser(command)
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return commands.choices[command]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(next((arg for arg in argv if not arg.startswith("-")), None))

@@ -24,11 +24,9 @@ PROJECT_OPTION = {
 
 
 def _lit_options(command: str) -> list[argparse.Action]:
-    from .cli import build_parser
+    from .cli import command_parser
 
-    parser = build_parser(command)
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
-    return [a for a in sub._actions if a.option_strings and a.dest != "help"]
+    return [a for a in command_parser(command)._actions if a.option_strings and a.dest != "help"]
 
 
 def _doit_option(action: argparse.Action) -> dict[str, Any]:

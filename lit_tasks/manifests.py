@@ -17,7 +17,7 @@ from .atomic import write_atomic
 from .errors import ConfigError
 from .paths import MANIFEST_DIR
 
-__all__ = ["MANIFEST_DIR", "Manifest", "manifest_path", "read_manifest", "write_manifest"]
+__all__ = ["MANIFEST_DIR", "Manifest", "manifest_path", "manifest_rel", "read_manifest", "write_manifest"]
 
 
 class Manifest(msgspec.Struct):
@@ -31,8 +31,13 @@ class Manifest(msgspec.Struct):
         return self.prompt_hash == prompt_hash
 
 
+def manifest_rel(key: str) -> str:
+    """Where the pinned plan of prompt `key` lives, relative to the project root."""
+    return f"{MANIFEST_DIR.as_posix()}/{key}.json"
+
+
 def manifest_path(root: Path, key: str) -> Path:
-    return root / MANIFEST_DIR / f"{key}.json"
+    return root / manifest_rel(key)
 
 
 def read_manifest(root: Path, key: str) -> Manifest | None:

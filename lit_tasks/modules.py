@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from .errors import ConfigError
 from .paths import MODULE_FILE, PROMPTS_DIR
-from .prompt import Defaults, load_yaml, merge_defaults, split_frontmatter
+from .prompt import Defaults, decode, load_yaml, merge_defaults, split_frontmatter
 from .strict import explain
 
 __all__ = ["MODULE_FILE", "Module", "defaults_for", "load_modules"]
@@ -32,11 +32,7 @@ class Module:
 
 def read_module(root: Path, rel: str) -> Module:
     """Parse one module file; its frontmatter is checked as prompt defaults (an `outputs:` key is an error)."""
-    raw = (root / rel).read_bytes()
-    try:
-        text = raw.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{rel}: not valid UTF-8; save the module file as UTF-8") from None
+    text = decode((root / rel).read_bytes(), rel)
     if text.lstrip().split("\n", 1)[0].rstrip() != "---":
         return Module(rel, {})  # no frontmatter: shared context only
     yaml_text, _, yaml_line, _ = split_frontmatter(text, rel)

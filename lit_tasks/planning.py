@@ -22,6 +22,7 @@ from .hashing import hash_bytes
 from .manifests import Manifest, write_manifest
 from .paths import CODE_DIR, UnsafePathError
 from .records import PromptRecord, endpoint_host, recorder_for
+from .settings import GenerationSettings
 
 MAX_PLANNED_FILES = 50
 
@@ -37,7 +38,7 @@ Paths are relative to the root of the generated code, with forward slashes; no a
 {taken}"""
 
 
-def plan_request(step: GenerationStep, settings: Any) -> GenerationRequest:  # noqa: ANN401 - GenerationSettings
+def plan_request(step: GenerationStep, settings: GenerationSettings) -> GenerationRequest:
     project, key = step.project, step.key
     prompt = project.graph.prompts[key]
     taken = sorted(out for out, owner in project.graph.owner.items() if owner != key)

@@ -112,6 +112,16 @@ def split_frontmatter(text: str, source: str) -> tuple[str, str, int, int]:
     raise ConfigError(f"{source}:{skipped_lines + 1}: unterminated frontmatter: no closing `---` line")
 
 
+def decode(raw: bytes, path: str) -> str:
+    """A prompt or module file's text: UTF-8, a BOM dropped, CRLF line endings read as LF."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not valid UTF-8 (byte {err.start}); save the file as UTF-8") from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
 def parse_prompt(
     path: str,
     raw: bytes,
@@ -123,12 +133,7 @@ def parse_prompt(
     """Parse one prompt file's bytes. `default_outputs` is what `direct` mapping derives from the path or an
     `inferred` plan pinned; `cache` supplies frontmatter already parsed from identical bytes; `defaults` are the
     keys its `module.lit.md` files set (`modular` mapping), under the prompt's own."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise ConfigError(f"{path}:{line}: not valid UTF-8 (byte {err.start}); save the prompt as UTF-8") from None
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    text = decode(raw, path)
     yaml_text, body, yaml_line, body_line = split_frontmatter(text, path)
     digest = hash_bytes(raw) if cache is not None else ""
     data = cache.get(path, digest) if cache is not None else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +127,16 @@ class PlanAction(GenerateAction):
         return PlanStep(project, self.key, self.options)()
 
 
+def doit_paths(lazy: LazyProject, cwd: Path | None) -> Callable[[str], str]:
+    """How doit must see a path relative to the project root, from its working directory (`cwd`)."""
+    prefix = relpath_posix(lazy.root, Path(cwd or os.getcwd()).resolve())
+
+    def rel(path: str) -> str:
+        return path if prefix == "." else posixpath.normpath(f"{prefix}/{path}")
+
+    return rel
+
+
 def verify_basename(basename: str) -> str:
     """`verify` beside the default `regenerate`; `<basename>-verify` for a project embedded under its own name."""
     return "verify" if basename == DEFAULT_BASENAME else f"{basename}-verify"
@@ -142,10 +152,10 @@ def plan_tasks(
 ) -> Iterator[dict[str, Any]]:
     """`plan:<prompt>` for each prompt whose outputs an `inferred` plan gives: the prompt file in, its pinned
     plan (`.lit/manifests/`) out. The generation tasks are created after these have run (`LitProject`)."""
-    from .manifests import manifest_path
+    from .manifests import manifest_rel
 
     options = options or RunOptions()
-    here = Path(cwd or os.getcwd()).resolve()
+    rel = doit_paths(lazy, cwd)
     pbase = plan_basename(basename)
     yield {"basename": pbase, "name": None, "doc": f"plan the outputs of {lazy.index.name}'s inferred prompts (lit)"}
     for key in lazy.index.inferred:
@@ -153,8 +163,8 @@ def plan_tasks(
             "basename": pbase,
             "name": key,
             "actions": [PlanAction(lazy, key, options)],
-            "file_dep": [relpath_posix(lazy.root / key, here)],
-            "targets": [relpath_posix(manifest_path(lazy.root, key), here)],
+            "file_dep": [rel(key)],
+            "targets": [rel(manifest_rel(key))],
             "doc": f"which files {key} writes (inferred)",
             "meta": {"lit": "plan", "prompt": key, "root": str(lazy.root)},
             "io": {"capture": False},
@@ -170,12 +180,7 @@ def prompt_tasks(
 ) -> Iterator[dict[str, Any]]:
     """Task dicts for doit: the group task `basename`, then `basename:<prompt path>` in schedule order."""
     options = options or RunOptions()
-    prefix = relpath_posix(lazy.root, Path(cwd or os.getcwd()).resolve())
-
-    def rel(path: str) -> str:
-        """`path` (normalised, relative to the project root) as doit must see it from its working directory."""
-        return path if prefix == "." else posixpath.normpath(f"{prefix}/{path}")
-
+    rel = doit_paths(lazy, cwd)
     index = lazy.index
     root = str(lazy.root)
     verified = [key for key in index.order if index.prompts[key].verify]

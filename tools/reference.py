@@ -9,7 +9,6 @@ models that validate lit.toml and prompt frontmatter, so neither can drift from 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import types
@@ -22,7 +21,7 @@ from pydantic.fields import FieldInfo
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from lit_tasks.cli import build_parser  # noqa: E402
+from lit_tasks.cli import build_parser, command_parser  # noqa: E402
 from lit_tasks.commands import COMMANDS  # noqa: E402
 from lit_tasks.config import LitConfig  # noqa: E402
 from lit_tasks.prompt import Frontmatter  # noqa: E402
@@ -39,9 +38,7 @@ def cli_page() -> str:
     parts = [GENERATED, "# CLI reference\n", "Every command's `--help`, as `lit` prints it.\n"]
     parts.append(_block(build_parser().format_help()))
     for name in sorted(COMMANDS):
-        parser = build_parser(name)
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
-        parts += [f"## lit {name}\n", _block(sub.format_help())]
+        parts += [f"## lit {name}\n", _block(command_parser(name).format_help())]
     return "\n".join(parts)
 
 
