@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from providers.base import Completion, GenerationRequest
 
-from .atomic import write_atomic
+from .atomic import Durability, write_atomic
 from .hashing import hash_bytes
 
 CACHE_DIR = Path(".lit") / "cache"
@@ -41,4 +41,4 @@ class ResponseCache:
     def put(self, key: str, completion: Completion) -> None:
         """Best effort: a cache that cannot be written (a full disk) only costs a future call."""
         with contextlib.suppress(OSError):
-            write_atomic(self._path(key), completion.model_dump_json().encode(), durable=False)
+            write_atomic(self._path(key), completion.model_dump_json().encode(), durable=Durability.NONE)

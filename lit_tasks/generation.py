@@ -21,7 +21,7 @@ from doit.exceptions import TaskFailed
 from providers.base import Completion, GenerationRequest
 
 from . import progress
-from .atomic import write_all_atomic, write_atomic
+from .atomic import Durability, write_all_atomic, write_atomic
 from .budget import request_bound
 from .cache import ResponseCache, request_key
 from .calls import Endpoint, call, endpoint_for
@@ -324,7 +324,7 @@ class GenerationStep:
 
     def _restore(self, before: dict[str, bytes | None]) -> None:
         keep = {self.project.code_dir / out: data for out, data in before.items() if data is not None}
-        write_all_atomic(keep)
+        write_all_atomic(keep, durable=Durability.AT_EXIT)
         for out, data in before.items():
             if data is None:
                 with contextlib.suppress(FileNotFoundError):
@@ -468,7 +468,7 @@ class GenerationStep:
                 pass
             changed[target] = data
         try:
-            write_all_atomic(changed)
+            write_all_atomic(changed, durable=Durability.AT_EXIT)
         except OSError as err:
             raise GenerationError(
                 f"cannot write {CODE_DIR}/: {err.strerror or err}; the previous files are intact"

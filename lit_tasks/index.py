@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import write_atomic
+from .atomic import Durability, write_atomic
 from .errors import ConfigError, GenerationError
 from .hashing import Hasher, stat_key
 from .paths import (
@@ -286,7 +286,7 @@ def write_index(root: Path, index: ProjectIndex) -> None:
     }
     try:
         ensure_state_dir(root)  # its .gitignore keeps the cache out of commits
-        write_atomic(root / INDEX_FILE, json.dumps(data, separators=(",", ":")).encode(), durable=False)
+        write_atomic(root / INDEX_FILE, json.dumps(data, separators=(",", ":")).encode(), durable=Durability.NONE)
     except OSError:
         pass
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from .atomic import write_atomic
-from .hashing import FileHashes, Hasher
+from .atomic import Durability, write_atomic
+from .hashing import FileHashes, Hasher, hash_bytes
 from .paths import CODE_DIR, LOCK_DIR, lock_path, locked_prompts, patch_rel
 
 __all__ = ["LOCK_DIR", "LockEntry", "InputState", "lock_path", "locked_prompts", "read_lock", "write_lock"]
@@ -86,7 +86,7 @@ def read_lock(root: Path, key: str) -> LockEntry | None:
 
 
 def write_lock(root: Path, entry: LockEntry) -> None:
-    write_atomic(lock_path(root, entry.prompt), entry.dumps().encode())
+    write_atomic(lock_path(root, entry.prompt), entry.dumps().encode(), durable=Durability.AT_EXIT)
 
 
 def all_locks(root: Path) -> dict[str, LockEntry]:
@@ -137,12 +137,18 @@ def output_hashes(root: Path, outputs: tuple[str, ...] | list[str], hashes: File
     return {out: hashes.of(f"{CODE_DIR}/{out}") for out in outputs}
 
 
+EMPTY = hash_bytes(b"")
+
+
 def edited_outputs(root: Path, entry: LockEntry | None) -> list[str]:
-    """Outputs that exist but differ from what lit last wrote: hand edits, which lit must not overwrite."""
+    """Outputs that exist but differ from what lit last wrote: hand edits, which lit must not overwrite.
+
+    An empty file is not one: overwriting it loses nothing, and it is what a power cut can leave of a file
+    generated just before (derived files are synced once per run, see `atomic`)."""
     if entry is None:
         return []
     current = output_hashes(root, sorted(entry.outputs))
-    return [out for out, digest in current.items() if digest is not None and digest != entry.outputs[out]]
+    return [out for out, digest in current.items() if digest not in (None, EMPTY, entry.outputs[out])]
 
 
 def entry_matches(root: Path, index: ProjectIndex, entry: LockEntry, hashes: FileHashes | None = None) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import msgspec
 
-from .atomic import write_atomic
+from .atomic import Durability, write_atomic
 from .errors import ConfigError
 from .paths import MANIFEST_DIR
 
@@ -56,4 +56,4 @@ def read_manifest(root: Path, key: str) -> Manifest | None:
 
 def write_manifest(root: Path, manifest: Manifest) -> None:
     payload = msgspec.json.format(msgspec.json.encode(manifest), indent=2) + b"\n"
-    write_atomic(manifest_path(root, manifest.prompt), payload)
+    write_atomic(manifest_path(root, manifest.prompt), payload, durable=Durability.AT_EXIT)

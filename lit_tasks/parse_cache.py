@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .atomic import write_atomic
+from .atomic import Durability, write_atomic
 
 CACHE_FILE = Path(".lit") / "cache" / "prompts.json"
 VERSION = 1
@@ -51,6 +51,6 @@ class ParseCache:
             del self.entries[path]
         try:
             payload = json.dumps({"version": VERSION, "entries": self.entries}, separators=(",", ":"))
-            write_atomic(self.path, payload.encode(), durable=False)
+            write_atomic(self.path, payload.encode(), durable=Durability.NONE)
         except (OSError, TypeError, ValueError):
             pass

@@ -56,6 +56,37 @@ def test_outputs_are_written_atomically_and_keep_permissions(project: LitProject
     assert not [p for p in target.parent.iterdir() if p.name.endswith(".lit-tmp")]
 
 
+def test_generated_files_are_synced_once_at_exit_and_user_files_at_once(tmp_path, monkeypatch) -> None:
+    fsynced: list[int] = []
+    at_exit: list[object] = []
+    monkeypatch.setattr(atomic.os, "fsync", fsynced.append)
+    monkeypatch.setattr(atomic.atexit, "register", at_exit.append)
+    monkeypatch.setattr(atomic, "_sync_registered", False)
+    derived = {tmp_path / "code.lock/a.py": b"A", tmp_path / ".lit/lock/a.json": b"{}"}
+    atomic.write_all_atomic(derived, durable=atomic.Durability.AT_EXIT)
+    atomic.write_all_atomic(derived, durable=atomic.Durability.AT_EXIT)
+    assert fsynced == [] and at_exit == [os.sync], "one sync for the process, none per file"
+    atomic.write_atomic(tmp_path / ".lit/patches/a.py.patch", b"mine")
+    assert len(fsynced) == 1, "a user's file is fsynced before it replaces the old one"
+    monkeypatch.delattr(atomic.os, "sync")
+    atomic.write_all_atomic(derived, durable=atomic.Durability.AT_EXIT)
+    assert len(fsynced) == 3, "without os.sync every derived file is fsynced"
+    assert {p.read_bytes() for p in derived} == {b"A", b"{}"}
+
+
+def test_a_run_fsyncs_its_record_not_each_generated_file(project: LitProjectDir, fake_llm: FakeLLM, monkeypatch) -> None:
+    for name in ("a", "b", "c"):
+        project.prompt(name, [f"{name}.py", f"{name}_more.py"], spec=["X = 1"])
+    assert project.lit("regenerate") == 0
+    fsynced: list[int] = []
+    monkeypatch.setattr(atomic.os, "fsync", fsynced.append)
+    for name in ("a", "b", "c"):
+        project.prompt(name, [f"{name}.py", f"{name}_more.py"], spec=["X = 2"])
+    assert project.lit("regenerate") == 0
+    assert fake_llm.count() == 6 and project.code("c_more.py") == "# c_more.py\nX = 2\n"
+    assert len(fsynced) == 1, "6 outputs and 3 lock entries wait for the sync at exit; the run's record does not"
+
+
 def test_disk_full_during_the_write_fails_cleanly_and_keeps_files(
     project: LitProjectDir, fake_llm: FakeLLM, monkeypatch, capsys
 ) -> None:

@@ -132,6 +132,16 @@ def test_hand_edit_is_not_overwritten(project: LitProjectDir, fake_llm: FakeLLM,
     assert project.code("extra.py") == "# extra.py\nB = 2\n"
 
 
+def test_an_emptied_output_is_regenerated_not_kept_as_a_hand_edit(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    """What a power cut can leave of a file written just before: nothing to keep, so nothing blocks the run."""
+    project.prompt("base", ["base.py", "extra.py"], spec=["B = 1"])
+    assert project.lit("regenerate") == 0
+    (project.root / "code.lock/extra.py").write_bytes(b"")
+    project.prompt("base", ["base.py", "extra.py"], spec=["B = 2"])
+    assert project.lit("regenerate") == 0
+    assert project.code("extra.py") == "# extra.py\nB = 2\n"
+
+
 def test_orphans_are_removed_with_their_lock_entries(project: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
     project.prompt("base", ["base.py"], spec=["B = 1"])
     project.prompt("gone", ["gone/old.py"], spec=["G = 1"])
