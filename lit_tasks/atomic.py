@@ -5,11 +5,11 @@ so a full disk or a read-only directory fails before any target is touched. Atom
 from a crash of lit itself (an exception, Ctrl-C, SIGKILL): the kernel keeps the renamed file either way.
 
 Durability against a power cut is a separate cost, chosen per file (`Durability`):
-- NOW: fsync before the rename, for what only the user has (a saved hand-edit patch, files `lit init` writes).
-- AT_EXIT: one `os.sync()` when the process ends, for what lit derives (generated code, lock entries,
-  records, plans). An fsync per file cost 1.2 ms per generated prompt on the benchmark machine (three fsyncs,
-  each a journal commit that also stalls the next file creation); a power cut before the sync can leave a
-  file of this run empty or at its previous version, which its lock entry's hash then shows.
+- NOW: fsync before the rename: a saved hand-edit patch, the run's record, the files `lit init` writes.
+- AT_EXIT: one `os.sync()` when the process ends, for what lit derives per prompt (generated code, lock
+  entries, plans). An fsync per file cost about 1.2 ms per generated prompt (docs/lock.md, "Power cuts"); a
+  power cut before the sync can leave a file of this run empty or at its previous version, which its lock
+  entry's hash then shows.
 - NONE: caches, which may be lost.
 The directory is never fsynced after the rename: a power cut leaves the previous version, never a partial one.
 """
