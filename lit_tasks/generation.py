@@ -9,14 +9,11 @@ previous outputs exactly as they were.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from doit.exceptions import TaskFailed
 
 from providers.base import Completion, GenerationRequest
 
@@ -25,7 +22,7 @@ from .atomic import Durability, write_all_atomic, write_atomic
 from .budget import request_bound
 from .cache import ResponseCache, request_key
 from .calls import Endpoint, call, endpoint_for
-from .errors import GenerationError, LitError, ResponseError
+from .errors import GenerationError, ResponseError
 from .hashing import STAT_HASHES, hash_bytes, stat_key
 from .lock import InputState, LockEntry, edited_outputs, entry_matches, read_lock, write_lock
 from .options import RunOptions
@@ -158,24 +155,13 @@ class ModelCall:
 
 
 class GenerationStep:
-    """Callable python-action for one prompt; returns the figures doit stores as the task's values."""
-
-    # doit inspects an action's signature before every call, to pass `targets` and the like; declaring that it
-    # takes nothing saves that work per prompt.
-    __signature__ = inspect.Signature()
+    """One prompt's generation, run by its task's `GenerateAction`; returns the figures doit stores as the
+    task's values, and raises LitError for a failure the action reports."""
 
     def __init__(self, project: Project, key: str, options: RunOptions) -> None:
         self.project = project
         self.key = key
         self.options = options
-
-    def __call__(self) -> dict[str, Any] | TaskFailed:
-        try:
-            return self.run()
-        except LitError as err:
-            message = scrub(str(err))
-            progress.emit("fail", f"FAILED {self.key}: {message}")
-            return TaskFailed(f"{self.key}: {message}")
 
     @property
     def outputs(self) -> tuple[str, ...]:

@@ -140,15 +140,20 @@ def output_hashes(root: Path, outputs: tuple[str, ...] | list[str], hashes: File
 EMPTY = hash_bytes(b"")
 
 
-def edited_outputs(root: Path, entry: LockEntry | None) -> list[str]:
-    """Outputs that exist but differ from what lit last wrote: hand edits, which lit must not overwrite.
+def is_hand_edit(digest: str | None, written: str) -> bool:
+    """A file that exists and is not what lit wrote (`written`), which lit must not overwrite.
 
     An empty file is not one: overwriting it loses nothing, and it is what a power cut can leave of a file
     generated just before (derived files are synced once per run, see `atomic`)."""
+    return digest not in (None, EMPTY, written)
+
+
+def edited_outputs(root: Path, entry: LockEntry | None) -> list[str]:
+    """The outputs of `entry` that are hand edits now."""
     if entry is None:
         return []
     current = output_hashes(root, sorted(entry.outputs))
-    return [out for out, digest in current.items() if digest not in (None, EMPTY, entry.outputs[out])]
+    return [out for out, digest in current.items() if is_hand_edit(digest, entry.outputs[out])]
 
 
 def entry_matches(root: Path, index: ProjectIndex, entry: LockEntry, hashes: FileHashes | None = None) -> bool:

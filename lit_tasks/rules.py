@@ -12,7 +12,7 @@ import os
 import posixpath
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from doit.exceptions import TaskFailed
 from doit.tools import config_changed
@@ -24,6 +24,10 @@ from .index import LazyProject
 from .options import RunOptions
 from .paths import CODE_DIR, patch_rel, relpath_posix
 from .seed import seed_from_lock
+
+if TYPE_CHECKING:  # the generation machinery is imported on the first call, not at task creation
+    from .generation import GenerationStep
+    from .project import Project
 
 DEFAULT_BASENAME = "regenerate"
 
@@ -53,14 +57,28 @@ class GenerateAction:
         self.options = options
 
     def __call__(self) -> dict[str, Any] | TaskFailed:
+        return self._run_step(self.key)
+
+    def _run_step(self, what: str) -> dict[str, Any] | TaskFailed:
+        """Load the project and run the step; a LitError is this task's failure, named `what`."""
         try:
-            project = self.lazy.project
+            return self._step(self.lazy.project).run()
         except LitError as err:
-            progress.emit("fail", f"FAILED {self.key}: {err}")
-            return TaskFailed(f"{self.key}: {err}")
+            return task_failed(what, err)
+
+    def _step(self, project: Project) -> GenerationStep:
         from .generation import GenerationStep
 
-        return GenerationStep(project, self.key, self.options)()
+        return GenerationStep(project, self.key, self.options)
+
+
+def task_failed(what: str, err: Exception) -> TaskFailed:
+    """A failed task: one `FAILED` line for the user, doit's failure for its DB; keys scrubbed from both."""
+    from .secrets import scrub
+
+    message = scrub(str(err))
+    progress.emit("fail", f"FAILED {what}: {message}")
+    return TaskFailed(f"{what}: {message}")
 
 
 class VerifyAction:
@@ -118,13 +136,14 @@ class PlanAction(GenerateAction):
             pinned = read_manifest(self.lazy.root, self.key)
             if pinned is not None and pinned.current_for(hash_bytes((self.lazy.root / self.key).read_bytes())):
                 return {"planned": False, "calls": 0, "cost_usd": 0.0}
-            project = self.lazy.project
         except (LitError, OSError) as err:
-            progress.emit("fail", f"FAILED plan {self.key}: {err}")
-            return TaskFailed(f"plan {self.key}: {err}")
+            return task_failed(f"plan {self.key}", err)
+        return self._run_step(f"plan {self.key}")
+
+    def _step(self, project: Project) -> GenerationStep:
         from .planning import PlanStep
 
-        return PlanStep(project, self.key, self.options)()
+        return PlanStep(project, self.key, self.options)
 
 
 def doit_paths(lazy: LazyProject, cwd: Path | None) -> Callable[[str], str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .hashing import FileHashes
 from .index import ProjectIndex
-from .lock import current_inputs, output_hashes, read_lock
+from .lock import current_inputs, is_hand_edit, output_hashes, read_lock
 from .orphans import Orphan, find_orphans
 from .paths import CODE_DIR
 
@@ -96,10 +96,10 @@ def prompt_status(root: Path, index: ProjectIndex, key: str, stale_keys: set[str
     if declared != set(lock.outputs):
         status.reasons.append("declared outputs changed")
     for out, digest in sorted(output_hashes(root, sorted(declared & set(lock.outputs)), hashes).items()):
-        if digest is None:
-            status.reasons.append(f"output {CODE_DIR}/{out} is missing")
-        elif digest != lock.outputs[out]:
+        if is_hand_edit(digest, lock.outputs[out]):
             status.edited.append(out)
+        elif digest != lock.outputs[out]:
+            status.reasons.append(f"output {CODE_DIR}/{out} is {'missing' if digest is None else 'empty'}")
     if prompt.verified_digest and lock.verified != prompt.verified_digest:
         status.unverified = True
     if not status.reasons and stale_imports:

@@ -132,11 +132,17 @@ def test_hand_edit_is_not_overwritten(project: LitProjectDir, fake_llm: FakeLLM,
     assert project.code("extra.py") == "# extra.py\nB = 2\n"
 
 
-def test_an_emptied_output_is_regenerated_not_kept_as_a_hand_edit(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+def test_an_emptied_output_is_regenerated_not_kept_as_a_hand_edit(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys
+) -> None:
     """What a power cut can leave of a file written just before: nothing to keep, so nothing blocks the run."""
     project.prompt("base", ["base.py", "extra.py"], spec=["B = 1"])
     assert project.lit("regenerate") == 0
     (project.root / "code.lock/extra.py").write_bytes(b"")
+    capsys.readouterr()
+    assert project.lit("check") == 1
+    out = capsys.readouterr()
+    assert "code.lock/extra.py is empty" in out.out + out.err and "edited" not in out.out + out.err
     project.prompt("base", ["base.py", "extra.py"], spec=["B = 2"])
     assert project.lit("regenerate") == 0
     assert project.code("extra.py") == "# extra.py\nB = 2\n"
