@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import os
-import tempfile
 import threading
 from collections.abc import Mapping
 from enum import Enum
-from pathlib import Path
+from typing import TypeAlias
+
+StrPath: TypeAlias = "str | os.PathLike[str]"
+TEMP_SUFFIX = ".lit-tmp"  # what `runlock` sweeps after a killed run
 
 
 class Durability(Enum):
@@ -50,45 +53,73 @@ def _count(delta: int) -> None:
         _in_flight += delta
 
 
-def _stage(path: Path, data: bytes, fsync: bool) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".lit-tmp", dir=path.parent)
+def _stage(path: str, data: bytes, fsync: bool) -> str:
+    directory, name = os.path.split(path)
+    mode = _mode_for(path)
+    fd, tmp = _create_temp(directory, name)
     _count(1)
     try:
-        os.fchmod(fd, _mode_for(path))
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        try:
+            if mode != _NEW_FILE_MODE:
+                os.fchmod(fd, mode)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
             if fsync:
-                f.flush()
-                os.fsync(f.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         _count(-1)
         raise
-    return Path(tmp)
+    return tmp
 
 
-def _mode_for(path: Path) -> int:
-    """Keep an existing file's permissions; a new file gets the usual 0666 & ~umask (mkstemp makes 0600)."""
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+_NEW_FILE_MODE = 0o666 & ~_UMASK
+_temp_numbers = itertools.count()
+
+
+def _create_temp(directory: str, name: str) -> tuple[int, str]:
+    """A new temp file next to `name`: pid and a counter make the name unique, so no random names are drawn,
+    and the directory is created only when the first try finds it missing (one syscall in the usual case)."""
+    made_directory = False
+    while True:
+        tmp = os.path.join(directory, f".{name}.{os.getpid()}-{next(_temp_numbers)}{TEMP_SUFFIX}")
+        try:
+            return os.open(tmp, _TEMP_FLAGS, 0o666), tmp
+        except FileExistsError:
+            continue  # left by an earlier process that had this pid
+        except FileNotFoundError:
+            if made_directory:
+                raise
+            os.makedirs(directory or ".", exist_ok=True)
+            made_directory = True
+
+
+def _mode_for(path: str) -> int:
+    """Keep an existing file's permissions; a new file gets the usual 0666 & ~umask."""
     try:
         return os.stat(path).st_mode & 0o7777
     except OSError:
-        return 0o666 & ~_UMASK
+        return _NEW_FILE_MODE
 
 
-def write_atomic(path: Path, data: bytes, *, durable: Durability = Durability.NOW) -> None:
+def write_atomic(path: StrPath, data: bytes, *, durable: Durability = Durability.NOW) -> None:
     write_all_atomic({path: data}, durable=durable)
 
 
-def write_all_atomic(files: Mapping[Path, bytes], *, durable: Durability = Durability.NOW) -> None:
+def write_all_atomic(files: Mapping[StrPath, bytes], *, durable: Durability = Durability.NOW) -> None:
     """Stage every file, then rename each into place; on a staging failure no target has changed."""
     if durable is Durability.AT_EXIT:
         durable = _sync_at_exit()
-    staged: list[tuple[Path, Path]] = []
+    staged: list[tuple[str, str]] = []
     try:
         for path, data in files.items():
-            staged.append((_stage(path, data, durable is Durability.NOW), path))
+            target = os.fspath(path)
+            staged.append((_stage(target, data, durable is Durability.NOW), target))
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):

@@ -46,13 +46,13 @@ CONFLICTS_DIR = Path(".lit") / "cache" / "conflicts"
 class Snapshot:
     """Every input's bytes, hash and stat as read before the call; paths are relative to the project root."""
 
-    root: Path
+    root: str
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     versions: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def add(self, rel: str) -> bytes:
         """Read `rel` into the snapshot; FileNotFoundError if it does not exist."""
-        data, digest, st = STAT_HASHES.read(self.root / rel)
+        data, digest, st = STAT_HASHES.read(os.path.join(self.root, rel))
         self.files[rel] = (digest, data)
         self.versions[rel] = stat_key(st)
         return data
@@ -64,7 +64,7 @@ class Snapshot:
         """Inputs that are not the version read: a new stat whose content hashes differently, or gone."""
         moved = []
         for rel, version in self.versions.items():
-            path = self.root / rel
+            path = os.path.join(self.root, rel)
             try:
                 st = os.stat(path)
                 if stat_key(st) != version and STAT_HASHES.of(path, st) != self.files[rel][0]:
@@ -193,7 +193,7 @@ class GenerationStep:
         answer = self._answer(request, settings)
         before = self._current_outputs() if check is not None else {}  # only a verified prompt restores
         calls: list[ModelCall] = []
-        inputs: InputState | None = None
+        input_hash: str | None = None
         attempt = 0
         try:
             while True:
@@ -227,8 +227,9 @@ class GenerationStep:
                 fix_settings = project.settings(key, "fix")
                 answer = self._answer(fix_request(request, files, checked.feedback, attempt), fix_settings)
             inputs = self._inputs(snapshot, settings)
+            input_hash = inputs.digest
             outputs = {path: hash_bytes(text.encode("utf-8")) for path, text in sorted(files.items())}
-            entry = LockEntry(prompt=key, input_hash=inputs.digest, inputs=inputs, outputs=outputs)
+            entry = LockEntry(prompt=key, input_hash=input_hash, inputs=inputs, outputs=outputs)
             entry.verified = check.digest if check is not None else None
             try:
                 write_lock(project.root, entry)
@@ -243,7 +244,7 @@ class GenerationStep:
             raise
         finally:
             if calls:  # every call is paid for, so it is recorded whether the prompt succeeds or not
-                self._record(calls, (inputs or self._inputs(snapshot, settings)).digest)
+                self._record(calls, input_hash or self._inputs(snapshot, settings).digest)
         if check is not None:
             VERIFIED[(str(project.root), key)] = (check.digest, dict(outputs))
         self._remove_undeclared(previous, outputs)
@@ -330,7 +331,7 @@ class GenerationStep:
     def _snapshot(self) -> Snapshot:
         """The inputs as they are now; the prompt must still be what the project was loaded from."""
         project, key = self.project, self.key
-        snapshot = Snapshot(project.root)
+        snapshot = Snapshot(os.fspath(project.root))
         if snapshot.add(key) != project.graph.prompts[key].raw:
             raise GenerationError(f"{key} changed after lit loaded it; run again")
         for path in project.graph.import_outputs(key):
@@ -373,11 +374,11 @@ class GenerationStep:
     def _answer(self, request, settings: GenerationSettings, parse: bool = True) -> Answer:  # noqa: ANN001
         """One model call (or a cache hit), with budget and retries; `parse` reads the FILE protocol."""
         endpoint = endpoint_for(settings, self.project.root)
-        cache = ResponseCache(self.project.root)
         rkey = request_key(settings.provider, settings.api.base_url, request)
         use_cache = self.options.use_cache and not endpoint.is_local  # a local answer is free and may be edited
+        cache = ResponseCache(self.project.root) if use_cache else None
         price = price_for(settings.model, settings.pricing)
-        completion = cache.get(rkey) if use_cache else None
+        completion = cache.get(rkey) if cache is not None else None
         if completion is not None:
             accept(completion)
             parsed = parse_response(completion.text, self.outputs) if parse else NO_FILES
@@ -395,7 +396,7 @@ class GenerationStep:
                 budget.settle(bound, spent)
         accept(completion)
         parsed = parse_response(completion.text, self.outputs) if parse else NO_FILES
-        if use_cache:
+        if cache is not None:
             cache.put(rkey, completion)  # only a complete, well-formed answer is ever cached
         return Answer(completion, parsed, False, rkey, price, endpoint)
 
@@ -440,29 +441,29 @@ class GenerationStep:
 
     def _write(self, files: dict[str, str]) -> list[str]:
         """Write the outputs whose bytes changed (unchanged files keep their mtime), all or none."""
-        code_dir = self.project.code_dir
-        changed: dict[Path, bytes] = {}
-        digests: dict[Path, str] = {}
-        for rel, text in files.items():
-            target = code_dir / self.project.sandbox.check(rel)
+        code_dir = os.fspath(self.project.code_dir)
+        changed: dict[str, bytes] = {}
+        digests: dict[str, str] = {}
+        for raw, text in files.items():
+            rel = self.project.sandbox.check(raw)
             data = text.encode("utf-8")
-            digests[target] = hash_bytes(data)
+            digests[rel] = hash_bytes(data)
             try:
-                if STAT_HASHES.of(target) == digests[target]:
+                if STAT_HASHES.of(os.path.join(code_dir, rel)) == digests[rel]:
                     continue
             except OSError:
                 pass
-            changed[target] = data
+            changed[rel] = data
         try:
-            write_all_atomic(changed, durable=Durability.AT_EXIT)
+            write_all_atomic({os.path.join(code_dir, rel): data for rel, data in changed.items()}, durable=Durability.AT_EXIT)
         except OSError as err:
             raise GenerationError(
                 f"cannot write {CODE_DIR}/: {err.strerror or err}; the previous files are intact"
             ) from None
-        for target in changed:  # doit's checker and the next prompt's snapshot need not read them back
+        for rel in changed:  # doit's checker and the next prompt's snapshot need not read them back
             with contextlib.suppress(OSError):
-                STAT_HASHES.remember(os.stat(target), digests[target])
-        return sorted(p.relative_to(code_dir).as_posix() for p in changed)
+                STAT_HASHES.remember(os.stat(os.path.join(code_dir, rel)), digests[rel])
+        return sorted(changed)
 
     def _remove_undeclared(self, previous: LockEntry | None, outputs: dict[str, str]) -> None:
         """Delete files this prompt generated before but no longer declares, unless edited by hand."""

@@ -55,12 +55,28 @@ class StatHashes:
 
     def read(self, path: str | os.PathLike[str]) -> tuple[bytes, str, os.stat_result]:
         """The bytes, hash and stat of the file at `path`, the hash remembered for this version of the file."""
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())  # before reading: a write during the read leaves a later stat, not this one
-            data = f.read()
+        fd = os.open(path, _READ_FLAGS)  # not open(): its buffer, tell and isatty calls double the syscalls
+        try:
+            st = os.fstat(fd)  # before reading: a write during the read leaves a later stat, not this one
+            data = _read_all(fd, st.st_size)
+        finally:
+            os.close(fd)
         digest = hash_bytes(data)
         self._memo[stat_key(st)] = digest
         return data, digest, st
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """Every byte from `fd`; `size` (from fstat) is a hint, the file may have grown since."""
+    chunks = []
+    want = size + 1  # one more than fstat said, so a file that did not grow ends with the next, empty, read
+    while chunk := os.read(fd, want):
+        chunks.append(chunk)
+        want = 1 << 16
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 STAT_HASHES = StatHashes()

@@ -15,7 +15,7 @@ from typing import Any
 from .atomic import Durability, write_atomic
 
 CACHE_FILE = Path(".lit") / "cache" / "prompts.json"
-VERSION = 1
+VERSION = 2  # 2: YAML 1.2 core schema (lit_tasks.yaml_core); entries parsed by the earlier loader are dropped
 
 
 class ParseCache:

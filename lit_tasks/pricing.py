@@ -53,7 +53,12 @@ def price_for(model: str, override: PricingSection | None = None, on: date | Non
             cache_write=override.cache_write_per_million,
             cache_read=override.cache_read_per_million,
         )
-    when = on or date.today()
+    return _table_price(model, on or date.today())
+
+
+@lru_cache(maxsize=64)
+def _table_price(model: str, when: date) -> Price | None:
+    """The table's price for `model` on `when`, looked up once per model and day, not once per call."""
     candidates = [p for p in price_table() if model.startswith(p.prefix) and p.effective <= when]
     if not candidates:
         return None

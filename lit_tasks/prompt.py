@@ -85,14 +85,6 @@ class Prompt(StrictModel):
 
 
 @lru_cache(maxsize=1)
-def _yaml() -> Any:
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="safe", pure=False)
-    yaml.allow_duplicate_keys = False
-    return yaml
-
-
 def split_frontmatter(text: str, source: str) -> tuple[str, str, int, int]:
     """(yaml, body, first yaml line, first body line), lines 1-based; raises ConfigError on a bad layout."""
     stripped = text.lstrip()
@@ -180,18 +172,18 @@ def merge_defaults(defaults: dict[str, Any], own: dict[str, Any]) -> dict[str, A
 
 
 def load_yaml(yaml_text: str, path: str, first_line: int) -> dict[str, Any]:
-    from ruamel.yaml import YAMLError
+    from . import yaml_core  # imported on the first parse: a no-op run reads the index, never YAML
 
     if not yaml_text.strip():
         return {}
     try:
-        data = _yaml().load(yaml_text)
-    except YAMLError as err:
+        data = yaml_core.load(yaml_text)
+    except yaml_core.YAMLError as err:
         mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
         where = f"{path}:{mark.line + first_line}" if mark is not None else path
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise ConfigError(f"{where}: invalid YAML frontmatter: {problem}") from None
-    except Exception as err:  # ruamel raises a few non-YAMLError types (e.g. on duplicate keys)
+    except (ValueError, RecursionError) as err:  # a value the schema cannot build, nesting too deep
         raise ConfigError(f"{path}: invalid YAML frontmatter: {str(err).splitlines()[0]}") from None
     if data is None:
         return {}

@@ -136,6 +136,8 @@ def endpoint_host(url: str | None) -> str | None:
 
 def parent_commit(root: Path) -> str | None:
     """HEAD of the git repository holding `root`, if any (the commit this run's code builds on)."""
+    if not _in_git_work_tree(root):
+        return None  # importing pygit2 costs 0.1 s, paid under the record's lock while the first prompts wait
     try:
         import pygit2
 
@@ -146,6 +148,11 @@ def parent_commit(root: Path) -> str | None:
         return None if repo.head_is_unborn else str(repo.head.target)
     except Exception:  # no repository, or one pygit2 cannot read: the record just has no parent
         return None
+
+
+def _in_git_work_tree(root: Path) -> bool:
+    """A `.git` (directory, or file in a worktree) at or above `root`: where git itself starts looking."""
+    return any((d / ".git").exists() for d in (root, *root.parents))
 
 
 class Recorder:

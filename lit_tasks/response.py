@@ -27,7 +27,11 @@ class ParsedResponse:
 def parse_response(text: str, declared: tuple[str, ...]) -> ParsedResponse:
     """Split `text` into files; raise ResponseError unless it holds exactly the declared outputs."""
     lines = text.split("\n")
-    headers = [(i, _header_path(line)) for i, line in enumerate(lines) if HEADER.match(line.rstrip("\r"))]
+    headers = [
+        (i, _header_path(line))
+        for i, line in enumerate(lines)
+        if line.startswith("===") and HEADER.match(line.rstrip("\r"))  # the test first: most lines are code
+    ]
     if not headers:
         start = " ".join(text.strip().split())[:120]
         raise ResponseError(

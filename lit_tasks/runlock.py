@@ -14,6 +14,7 @@ import os
 import threading
 from pathlib import Path
 
+from .atomic import TEMP_SUFFIX
 from .errors import LitError
 
 try:
@@ -22,7 +23,6 @@ except ImportError:  # pragma: no cover - not POSIX: runs are not serialised
     fcntl = None  # type: ignore[assignment]
 
 LOCK_FILE = Path(".lit") / "run.lock"
-TEMP_SUFFIX = ".lit-tmp"
 CLEAN = b"clean\n"  # what a run that exited normally leaves in the lock file instead of its pid
 
 _held: dict[Path, int] = {}

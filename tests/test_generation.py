@@ -93,21 +93,20 @@ def test_disk_full_during_the_write_fails_cleanly_and_keeps_files(
     project.prompt("base", ["base.py", "more.py"], spec=["X = 1"])
     project.lit("regenerate")
     project.prompt("base", ["base.py", "more.py"], spec=["X = 2"])
-    real_mkstemp = atomic.tempfile.mkstemp
-    staged: list[str] = []
+    real_write = atomic.os.write
+    writes: list[int] = []
 
-    def full_after_one(*args, **kwargs):
-        if staged:
+    def full_after_one(fd: int, data: bytes) -> int:
+        if writes:
             raise OSError(errno.ENOSPC, "No space left on device")
-        fd, path = real_mkstemp(*args, **kwargs)
-        staged.append(path)
-        return fd, path
+        writes.append(fd)
+        return real_write(fd, data)
 
-    monkeypatch.setattr(atomic.tempfile, "mkstemp", full_after_one)
+    monkeypatch.setattr(atomic.os, "write", full_after_one)
     assert project.lit("regenerate") == 1
     assert "No space left on device; the previous files are intact" in capsys.readouterr().err
     assert project.code("base.py") == "# base.py\nX = 1\n" and project.code("more.py") == "# more.py\nX = 1\n"
-    assert not os.path.exists(staged[0]), "the staged temp file is removed"
+    assert writes and not list(project.root.rglob("*.lit-tmp")), "the staged temp file is removed"
 
 
 def test_missing_api_key_is_a_clear_error_only_when_a_call_is_needed(tmp_path, monkeypatch, capsys) -> None:

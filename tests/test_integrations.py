@@ -11,7 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
+
+from lit_tasks import yaml_core
 
 from .conftest import BIN, LitProjectDir
 from .fake_llm import FakeLLM
@@ -144,7 +145,7 @@ def test_the_ci_recipe_on_fresh_clones(project: LitProjectDir, fake_llm: FakeLLM
 
 
 def test_the_github_workflow_checks_pull_requests_and_regenerates_main() -> None:
-    workflow = YAML(typ="safe").load((REPO / "docs/ci/github-actions.yml").read_text())
+    workflow = yaml_core.load((REPO / "docs/ci/github-actions.yml").read_text())
     assert set(workflow["on"]) == {"pull_request", "push"} and workflow["on"]["push"]["branches"] == ["main"]
     check = [s.get("run", "") for s in workflow["jobs"]["check"]["steps"]]
     assert "lit check" in check
@@ -161,7 +162,7 @@ def test_the_github_workflow_checks_pull_requests_and_regenerates_main() -> None
 
 
 def test_the_pre_commit_hook_runs_lit_check_on_lit_files(project: LitProjectDir, fake_llm: FakeLLM) -> None:
-    (hook,) = YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = yaml_core.load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "lit-check" and hook["pass_filenames"] is False and hook["language"] == "python"
     files = re.compile(hook["files"])
     for path in ("prompts/a.prompt.md", "code.lock/a.py", "lit.toml", ".lit/lock/prompts/a.prompt.md.json"):
