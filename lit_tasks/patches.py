@@ -131,10 +131,22 @@ def remember_generated(root: Path, generated: list[bytes]) -> None:
     and is ignored by `generated_version`.
     """
     record = b"".join(hash_bytes(data).encode() + len(data).to_bytes(8, "little") + data for data in generated)
+    path = os.path.join(root, GENERATED_PACK)
     with contextlib.suppress(OSError), _pack_lock:
-        os.makedirs(os.path.join(root, GENERATED_PACK.parent), exist_ok=True)
-        with open(os.path.join(root, GENERATED_PACK), "ab") as f:
-            f.write(record)
+        try:
+            fd = os.open(path, _APPEND_FLAGS, 0o644)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd = os.open(path, _APPEND_FLAGS, 0o644)
+        try:
+            view = memoryview(record)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+
+
+_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
 
 
 def generated_version(root: Path, digest: str) -> bytes | None:

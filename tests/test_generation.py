@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import threading
 
@@ -54,6 +55,20 @@ def test_outputs_are_written_atomically_and_keep_permissions(project: LitProject
     project.lit("regenerate")
     assert oct(target.stat().st_mode & 0o777) == "0o755"
     assert not [p for p in target.parent.iterdir() if p.name.endswith(".lit-tmp")]
+
+
+def test_an_atomic_write_makes_its_directory_and_steps_over_a_stale_temp_name(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(atomic, "_temp_numbers", itertools.count())
+    target = tmp_path / "new/dir/x.py"
+    target.parent.mkdir(parents=True)
+    stale = target.parent / f".x.py.{os.getpid()}-0.lit-tmp"  # the first name this process would pick
+    stale.write_bytes(b"left by a killed run with the same pid")
+    atomic.write_atomic(target, b"new")
+    atomic.write_atomic(tmp_path / "other/y.py", b"y")
+    assert target.read_bytes() == b"new" and (tmp_path / "other/y.py").read_bytes() == b"y"
+    assert stale.read_bytes() == b"left by a killed run with the same pid", "never written through"
+    assert sorted(p.name for p in target.parent.iterdir()) == [stale.name, "x.py"]
+    assert oct(target.stat().st_mode & 0o777) == oct(0o666 & ~atomic._UMASK)
 
 
 def test_generated_files_are_synced_once_at_exit_and_user_files_at_once(tmp_path, monkeypatch) -> None:
