@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
@@ -49,31 +50,35 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple
     return elapsed, result.stderr
 
 
-def median_of(runs: int, cmd: list[str], cwd: Path, before=None) -> float:  # noqa: ANN001
-    times = []
-    for _ in range(runs):
-        if before:
-            before()
-        times.append(timed(cmd, cwd)[0])
-    return statistics.median(times)
+def median_of(runs: int, cmd: list[str], cwd: Path) -> float:
+    return statistics.median(timed(cmd, cwd)[0] for _ in range(runs))
 
 
 def settle() -> None:
-    """Flush what the previous step wrote (the synthetic project, earlier runs) before a timed build, so the
+    """Flush what the previous step wrote (the synthetic project, its copies) before a timed build, so the
     disk's writeback of someone else's files is not billed to the build being measured."""
     os.sync()
     time.sleep(1)
 
 
-def clean(project: Path, *names: str) -> None:
-    """Back to before the first build: what it made removed, the removal flushed (see `settle`)."""
-    for name in names:
-        path = project / name
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
+def copies(project: Path, runs: int) -> list[Path]:
+    """`runs` copies of `project`, made before the first timed build: each build runs on its own copy and
+    nothing is deleted while measuring. On this machine's file system, creating files shortly after deleting
+    thousands costs several times more (see `bench_file_creation`), which would bill a cleanup between runs
+    to the next build."""
+    made = []
+    for i in range(runs):
+        copy = project.with_name(f"{project.name}-run{i}")
+        shutil.copytree(project, copy, symlinks=True)
+        made.append(copy)
     settle()
+    return made
+
+
+def median_build(cmd: list[str], projects: list[Path], env: dict[str, str] | None = None) -> tuple[float, list[str]]:
+    """The median time of `cmd` run once in each project, and what each run printed on stderr."""
+    runs = [timed(cmd, project, env) for project in projects]
+    return statistics.median(t for t, _ in runs), [err for _, err in runs]
 
 
 def calls(stderr: str) -> int:
@@ -84,9 +89,10 @@ def calls(stderr: str) -> int:
 def bench_size(n: int, runs: int, work: Path) -> dict:
     root = work / f"n{n}"
     shape = generate(root, n, depth=8, fan_in=3, seed=n)
-    lit, base = root / "lit", root / "baseline"
-    (lit / "dodo.py").write_text(TWO_LINE_DODO)
-    first_build = median_of(runs, [PY, RUN_LIT, "regenerate", "-j", "1"], lit, before=lambda: clean(lit, "code.lock", ".lit"))
+    (root / "lit" / "dodo.py").write_text(TWO_LINE_DODO)
+    lit_copies, base_copies = copies(root / "lit", runs), copies(root / "baseline", runs)
+    first_build, _ = median_build([PY, RUN_LIT, "regenerate", "-j", "1"], lit_copies)
+    lit = lit_copies[0]  # built: the no-op, check and fresh-clone runs use it
     assert (lit / ".lit/lock").is_dir() and len(list((lit / "code.lock").rglob("*.py"))) == shape["outputs"]
     noop_lit = median_of(runs, [PY, RUN_LIT, "regenerate"], lit)
     noop_doit = median_of(runs, [DOIT, "regenerate"], lit)
@@ -98,8 +104,8 @@ def bench_size(n: int, runs: int, work: Path) -> dict:
         elapsed, err = timed([PY, RUN_LIT, "regenerate"], lit)
         fresh_times.append(elapsed)
         fresh_calls.append(calls(err))
-    base_first = median_of(runs, [DOIT], base, before=lambda: clean(base, "code.lock", ".doit.sqlite"))
-    noop_base = median_of(runs, [DOIT], base)
+    base_first, _ = median_build([DOIT], base_copies)
+    noop_base = median_of(runs, [DOIT], base_copies[0])
     return {
         "n": n,
         "shape": shape,
@@ -119,28 +125,55 @@ def bench_parallel(work: Path, runs: int, latency: float = 0.5, n: int = 200, de
     root = work / "parallel"
     shape = generate(root, n, depth=depth, fan_in=3, seed=7, max_concurrent=jobs)
     env = {"BENCH_LATENCY": str(latency)}
-    builds, walls = [], []
-    for _ in range(runs):
-        clean(root / "lit", "code.lock", ".lit")
-        wall, err = timed([PY, RUN_LIT, "regenerate", "-j", str(jobs)], root / "lit", env)
-        builds.append(float(re.search(r"; ([\d.]+)s\n", err).group(1)))
-        walls.append(wall)
-    build, wall = statistics.median(builds), statistics.median(walls)
+    wall, errs = median_build([PY, RUN_LIT, "regenerate", "-j", str(jobs)], copies(root / "lit", runs), env)
+    builds = [float(re.search(r"; ([\d.]+)s\n", err).group(1)) for err in errs]
     bound = shape["depth"] * latency
-    work_bound = n * latency / jobs
+    capacity = math.ceil(n / jobs) * latency  # every call takes `latency`: some slot makes ceil(n/jobs) of them
     return {
         "n": n,
         "depth": shape["depth"],
         "latency_s": latency,
         "jobs": jobs,
-        "build_s": build,
+        "build_s": statistics.median(builds),
         "wall_s": wall,
         "critical_path_s": bound,
-        "work_bound_s": work_bound,
-        "ratio": build / bound,
+        "capacity_bound_s": capacity,
+        "lower_bound_s": max(bound, capacity),
+        "ratio": statistics.median(builds) / bound,
         "builds_s": builds,
-        "calls": calls(err),
+        "calls": calls(errs[-1]),
     }
+
+
+def create_cost(directory: Path, files: int = 2000) -> float:
+    """Median milliseconds to create one new file as lit does (a temp file, written, renamed into place)."""
+    directory.mkdir(parents=True)
+    times = []
+    for i in range(files):
+        start = time.perf_counter()
+        tmp = directory / f".f{i}.tmp"
+        tmp.write_bytes(b"x" * 400)
+        tmp.replace(directory / f"f{i}.py")
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def bench_file_creation(work: Path, deleted: int = 12000, wait: float = 60.0) -> dict:
+    """What creating a file costs on this machine's disk when idle, right after a mass deletion, and `wait`
+    seconds later: the reason every timed build runs on a copy made beforehand (see `copies`)."""
+    idle = create_cost(work / "create-idle")
+    doomed = work / "doomed"
+    for i in range(deleted):
+        path = doomed / f"d{i // 100}" / f"f{i}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * 400)
+    settle()
+    shutil.rmtree(doomed)
+    os.sync()
+    after = create_cost(work / "create-after-delete")
+    time.sleep(wait)
+    later = create_cost(work / "create-later")
+    return {"deleted_files": deleted, "idle_ms": idle, "after_delete_ms": after, "wait_s": wait, "later_ms": later}
 
 
 def bench_calls_per_change(work: Path) -> dict:
@@ -245,6 +278,8 @@ def main() -> None:
         if 1000 in args.sizes:
             results["profile"] = profile_noop(work)
             results["profile_first"] = profile_first_build(work)
+        print("file creation ...", file=sys.stderr)
+        results["file_creation"] = bench_file_creation(work)  # last: it deletes thousands of files
         args.out.write_text(json.dumps(results, indent=2) + "\n")
         from report import write_report
 

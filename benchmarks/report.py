@@ -43,7 +43,8 @@ def ratio(s: dict, key: str) -> float:
 
 # Each target once, used by the tables and by the list of misses alike.
 def noop_ok(s: dict) -> bool:
-    return max(ratio(s, "noop_lit_s"), ratio(s, "noop_doit_s")) <= TARGETS["noop"]
+    """The target is set at N=1,000 and N=5,000; at N=100 interpreter start-up is most of both times."""
+    return s["n"] < 1000 or max(ratio(s, "noop_lit_s"), ratio(s, "noop_doit_s")) <= TARGETS["noop"]
 
 
 def fresh_ok(s: dict) -> bool:
@@ -80,6 +81,14 @@ def missed(results: dict) -> list[str]:
     return out
 
 
+def parallel_verdict(p: dict) -> str:
+    if p["ratio"] <= TARGETS["parallel"]:
+        return "meets"
+    if p["lower_bound_s"] / p["critical_path_s"] > TARGETS["parallel"]:
+        return "**misses**: unreachable, see the lower bound"
+    return "**misses**"
+
+
 def write_report(results: dict, docs: Path) -> None:
     plot(results, docs / "noop-vs-n.png")
     m = results["machine"]
@@ -106,7 +115,8 @@ def write_report(results: dict, docs: Path) -> None:
     for s in sizes:
         lines.append(
             f"| {s['n']} | {s['noop_lit_s']:.2f} s | {s['noop_doit_s']:.2f} s | {s['baseline_noop_s']:.2f} s | "
-            f"{ratio(s, 'noop_lit_s'):.2f}x | {ratio(s, 'noop_doit_s'):.2f}x | <= {TARGETS['noop']}x: {verdict(noop_ok(s))} |"
+            f"{ratio(s, 'noop_lit_s'):.2f}x | {ratio(s, 'noop_doit_s'):.2f}x | "
+            f"<= {TARGETS['noop']}x at N >= 1000: {verdict(noop_ok(s)) if s['n'] >= 1000 else '-'} |"
         )
     lines += [
         "",
@@ -143,9 +153,10 @@ def write_report(results: dict, docs: Path) -> None:
         )
     lines += [
         "",
-        "First build: `python benchmarks/run_lit.py regenerate -j 1` and the baseline's `doit`, each run on a",
-        "clean project (`code.lock/` and `.lit/` or the doit DB removed, then `sync`, so the writeback of the",
-        "previous step is not billed to the build). The time includes the one `sync` lit makes at exit.",
+        "First build: `python benchmarks/run_lit.py regenerate -j 1` and the baseline's `doit`, each run on its",
+        "own copy of the project, all copies made (and `sync`ed) before the first timed build, so nothing is",
+        "deleted while measuring (see \"File creation on this machine\" below). The time includes the one `sync`",
+        "lit makes at exit.",
     ]
     factor = scaling(by_n)
     if factor is not None:
@@ -159,16 +170,22 @@ def write_report(results: dict, docs: Path) -> None:
         "",
         "## Parallel build against the critical path",
         "",
-        "| N | depth | latency per call | -j | build time | critical-path bound | ratio | target | process wall time |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| N | depth | latency per call | -j | build time | critical-path bound | ratio | target | lower bound of any schedule | build / lower bound |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         f"| {p['n']} | {p['depth']} | {p['latency_s']} s | {p['jobs']} | {p['build_s']:.2f} s | {p['critical_path_s']:.2f} s | "
-        f"{p['ratio']:.2f}x | <= {TARGETS['parallel']}x: {verdict(p['ratio'] <= TARGETS['parallel'])} | {p['wall_s']:.2f} s |",
+        f"{p['ratio']:.2f}x | <= {TARGETS['parallel']}x: {parallel_verdict(p)} | {p['lower_bound_s']:.2f} s | "
+        f"{p['build_s'] / p['lower_bound_s']:.2f}x |",
         "",
-        f"Command: `BENCH_LATENCY={p['latency_s']} python benchmarks/run_lit.py regenerate -j {p['jobs']}`, on a clean",
-        "project each run. Build time is the time lit's summary line reports (from the first task to the last),",
-        "the process wall time adds interpreter start-up and loading; both are medians, the builds were "
-        + ", ".join(f"{b:.1f} s" for b in p.get("builds_s", [])) + ".",
-        f"The work bound (N x latency / jobs) is {p['work_bound_s']:.2f} s.",
+        f"Command: `BENCH_LATENCY={p['latency_s']} python benchmarks/run_lit.py regenerate -j {p['jobs']}`, on its own",
+        "copy of the project each run. Build time is the time lit's summary line reports (from the first task to",
+        f"the last, to 0.1 s); the median process wall time, with interpreter start-up and loading, is {p['wall_s']:.2f} s.",
+        "The builds were " + ", ".join(f"{b:.1f} s" for b in p["builds_s"]) + ".",
+        "",
+        f"The lower bound: every call takes {p['latency_s']} s and at most {p['jobs']} run at once, so some slot makes",
+        f"ceil({p['n']} / {p['jobs']}) = {round(p['capacity_bound_s'] / p['latency_s'])} calls in a row: "
+        f"{p['capacity_bound_s']:.2f} s, whatever the order. With the critical path of "
+        f"{p['critical_path_s']:.2f} s, no schedule of this build finishes",
+        f"before {p['lower_bound_s']:.2f} s = {p['lower_bound_s'] / p['critical_path_s']:.2f}x the critical path.",
     ]
     c = results["calls_per_change"]
     lines += [
@@ -198,12 +215,13 @@ def write_report(results: dict, docs: Path) -> None:
         "  reuses those hashes) and each task is recorded, so it makes no call and runs no task.",
         "- `lit check` reads the index and every lock entry (msgspec) and hashes every input and output.",
         "- Per generated prompt the first build writes its outputs and its lock entry atomically (a temp file",
-        "  renamed into place: three file creations per prompt here, whose cost on this virtual disk varies",
-        "  tenfold with what the file system is doing; derived files are synced once at exit, not fsynced one by",
-        "  one), parses every prompt once (no index yet), imports the generation machinery (pydantic, ruamel.yaml)",
-        "  and runs the generation step's Python (request, answer parsing, record); see the profile below. A",
-        "  parallel build is stretched by that same per-prompt work: when a level's calls return together, the",
-        "  bookkeeping of all of them runs under the GIL on doit's worker threads before the next level starts.",
+        "  renamed into place, about three file creations per prompt here; derived files are synced once at exit,",
+        "  not fsynced one by one), parses every prompt once (no index yet; YAML 1.2 on libyaml), imports the",
+        "  generation machinery (pydantic) and runs the generation step's Python (request, answer parsing, record);",
+        "  see the profile below. The synthetic projects are not git repositories: in one, the run's record also",
+        "  looks up HEAD, which imports pygit2 (about 0.1 s, once per run that generates something).",
+        "- A parallel build is stretched by the same per-prompt work: when a level's calls return together, the",
+        "  bookkeeping of all of them runs under the GIL on doit's worker threads before their dependents start.",
         "- Early cutoff and scaling: a change whose generated code comes out identical costs one call, and the",
         "  graph checks, the lock seeding, the orphan scan and the record writing are all linear.",
         "- The official Anthropic SDK takes seconds to import on this machine; it is imported only when an",
@@ -234,6 +252,24 @@ def write_report(results: dict, docs: Path) -> None:
             "```",
             results["profile_first"].rstrip(),
             "```",
+        ]
+    f = results.get("file_creation")
+    if f:
+        lines += [
+            "",
+            "## File creation on this machine",
+            "",
+            "| disk state | median time to create one file (temp file, write, rename) |",
+            "|---|---|",
+            f"| idle | {f['idle_ms']:.3f} ms |",
+            f"| right after deleting {f['deleted_files']:,} files and `sync` | {f['after_delete_ms']:.3f} ms |",
+            f"| {f['wait_s']:.0f} s later | {f['later_ms']:.3f} ms |",
+            "",
+            "`bench_file_creation` in `benchmarks/bench.py`, 2,000 files each, run last. The root file system here",
+            "is ext4 mounted with `discard`, on a virtual disk. This is why every timed build runs on a copy made",
+            "before the measurements start: removing the previous run's outputs before each build billed the",
+            "disk's cleanup to both lit's and the baseline's first builds, and to lit's about three creations",
+            "per prompt most of all.",
         ]
     lines += ["", "![no-op time against N](noop-vs-n.png)", ""]
     (docs / "performance.md").write_text("\n".join(lines))

@@ -61,7 +61,9 @@ def config_page() -> str:
     parts += [
         "## Prompt frontmatter\n",
         "The YAML between the `---` lines at the top of a `*.prompt.md` file. A `module.lit.md` (mapping = "
-        '"modular") may set every key but `outputs` for the prompts below it.\n',
+        '"modular") may set every key but `outputs` for the prompts below it. It is read as YAML 1.2 (the core '
+        "schema), as lit v1 read it: `no`, `on` and `yes` are strings, `true` and `false` are booleans, `017` is 17, "
+        "a date is a string, and a key given twice is an error.\n",
     ]
     parts.append(_table(Frontmatter))
     return "\n".join(parts)
