@@ -62,9 +62,7 @@ def _stage(path: str, data: bytes, fsync: bool) -> str:
         try:
             if mode != _NEW_FILE_MODE:
                 os.fchmod(fd, mode)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_fd(fd, data)
             if fsync:
                 os.fsync(fd)
         finally:
@@ -75,6 +73,13 @@ def _stage(path: str, data: bytes, fsync: bool) -> str:
         _count(-1)
         raise
     return tmp
+
+
+def write_fd(fd: int, data: bytes) -> None:
+    """All of `data` to `fd` (a write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)

@@ -27,7 +27,6 @@ from doit.loader import create_after
 
 from . import progress, runlock
 from .checker import XXH3Checker
-from .doit_codec import MsgspecCodec
 from .errors import LitError
 from .index import LazyProject
 from .options import RunOptions
@@ -169,7 +168,6 @@ def doit_config(root: Path | None = None) -> dict[str, Any]:
         "backend": "sqlite3",
         "dep_file": relpath_posix(state / DB_FILE, here),
         "check_file_uptodate": XXH3Checker,
-        "codec_cls": MsgspecCodec,
         "par_type": "thread",
         "reporter": LitReporter,
         "default_tasks": [DEFAULT_BASENAME],

@@ -455,7 +455,8 @@ class GenerationStep:
                 pass
             changed[rel] = data
         try:
-            write_all_atomic({os.path.join(code_dir, rel): data for rel, data in changed.items()}, durable=Durability.AT_EXIT)
+            targets = {os.path.join(code_dir, rel): data for rel, data in changed.items()}
+            write_all_atomic(targets, durable=Durability.AT_EXIT)
         except OSError as err:
             raise GenerationError(
                 f"cannot write {CODE_DIR}/: {err.strerror or err}; the previous files are intact"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import msgspec
 
-from .atomic import write_atomic
+from .atomic import write_atomic, write_fd
 from .errors import ConfigError
 from .hashing import hash_bytes
 from .paths import PATCH_DIR, list_patches, patch_rel
@@ -139,9 +139,7 @@ def remember_generated(root: Path, generated: list[bytes]) -> None:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             fd = os.open(path, _APPEND_FLAGS, 0o644)
         try:
-            view = memoryview(record)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_fd(fd, record)
         finally:
             os.close(fd)
 

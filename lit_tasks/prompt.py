@@ -8,7 +8,6 @@ and every error names the file and line. The raw bytes are kept untouched: they 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
@@ -84,7 +83,6 @@ class Prompt(StrictModel):
         return self.path
 
 
-@lru_cache(maxsize=1)
 def split_frontmatter(text: str, source: str) -> tuple[str, str, int, int]:
     """(yaml, body, first yaml line, first body line), lines 1-based; raises ConfigError on a bad layout."""
     stripped = text.lstrip()

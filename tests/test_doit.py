@@ -147,16 +147,3 @@ def test_project_without_dodo_py_works_with_lit_regenerate(project: LitProjectDi
     assert result.returncode == 0, result.stderr
     assert project.code("base.py") == "# base.py\nB = 1\n"
 
-
-def test_task_rows_written_with_lits_codec_are_read_by_doits_own_and_back() -> None:
-    from doit.dependency import JSONCodec
-
-    from lit_tasks.doit_codec import MsgspecCodec
-
-    row = {
-        "_values_:": {"provider": "bench", "cached": False, "cost_usd": 0.0123, "files_written": 3},
-        "prompts/a.prompt.md": [1795258582455819850, 2093, "9e117f947e32c5ae905b66e8575ac0bd"],
-        "deps:": ["prompts/a.prompt.md", "code.lock/ünïcode.py"],
-    }
-    assert JSONCodec().decode(MsgspecCodec().encode(row)) == row, "a DB lit wrote stays readable by plain doit"
-    assert MsgspecCodec().decode(JSONCodec().encode(row)) == row, "a DB plain doit wrote is read by lit"
