@@ -63,9 +63,8 @@ def settle() -> None:
 
 def copies(project: Path, runs: int) -> list[Path]:
     """`runs` copies of `project`, made before the first timed build: each build runs on its own copy and
-    nothing is deleted while measuring. On this machine's file system, creating files shortly after deleting
-    thousands costs several times more (see `bench_file_creation`), which would bill a cleanup between runs
-    to the next build."""
+    nothing is deleted while measuring, since on this machine's disk what a file creation costs depends on
+    the deletions before it (see `bench_file_creation`)."""
     made = []
     for i in range(runs):
         copy = project.with_name(f"{project.name}-run{i}")

@@ -266,10 +266,11 @@ def write_report(results: dict, docs: Path) -> None:
             f"| {f['wait_s']:.0f} s later | {f['later_ms']:.3f} ms |",
             "",
             "`bench_file_creation` in `benchmarks/bench.py`, 2,000 files each, run last. The root file system here",
-            "is ext4 mounted with `discard`, on a virtual disk. This is why every timed build runs on a copy made",
-            "before the measurements start: removing the previous run's outputs before each build billed the",
-            "disk's cleanup to both lit's and the baseline's first builds, and to lit's about three creations",
-            "per prompt most of all.",
+            "is ext4 mounted with `discard`, on a virtual disk, and what a file creation costs depends on what the",
+            "disk did before, deletions included. So nothing is deleted while measuring: every timed build runs on",
+            "a copy made before the measurements start. (The earlier harness removed the last run's outputs before",
+            "each build, which billed that cleanup to both first builds, and to lit's three creations per prompt",
+            "most of all.)",
         ]
     lines += ["", "![no-op time against N](noop-vs-n.png)", ""]
     (docs / "performance.md").write_text("\n".join(lines))
