@@ -50,10 +50,6 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple
     return elapsed, result.stderr
 
 
-def median_of(runs: int, cmd: list[str], cwd: Path) -> float:
-    return statistics.median(timed(cmd, cwd)[0] for _ in range(runs))
-
-
 def settle() -> None:
     """Flush what the previous step wrote (the synthetic project, its copies) before a timed build, so the
     disk's writeback of someone else's files is not billed to the build being measured."""
@@ -75,7 +71,8 @@ def copies(project: Path, runs: int) -> list[Path]:
 
 
 def median_build(cmd: list[str], projects: list[Path], env: dict[str, str] | None = None) -> tuple[float, list[str]]:
-    """The median time of `cmd` run once in each project, and what each run printed on stderr."""
+    """The median time of `cmd` run once in each project (a project may be listed more than once), and what
+    each run printed on stderr."""
     runs = [timed(cmd, project, env) for project in projects]
     return statistics.median(t for t, _ in runs), [err for _, err in runs]
 
@@ -93,9 +90,9 @@ def bench_size(n: int, runs: int, work: Path) -> dict:
     first_build, _ = median_build([PY, RUN_LIT, "regenerate", "-j", "1"], lit_copies)
     lit = lit_copies[0]  # built: the no-op, check and fresh-clone runs use it
     assert (lit / ".lit/lock").is_dir() and len(list((lit / "code.lock").rglob("*.py"))) == shape["outputs"]
-    noop_lit = median_of(runs, [PY, RUN_LIT, "regenerate"], lit)
-    noop_doit = median_of(runs, [DOIT, "regenerate"], lit)
-    check = median_of(runs, [PY, RUN_LIT, "check"], lit)
+    noop_lit, _ = median_build([PY, RUN_LIT, "regenerate"], [lit] * runs)
+    noop_doit, _ = median_build([DOIT, "regenerate"], [lit] * runs)
+    check, _ = median_build([PY, RUN_LIT, "check"], [lit] * runs)
     db = lit / ".lit" / "doit.sqlite"
     fresh_times, fresh_calls = [], []
     for _ in range(runs):
@@ -104,7 +101,7 @@ def bench_size(n: int, runs: int, work: Path) -> dict:
         fresh_times.append(elapsed)
         fresh_calls.append(calls(err))
     base_first, _ = median_build([DOIT], base_copies)
-    noop_base = median_of(runs, [DOIT], base_copies[0])
+    noop_base, _ = median_build([DOIT], base_copies[:1] * runs)
     return {
         "n": n,
         "shape": shape,

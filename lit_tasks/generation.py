@@ -200,7 +200,7 @@ class GenerationStep:
                 generated = answer.parsed
                 files = self._apply_patches(generated.files, snapshot)
                 self._check_unchanged(snapshot)
-                written = self._write(files)
+                written, digests = self._write(files)
                 self._rebase_patches(generated.files, files)
                 remember_generated(project.root, [text.encode("utf-8") for text in generated.files.values()])
                 used = settings if attempt == 0 else project.settings(key, "fix")
@@ -228,7 +228,7 @@ class GenerationStep:
                 answer = self._answer(fix_request(request, files, checked.feedback, attempt), fix_settings)
             inputs = self._inputs(snapshot, settings)
             input_hash = inputs.digest
-            outputs = {path: hash_bytes(text.encode("utf-8")) for path, text in sorted(files.items())}
+            outputs = dict(sorted(digests.items()))
             entry = LockEntry(prompt=key, input_hash=input_hash, inputs=inputs, outputs=outputs)
             entry.verified = check.digest if check is not None else None
             try:
@@ -439,8 +439,9 @@ class GenerationStep:
                 f"{changed[0]} changed while {self.key} was being generated; nothing was written, run again"
             )
 
-    def _write(self, files: dict[str, str]) -> list[str]:
-        """Write the outputs whose bytes changed (unchanged files keep their mtime), all or none."""
+    def _write(self, files: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+        """Write the outputs whose bytes changed (unchanged files keep their mtime), all or none; returns the
+        paths written and the hash of every output (what the lock entry records)."""
         code_dir = os.fspath(self.project.code_dir)
         changed: dict[str, bytes] = {}
         digests: dict[str, str] = {}
@@ -464,7 +465,7 @@ class GenerationStep:
         for rel in changed:  # doit's checker and the next prompt's snapshot need not read them back
             with contextlib.suppress(OSError):
                 STAT_HASHES.remember(os.stat(os.path.join(code_dir, rel)), digests[rel])
-        return sorted(changed)
+        return sorted(changed), digests
 
     def _remove_undeclared(self, previous: LockEntry | None, outputs: dict[str, str]) -> None:
         """Delete files this prompt generated before but no longer declares, unless edited by hand."""

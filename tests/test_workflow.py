@@ -292,3 +292,21 @@ def test_interactive_init_asks_on_a_terminal(tmp_path: Path) -> None:
     config = (target / "lit.toml").read_text()
     assert 'name = "shop"' in config and 'default = "typescript"' in config and 'provider = "openai"' in config
     assert "[framework]" not in config
+
+
+def test_a_run_record_names_the_commit_it_builds_on_and_none_outside_git(
+    tmp_path: Path, fake_llm: FakeLLM
+) -> None:
+    def last_record(proj: LitProjectDir) -> dict:
+        return json.loads(sorted((proj.root / ".lit/generations").glob("*.json"))[-1].read_text())
+
+    inside = init_project(tmp_path, fake_llm)
+    inside.prompt("greet", ["greet.py"], spec=["X = 1"])
+    assert inside.lit("regenerate") == 0
+    assert last_record(inside)["parent_commit"] == git(inside.root, "rev-parse", "HEAD").strip()
+
+    outside = LitProjectDir(tmp_path / "loose")
+    outside.write("lit.toml", lit_toml("anthropic", fake_llm.url))
+    outside.prompt("greet", ["greet.py"], spec=["X = 1"])
+    assert outside.lit("regenerate") == 0
+    assert last_record(outside)["parent_commit"] is None
