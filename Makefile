@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+PY_SOURCES := lit_tasks providers tests benchmarks tools dodo.py example_project/dodo.py
 
 .PHONY: setup demo test bench clean
 
@@ -27,7 +28,8 @@ demo: $(STAMP)
 	diff -r example_project/code.lock .demo/taskbook/code.lock && echo "yes, byte for byte"
 
 test: $(STAMP)
-	$(BIN)/ruff check lit_tasks providers tests benchmarks tools dodo.py
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/python -m pytest -q
 
 # The benchmark (minutes; not part of `make test`): writes docs/performance.md and docs/noop-vs-n.png.

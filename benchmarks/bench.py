@@ -226,7 +226,9 @@ def profile(cmd: list[str], cwd: Path, out: Path, functions: str, limit: int) ->
 
 def profile_noop(work: Path, n: int = 1000) -> str:
     lit = work / f"n{n}" / "lit"
-    return profile([RUN_LIT, "regenerate"], lit, work / "noop.prof", r"lit_tasks|doit/(runner|loader|dependency)|providers", 25)
+    return profile(
+        [RUN_LIT, "regenerate"], lit, work / "noop.prof", r"lit_tasks|doit/(runner|loader|dependency)|providers", 25
+    )
 
 
 def profile_first_build(work: Path, n: int = 1000) -> str:

@@ -155,7 +155,7 @@ def write_report(results: dict, docs: Path) -> None:
         "",
         "First build: `python benchmarks/run_lit.py regenerate -j 1` and the baseline's `doit`, each run on its",
         "own copy of the project, all copies made (and `sync`ed) before the first timed build, so nothing is",
-        "deleted while measuring (see \"File creation on this machine\" below). The time includes the one `sync`",
+        'deleted while measuring (see "File creation on this machine" below). The time includes the one `sync`',
         "lit makes at exit.",
     ]
     factor = scaling(by_n)

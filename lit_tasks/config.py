@@ -187,5 +187,3 @@ def parse_config(raw: bytes) -> LitConfig:
     except ValidationError as err:
         raise explain(err, LitConfig, CONFIG_FILE, text, toml=True) from None
     return config
-
-

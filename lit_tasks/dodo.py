@@ -63,6 +63,7 @@ class LitProject:
         inferred = bool(self._lazy.index.inferred) if self._lazy else mapping_of(self._root()) == "inferred"
         if not inferred:
             return self._create_tasks
+
         # Generation tasks need every output known: they are created once the `plan:` tasks have run.
         def create_after_planning() -> Iterator[dict[str, Any]]:  # a function: doit marks it, a method refuses
             return self._create_tasks_after_planning()

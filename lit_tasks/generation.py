@@ -112,7 +112,12 @@ class Checked:
         return {
             "passed": self.passed,
             "commands": [
-                {"command": r.command, "exit_code": r.exit_code, "seconds": r.seconds, "output": trim(scrub(r.output), 2000)}
+                {
+                    "command": r.command,
+                    "exit_code": r.exit_code,
+                    "seconds": r.seconds,
+                    "output": trim(scrub(r.output), 2000),
+                }
                 for r in self.results
             ],
             "review": self.verdict.model_dump() if self.verdict is not None else None,
@@ -222,7 +227,8 @@ class GenerationStep:
                     )
                 attempt += 1
                 progress.emit(
-                    "warn", f"{key}: verification failed ({checked.summary}); fix attempt {attempt} of {check.fix_attempts}"
+                    "warn",
+                    f"{key}: verification failed ({checked.summary}); fix attempt {attempt} of {check.fix_attempts}",
                 )
                 fix_settings = project.settings(key, "fix")
                 answer = self._answer(fix_request(request, files, checked.feedback, attempt), fix_settings)

@@ -233,7 +233,17 @@ def read_index(root: Path) -> ProjectIndex | None:
             order=tuple(data["order"]),
             prompts={
                 key: PromptEntry(
-                    tuple(out), tuple(imp), tuple(imp_out), title, identity, config, provider, model, tuple(ctx), tuple(vf), vd
+                    tuple(out),
+                    tuple(imp),
+                    tuple(imp_out),
+                    title,
+                    identity,
+                    config,
+                    provider,
+                    model,
+                    tuple(ctx),
+                    tuple(vf),
+                    vd,
                 )
                 for key, (out, imp, imp_out, title, identity, config, provider, model, ctx, vf, vd) in data[
                     "prompts"

@@ -132,7 +132,9 @@ def current_inputs(root: Path, index: ProjectIndex, key: str, hashes: FileHashes
     return InputState(prompt=prompt, imports=imports, config=entry.config_hash, patches=patches, context=context)
 
 
-def output_hashes(root: Path, outputs: tuple[str, ...] | list[str], hashes: FileHashes | None = None) -> dict[str, str | None]:
+def output_hashes(
+    root: Path, outputs: tuple[str, ...] | list[str], hashes: FileHashes | None = None
+) -> dict[str, str | None]:
     hashes = hashes or FileHashes(root)
     return {out: hashes.of(f"{CODE_DIR}/{out}") for out in outputs}
 

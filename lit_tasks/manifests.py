@@ -51,7 +51,9 @@ def read_manifest(root: Path, key: str) -> Manifest | None:
     try:
         return msgspec.json.decode(data, type=Manifest)
     except msgspec.DecodeError as err:
-        raise ConfigError(f"{path.relative_to(root)}: not a lit plan manifest ({err}); delete it to plan again") from None
+        raise ConfigError(
+            f"{path.relative_to(root)}: not a lit plan manifest ({err}); delete it to plan again"
+        ) from None
 
 
 def write_manifest(root: Path, manifest: Manifest) -> None:

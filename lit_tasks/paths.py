@@ -52,9 +52,7 @@ def list_patches(root: Path) -> list[str]:
     if not base.is_dir():
         return []
     return sorted(
-        p.relative_to(base).as_posix().removesuffix(PATCH_SUFFIX)
-        for p in base.rglob(f"*{PATCH_SUFFIX}")
-        if p.is_file()
+        p.relative_to(base).as_posix().removesuffix(PATCH_SUFFIX) for p in base.rglob(f"*{PATCH_SUFFIX}") if p.is_file()
     )
 
 

@@ -123,7 +123,8 @@ class PlanStep(GenerationStep):
             problems.append(f"it lists {len(checked)} files, more than {MAX_PLANNED_FILES}; split the prompt")
         if problems:
             raise GenerationError(
-                "the plan was rejected, nothing is pinned: " + "; ".join(problems)
+                "the plan was rejected, nothing is pinned: "
+                + "; ".join(problems)
                 + ". Edit the prompt, or declare `outputs:` in it"
             )
         return checked

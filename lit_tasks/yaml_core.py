@@ -39,7 +39,9 @@ class CoreSchemaLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
                 if key_node.value in seen:
                     raise yaml.constructor.ConstructorError(
-                        "while reading a mapping", node.start_mark, f"key `{key_node.value}` is given twice",
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"key `{key_node.value}` is given twice",
                         key_node.start_mark,
                     )
                 seen.add(key_node.value)

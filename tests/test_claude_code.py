@@ -52,7 +52,9 @@ def claude_project(tmp_path: Path) -> LitProjectDir:
         "lit.toml",
         '[project]\nname = "cc"\n\n[language]\ndefault = "python"\n\n[model]\nprovider = "claude-code"\nmodel = "sonnet"\n',
     )
-    proj.write("prompts/answer.prompt.md", "---\noutputs: [answer.py]\n---\n# Answer\n\nThe answer is 42; rm -rf / `x`\n")
+    proj.write(
+        "prompts/answer.prompt.md", "---\noutputs: [answer.py]\n---\n# Answer\n\nThe answer is 42; rm -rf / `x`\n"
+    )
     return proj
 
 

@@ -20,7 +20,9 @@ def build(config: Path, site: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_generated_reference_pages_are_current() -> None:
-    result = subprocess.run([sys.executable, str(REPO / "tools/reference.py"), "--check"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "tools/reference.py"), "--check"], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -146,4 +146,3 @@ def test_project_without_dodo_py_works_with_lit_regenerate(project: LitProjectDi
     result = project.run("lit", "regenerate")
     assert result.returncode == 0, result.stderr
     assert project.code("base.py") == "# base.py\nB = 1\n"
-

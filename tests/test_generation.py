@@ -89,7 +89,9 @@ def test_generated_files_are_synced_once_at_exit_and_user_files_at_once(tmp_path
     assert {p.read_bytes() for p in derived} == {b"A", b"{}"}
 
 
-def test_a_run_fsyncs_its_record_not_each_generated_file(project: LitProjectDir, fake_llm: FakeLLM, monkeypatch) -> None:
+def test_a_run_fsyncs_its_record_not_each_generated_file(
+    project: LitProjectDir, fake_llm: FakeLLM, monkeypatch
+) -> None:
     for name in ("a", "b", "c"):
         project.prompt(name, [f"{name}.py", f"{name}_more.py"], spec=["X = 1"])
     assert project.lit("regenerate") == 0

@@ -92,7 +92,10 @@ def test_fresh_clone_is_seeded_without_running_a_task(project: LitProjectDir, fa
 
 
 def test_a_stale_doit_record_is_adopted_from_the_lock_without_a_call(
-    project: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path, capfd  # noqa: ANN001
+    project: LitProjectDir,
+    fake_llm: FakeLLM,
+    tmp_path: Path,
+    capfd,  # noqa: ANN001
 ) -> None:
     """A `git pull` brings new prompts, code and lock at once: doit's record is stale, the lock is not."""
     chain(project)

@@ -60,7 +60,9 @@ def test_a_module_gives_its_prompts_shared_context_and_defaults(project: LitProj
     use_mapping(project, fake_llm, "modular")
     write_modular(project)
     loaded = load_project(project.root)
-    assert loaded.fix_attempts("prompts/api/users.prompt.md") == 2 and loaded.fix_attempts("prompts/core.prompt.md") == 0
+    assert (
+        loaded.fix_attempts("prompts/api/users.prompt.md") == 2 and loaded.fix_attempts("prompts/core.prompt.md") == 0
+    )
     assert loaded.context_files("prompts/api/users.prompt.md") == ("docs/http.md", "prompts/api/module.lit.md")
     assert loaded.context_files("prompts/core.prompt.md") == ()
 
@@ -71,7 +73,9 @@ def test_a_module_gives_its_prompts_shared_context_and_defaults(project: LitProj
     assert "Every handler is async." not in core.system
 
     fake_llm.calls.clear()
-    project.write("prompts/api/module.lit.md", "---\nfix_attempts: 2\ncontext: [docs/http.md]\n---\nHandlers are sync.\n")
+    project.write(
+        "prompts/api/module.lit.md", "---\nfix_attempts: 2\ncontext: [docs/http.md]\n---\nHandlers are sync.\n"
+    )
     assert project.lit("regenerate") == 0
     assert [c.declared for c in fake_llm.calls] == [["api/users.py"]]  # only the prompts the module covers
     lock = read_lock(project.root, "prompts/api/users.prompt.md")
@@ -92,7 +96,9 @@ def test_a_prompt_overrides_its_module_and_nested_modules_stack(project: LitProj
     assert loaded.context_files("prompts/api/a.prompt.md") == ("prompts/module.lit.md", "prompts/api/module.lit.md")
 
 
-def test_a_module_cannot_declare_outputs(project: LitProjectDir, fake_llm: FakeLLM, capsys: pytest.CaptureFixture) -> None:
+def test_a_module_cannot_declare_outputs(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys: pytest.CaptureFixture
+) -> None:
     use_mapping(project, fake_llm, "modular")
     project.write("prompts/api/module.lit.md", "---\noutputs: [x.py]\n---\n")
     project.write("prompts/api/a.prompt.md", "---\noutputs: [a.py]\n---\n# A\n")

@@ -116,14 +116,33 @@ def test_any_bytes_give_a_prompt_or_a_lit_error(raw: bytes) -> None:
 @pytest.mark.parametrize(
     ("scalar", "value"),
     [
-        ("no", "no"), ("on", "on"), ("Yes", "Yes"), ("y", "y"),  # YAML 1.1 booleans are strings in 1.2
-        ("true", True), ("False", False), ("TRUE", True), ("tRue", "tRue"),
-        ("~", None), ("null", None), ("", None),
-        ("017", 17), ("0o17", 15), ("0x1F", 31), ("-0", 0), ("+12", 12),  # no 1.1 leading-zero octal
-        ("1_000", "1_000"), ("0b101", "0b101"), ("1:30", "1:30"),  # no 1.1 underscores, binary, base 60
-        ("1.5", 1.5), ("1e3", 1000.0), (".5", 0.5), ("-.inf", float("-inf")),
-        ("2024-01-01", "2024-01-01"), ("=", "="),  # no timestamps, no value key
-        ("'on'", "on"), ('"017"', "017"),
+        ("no", "no"),
+        ("on", "on"),
+        ("Yes", "Yes"),
+        ("y", "y"),  # YAML 1.1 booleans are strings in 1.2
+        ("true", True),
+        ("False", False),
+        ("TRUE", True),
+        ("tRue", "tRue"),
+        ("~", None),
+        ("null", None),
+        ("", None),
+        ("017", 17),
+        ("0o17", 15),
+        ("0x1F", 31),
+        ("-0", 0),
+        ("+12", 12),  # no 1.1 leading-zero octal
+        ("1_000", "1_000"),
+        ("0b101", "0b101"),
+        ("1:30", "1:30"),  # no 1.1 underscores, binary, base 60
+        ("1.5", 1.5),
+        ("1e3", 1000.0),
+        (".5", 0.5),
+        ("-.inf", float("-inf")),
+        ("2024-01-01", "2024-01-01"),
+        ("=", "="),  # no timestamps, no value key
+        ("'on'", "on"),
+        ('"017"', "017"),
     ],
 )
 def test_frontmatter_scalars_follow_the_yaml_1_2_core_schema(scalar: str, value: object) -> None:
@@ -140,7 +159,9 @@ def test_outputs_named_like_yaml_1_1_booleans_stay_file_names_as_in_lit_v1() -> 
 
 
 def test_a_key_given_twice_is_an_error_with_its_line() -> None:
-    with pytest.raises(ConfigError, match=r"prompts/a.prompt.md:4: invalid YAML frontmatter: key `outputs` is given twice"):
+    with pytest.raises(
+        ConfigError, match=r"prompts/a.prompt.md:4: invalid YAML frontmatter: key `outputs` is given twice"
+    ):
         parse_prompt("prompts/a.prompt.md", b"---\noutputs: [a.py]\nimports: []\noutputs: [b.py]\n---\nbody\n")
 
 

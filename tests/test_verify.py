@@ -78,7 +78,9 @@ def test_exhausted_fix_attempts_fail_the_prompt_and_restore_the_previous_outputs
 
 
 def test_a_review_that_does_not_approve_feeds_the_fix_loop(project: LitProjectDir, fake_llm: FakeLLM) -> None:
-    project.write("lit.toml", lit_toml("anthropic", fake_llm.url, extra='\n[roles.review]\nmodel = "claude-haiku-5-5"\n'))
+    project.write(
+        "lit.toml", lit_toml("anthropic", fake_llm.url, extra='\n[roles.review]\nmodel = "claude-haiku-5-5"\n')
+    )
     project.write(
         "prompts/calc.prompt.md", "---\noutputs: [calc.py]\nreview: true\nfix_attempts: 1\n---\n# Calc\n\n> VALUE = 1\n"
     )
@@ -103,7 +105,9 @@ def test_a_review_that_does_not_approve_feeds_the_fix_loop(project: LitProjectDi
 
 
 def test_check_reports_a_verification_that_has_not_passed_and_regenerate_runs_it(
-    project: LitProjectDir, fake_llm: FakeLLM, capsys  # noqa: ANN001
+    project: LitProjectDir,
+    fake_llm: FakeLLM,
+    capsys,  # noqa: ANN001
 ) -> None:
     project.prompt("calc", ["calc.py"], spec=["VALUE = 2"])
     assert project.lit("regenerate") == 0
@@ -134,9 +138,7 @@ def test_guideline_files_reach_the_system_prompt_and_are_inputs(project: LitProj
 
 
 def test_a_missing_guideline_file_is_a_configuration_error(project: LitProjectDir, capsys) -> None:  # noqa: ANN001
-    project.write(
-        "prompts/calc.prompt.md", "---\noutputs: [calc.py]\ncontext: [docs/missing.md]\n---\n# Calc\n"
-    )
+    project.write("prompts/calc.prompt.md", "---\noutputs: [calc.py]\ncontext: [docs/missing.md]\n---\n# Calc\n")
     assert project.lit("check") == 2
     assert "context file docs/missing.md does not exist" in capsys.readouterr().err
 
@@ -149,7 +151,9 @@ def test_verify_tasks_are_doit_tasks(project: LitProjectDir, fake_llm: FakeLLM) 
     assert "verify:prompts/calc.prompt.md" in listed.stdout
     result = project.run("doit", "regenerate")
     assert result.returncode == 0, result.stderr
-    assert verify_runs(project) == 1 and Path(project.root / "code.lock/calc.py").read_text() == "# calc.py\nVALUE = 2\n"
+    assert (
+        verify_runs(project) == 1 and Path(project.root / "code.lock/calc.py").read_text() == "# calc.py\nVALUE = 2\n"
+    )
 
 
 def test_a_fresh_clone_trusts_a_verified_lock_and_runs_no_command(project: LitProjectDir, fake_llm: FakeLLM) -> None:

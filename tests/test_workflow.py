@@ -294,9 +294,7 @@ def test_interactive_init_asks_on_a_terminal(tmp_path: Path) -> None:
     assert "[framework]" not in config
 
 
-def test_a_run_record_names_the_commit_it_builds_on_and_none_outside_git(
-    tmp_path: Path, fake_llm: FakeLLM
-) -> None:
+def test_a_run_record_names_the_commit_it_builds_on_and_none_outside_git(tmp_path: Path, fake_llm: FakeLLM) -> None:
     def last_record(proj: LitProjectDir) -> dict:
         return json.loads(sorted((proj.root / ".lit/generations").glob("*.json"))[-1].read_text())
 

@@ -26,7 +26,11 @@ MODULES = (
     "remote",
 )
 # command name -> the module that registers it (a module may register several commands)
-COMMANDS = {name: name for name in MODULES if name != "remote"} | {"push": "remote", "pull": "remote", "clone": "remote"}
+COMMANDS = {name: name for name in MODULES if name != "remote"} | {
+    "push": "remote",
+    "pull": "remote",
+    "clone": "remote",
+}
 
 
 def register_all(commands: argparse._SubParsersAction, only: str | None = None) -> None:
