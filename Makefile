@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+WHEEL_VENV := $(CURDIR)/.venv-wheel
 PY_SOURCES := lit_tasks providers tests benchmarks tools dodo.py example_project/dodo.py
 
 .PHONY: setup demo test bench clean
@@ -30,7 +31,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python tools/install_wheel.py $(WHEEL_VENV)
+	LIT_WHEEL_VENV=$(WHEEL_VENV) $(BIN)/python -m pytest -q
 
 # The benchmark (minutes; not part of `make test`): writes docs/performance.md and docs/noop-vs-n.png.
 bench: $(STAMP)
@@ -38,4 +40,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) .demo .pytest_cache .hypothesis site
+	rm -rf $(VENV) $(WHEEL_VENV) .demo .pytest_cache .hypothesis site

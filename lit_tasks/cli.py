@@ -74,3 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         progress.emit("fail", "internal error (a bug in lit); please report it with the traceback above")
         return 3
+
+
+if __name__ == "__main__":  # `python -m lit_tasks.cli`, as older docs and scripts call it
+    raise SystemExit(main())
