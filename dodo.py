@@ -12,7 +12,7 @@ from lit_tasks import LitProject
 from lit_tasks.checker import XXH3Checker
 
 DOIT_CONFIG = {
-    "backend": "sqlite3",
+    "backend": "lit-sqlite3",
     "dep_file": ".doit.sqlite",
     "check_file_uptodate": XXH3Checker,
     "par_type": "thread",

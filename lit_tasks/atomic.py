@@ -26,7 +26,7 @@ from enum import Enum
 from typing import TypeAlias
 
 StrPath: TypeAlias = "str | os.PathLike[str]"
-TEMP_SUFFIX = ".lit-tmp"  # what `runlock` sweeps after a killed run
+TEMP_SUFFIX = ".lit-tmp"  # what `locks` sweeps after a killed run
 
 
 class Durability(Enum):
@@ -102,6 +102,13 @@ def _create_temp(directory: str, name: str) -> tuple[int, str]:
                 raise
             os.makedirs(directory or ".", exist_ok=True)
             made_directory = True
+
+
+def temp_owner(name: str) -> int | None:
+    """The pid of the process that created the temp file `name` (see `_create_temp`), if it is one of lit's."""
+    stem = name.removesuffix(TEMP_SUFFIX)
+    pid = stem.rpartition(".")[2].partition("-")[0]
+    return int(pid) if stem != name and pid.isdigit() else None
 
 
 def _mode_for(path: str) -> int:

@@ -25,8 +25,9 @@ from typing import Any
 from doit.exceptions import InvalidDodoFile
 from doit.loader import create_after
 
-from . import progress, runlock
+from . import locks, progress
 from .checker import XXH3Checker
+from .doit_db import NAME as DB_BACKEND
 from .errors import LitError
 from .index import LazyProject
 from .options import RunOptions
@@ -85,7 +86,7 @@ class LitProject:
         return Planner(self)
 
     def _prepare(self) -> LazyProject:
-        """Load the project (from its index when it can) and take its run lock, as doit errors if either fails."""
+        """Load the project (from its index when it can) and register the run, as doit errors if loading fails."""
         try:
             lazy = self._lazy or LazyProject.load(self._root())
             if self._lazy is None:
@@ -94,7 +95,7 @@ class LitProject:
             if self.root is not None:  # a dodo's `task_regenerate` follows the working directory: keep nothing
                 self._lazy = lazy
             ensure_state_dir(lazy.root)
-            runlock.acquire(lazy.root)
+            locks.join_run(lazy.root)
         except LitError as err:
             raise InvalidDodoFile(f"lit: {err}") from None
         install_sigterm_handler()
@@ -166,7 +167,7 @@ def doit_config(root: Path | None = None) -> dict[str, Any]:
         raise InvalidDodoFile(f"lit: {err}") from None
     state = ensure_state_dir(root)
     return {
-        "backend": "sqlite3",
+        "backend": DB_BACKEND,
         "dep_file": relpath_posix(state / DB_FILE, here),
         "check_file_uptodate": XXH3Checker,
         "par_type": "thread",

@@ -61,8 +61,12 @@ class GenerateAction:
 
     def _run_step(self, what: str) -> dict[str, Any] | TaskFailed:
         """Load the project and run the step; a LitError is this task's failure, named `what`."""
+        from .locks import prompt_lock
+
         try:
-            return self._step(self.lazy.project).run()
+            project = self.lazy.project
+            with prompt_lock(self.lazy.root, self.key):  # another run may be generating it: wait, then adopt
+                return self._step(project).run()
         except LitError as err:
             return task_failed(what, err)
 
@@ -103,25 +107,34 @@ class VerifyAction:
             hashes = FileHashes(self.lazy.code_dir)
             if all(hashes.of(out) == digest for out, digest in done[1].items()):
                 return {"verified": True, "commands": len(entry.verify)}
+        verified = self._output_hashes()
         results = run_commands(entry.verify, self.lazy.code_dir, self.lazy.index.verify_timeout_s)
         failed = next((r for r in results if not r.passed), None)
         if failed is not None:
             progress.emit("fail", f"FAILED verify {self.key}: {failed.summary()}\n{trim(failed.output, 3000)}")
             return TaskFailed(f"verify {self.key}: {failed.summary()}")
         progress.emit("done", f"verified {self.key}: {progress.plural(len(results), 'command')} passed")
-        self._record_in_lock(entry.verified_digest)
+        self._record_in_lock(entry.verified_digest, verified)
         return {"verified": True, "commands": len(results)}
 
-    def _record_in_lock(self, digest: str) -> None:
-        """Mark the lock entry verified, if it describes the files just verified (so `lit check` knows)."""
-        from .lock import output_hashes, read_lock, write_lock
+    def _output_hashes(self) -> dict[str, str | None]:
+        from .lock import output_hashes
 
-        lock = read_lock(self.lazy.root, self.key)
-        if lock is None or lock.verified == digest:
-            return
-        if output_hashes(self.lazy.root, sorted(lock.outputs)) == lock.outputs:
-            lock.verified = digest
-            write_lock(self.lazy.root, lock)
+        return output_hashes(self.lazy.root, sorted(self.lazy.index.prompts[self.key].outputs))
+
+    def _record_in_lock(self, digest: str, verified: dict[str, str | None]) -> None:
+        """Mark the lock entry verified if it describes the files that were verified (so `lit check` knows);
+        under the prompt's lock, since another run may be regenerating the prompt meanwhile."""
+        from .lock import read_lock, write_lock
+        from .locks import prompt_lock
+
+        with prompt_lock(self.lazy.root, self.key):
+            lock = read_lock(self.lazy.root, self.key)
+            if lock is None or lock.verified == digest:
+                return
+            if lock.outputs == verified == self._output_hashes():
+                lock.verified = digest
+                write_lock(self.lazy.root, lock)
 
 
 class PlanAction(GenerateAction):
@@ -154,6 +167,10 @@ def doit_paths(lazy: LazyProject, cwd: Path | None) -> Callable[[str], str]:
         return path if prefix == "." else posixpath.normpath(f"{prefix}/{path}")
 
     return rel
+
+
+def static_task_name(path: str) -> str:
+    return f"static:{path}"
 
 
 def verify_basename(basename: str) -> str:
@@ -262,7 +279,7 @@ def prompt_tasks(
         target = lazy.code_dir / static.path
         yield {
             "basename": basename,
-            "name": f"static:{static.path}",
+            "name": static_task_name(static.path),
             "actions": [(write_atomic, [target, static.content.encode("utf-8")])],
             "targets": [rel(f"{CODE_DIR}/{static.path}")],
             "uptodate": [config_changed(static.content)],

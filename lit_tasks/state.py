@@ -16,6 +16,8 @@ STATE_GITIGNORE = """\
 cache/
 doit.sqlite
 doit.sqlite-journal
+locks/
+runs/
 run.lock
 *.lit-tmp
 """

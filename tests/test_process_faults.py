@@ -138,20 +138,3 @@ def test_sigkill_at_random_points_never_leaves_a_partial_file(project: LitProjec
     assert corrupted == 0
     assert files_checked > SIGKILL_TRIALS, "the kills left work to inspect"
     assert killed_mid_run >= SIGKILL_TRIALS // 2, "most kills landed while the build was running"
-
-
-def test_a_second_concurrent_run_is_refused_clearly(project: LitProjectDir, fake_llm: FakeLLM) -> None:
-    fake_llm.latency = 1.0  # the first run lasts ~4 s: time for two more processes to start and be refused
-    for i in range(4):
-        project.prompt(f"p{i}", [f"p{i}.py"], spec=[f"X = {i}"])
-    project.write("dodo.py", "from lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n")
-    first = start(project, "-j", "1")
-    wait_for(lambda: fake_llm.count() >= 1)
-    second = project.run("lit", "regenerate")
-    assert second.returncode == 1
-    assert f"another lit run (pid {first.pid}) is using" in second.stderr
-    via_doit = project.run("doit", "regenerate")
-    assert via_doit.returncode != 0 and "another lit run" in via_doit.stderr
-    assert first.wait(timeout=60) == 0
-    assert fake_llm.count() == 4, "no prompt was generated twice"
-    assert project.run("lit", "check").returncode == 0

@@ -1,7 +1,8 @@
 """`lit makedeps`: the prompt graph as Make rules, so an existing Makefile can drive generation.
 
 Each prompt becomes one rule whose targets are its outputs (a GNU Make 4.3 grouped target, `&:`, so one recipe
-makes them all) and whose prerequisites are the prompt, its imports' outputs, its guideline files and lit.toml.
+makes them all) and whose prerequisites are the prompt, its imports' outputs, its guideline files and lit.toml;
+lit.toml's `[[static]]` files get one more rule.
 The recipe runs `lit regenerate <prompt>` and then touches the outputs: lit leaves a file it generated
 identically untouched (early cutoff), and without the touch Make would consider it out of date forever. Make
 decides by timestamps, lit by content, so a recipe that runs can still make no call.
@@ -85,6 +86,13 @@ def make_rules(lazy: LazyProject, cwd: Path, target: str) -> str:
         lines.append(f"{' '.join(outputs)} &: {' '.join(inputs)}")
         lines.append(f"\tcd {root} && $(LIT) regenerate {shlex.quote(key)}")
         lines.append(f"\ttouch {' '.join(outputs)}")
+        lines.append("")
+    static = [here(f"{CODE_DIR}/{s.path}") for s in index.static]
+    if static:
+        every.extend(static)
+        lines.append(f"{' '.join(static)} &: {here(CONFIG_FILE)}")
+        lines.append(f"\tcd {root} && $(LIT) regenerate --static-only")
+        lines.append(f"\ttouch {' '.join(static)}")
         lines.append("")
     lines.append(f".PHONY: {target}")
     lines.append(f"{target}: {' '.join(every)}")

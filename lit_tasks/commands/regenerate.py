@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import TYPE_CHECKING
 
-from .. import progress, runlock
+from .. import locks, progress
 from ..errors import LitError, UsageError
 from .common import add_parser, load_lazy_here, select_prompts
 
@@ -42,6 +42,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true", help="all prompts (the default; kept for lit v1 scripts)")
     p.add_argument("--dry-run", action="store_true", help="print the plan and stop; makes no call")
     p.add_argument(
+        "--static-only",
+        action="store_true",
+        help="only write lit.toml's [[static]] files (every run writes them; `lit makedeps` rules use this)",
+    )
+    p.add_argument(
         "--max-cost", type=float, metavar="USD", help="spending limit for this run ([budget] max_usd_per_run)"
     )
     p.set_defaults(func=run)
@@ -58,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         dry_run=args.dry_run,
         max_cost=args.max_cost,
+        static_only=args.static_only,
     )
 
 
@@ -70,6 +76,7 @@ def regenerate(
     use_cache: bool = True,
     dry_run: bool = False,
     max_cost: float | None = None,
+    static_only: bool = False,
 ) -> int:
     """The whole regenerate flow, shared with `lit commit`: plan and budget, orphans, then doit."""
     from ..options import RunOptions
@@ -83,8 +90,10 @@ def regenerate(
             "note", "no prompts yet: write prompts/<name>.prompt.md (frontmatter `outputs:`, then the specification)"
         )
         return 0
+    if static_only and keys:
+        raise UsageError("--static-only writes lit.toml's static files only; give no PATH with it")
     budget = None
-    if dry_run or max_cost is not None or lazy.index.max_usd_per_run is not None:
+    if not static_only and (dry_run or max_cost is not None or lazy.index.max_usd_per_run is not None):
         from ..budget import Budget
         from ..plan import make_plan
 
@@ -106,7 +115,7 @@ def regenerate(
                 "raise --max-cost, or regenerate fewer prompts (lit regenerate PATH)"
             )
         budget = Budget(limit)
-    runlock.acquire(lazy.root)
+    locks.join_run(lazy.root)
     old = os.getcwd()
     try:
         removed, kept = remove_orphans(lazy.root, lazy.index)
@@ -116,7 +125,7 @@ def regenerate(
             progress.emit("warn", f"kept code.lock/{orphan.path}: no prompt declares it, but it was edited by hand")
         options = RunOptions(use_cache=use_cache, force=force, budget=budget)
         os.chdir(lazy.root)
-        return run_doit(lazy, keys, jobs=jobs, options=options)
+        return run_doit(lazy, keys, jobs=jobs, options=options, static_only=static_only)
     finally:
         os.chdir(old)
-        runlock.release(lazy.root)
+        locks.leave_run(lazy.root)
