@@ -13,7 +13,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -21,40 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from harness import DOIT, ENV, HERE, PY, REPO, RUN_LIT, machine, settle, timed  # noqa: E402
 from synth import generate  # noqa: E402
 
-PY = sys.executable
-DOIT = str(Path(sys.executable).parent / "doit")
-RUN_LIT = str(HERE / "run_lit.py")
 TWO_LINE_DODO = "from lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n"
-
-
-# Measured as installed: with bytecode caches (pip compiles them at install; some machines, this one among
-# them, set PYTHONDONTWRITEBYTECODE, which would add compiling lit's modules to every run).
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"NO_COLOR": "1"}
-
-
-def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
-    start = time.perf_counter()
-    result = subprocess.run(cmd, cwd=cwd, env={**ENV, **(env or {})}, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{result.stderr[-2000:]}")
-    return elapsed, result.stderr
-
-
-def settle() -> None:
-    """Flush what the previous step wrote (the synthetic project, its copies) before a timed build, so the
-    disk's writeback of someone else's files is not billed to the build being measured."""
-    os.sync()
-    time.sleep(1)
 
 
 def copies(project: Path, runs: int) -> list[Path]:
@@ -238,22 +211,30 @@ def profile_first_build(work: Path, n: int = 1000) -> str:
     return profile([RUN_LIT, "regenerate", "-j", "1"], root / "lit", work / "first.prof", r"lit_tasks", 30)
 
 
-def machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "os": platform.platform(),
-        "date": date.today().isoformat(),
-    }
+SECTIONS = ("sizes", "parallel", "calls_per_change", "profiles", "make", "file_creation")
+
+
+def run_section(name: str, args: argparse.Namespace, work: Path, results: dict) -> None:
+    """Measure one section into `results` (file creation last: it deletes thousands of files)."""
+    print(f"{name} ...", file=sys.stderr)
+    if name == "sizes":
+        results["sizes"] = [bench_size(n, args.runs, work) for n in args.sizes]
+    elif name == "parallel":
+        results["parallel"] = bench_parallel(work, args.runs)
+    elif name == "calls_per_change":
+        results["calls_per_change"] = bench_calls_per_change(work)
+    elif name == "profiles":
+        if not (work / "n1000" / "lit").exists():
+            bench_size(1000, 1, work)  # the built project the no-op profile runs in
+        results["profile"] = profile_noop(work)
+        results["profile_first"] = profile_first_build(work)
+    elif name == "make":
+        from bench_make import bench_make
+
+        results["make"] = bench_make(work, min(args.runs, 3))
+    elif name == "file_creation":
+        results["file_creation"] = bench_file_creation(work)
+    results.setdefault("measured", {})[name] = machine()["date"]
 
 
 def main() -> None:
@@ -261,23 +242,19 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=SECTIONS,
+        help="measure only these sections; the others keep their figures from --out (each section is dated)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="lit-bench-"))
     subprocess.run([PY, "-m", "compileall", "-q", str(REPO / "lit_tasks"), str(REPO / "providers"), str(HERE)], env=ENV)
     try:
-        results = {"machine": machine(), "runs": args.runs, "sizes": []}
-        for n in args.sizes:
-            print(f"N={n} ...", file=sys.stderr)
-            results["sizes"].append(bench_size(n, args.runs, work))
-        print("parallel ...", file=sys.stderr)
-        results["parallel"] = bench_parallel(work, args.runs)
-        print("calls per change ...", file=sys.stderr)
-        results["calls_per_change"] = bench_calls_per_change(work)
-        if 1000 in args.sizes:
-            results["profile"] = profile_noop(work)
-            results["profile_first"] = profile_first_build(work)
-        print("file creation ...", file=sys.stderr)
-        results["file_creation"] = bench_file_creation(work)  # last: it deletes thousands of files
+        results = json.loads(args.out.read_text()) if args.only else {"machine": machine(), "runs": args.runs}
+        for name in [s for s in SECTIONS if s in (args.only or SECTIONS)]:
+            run_section(name, args, work, results)
         args.out.write_text(json.dumps(results, indent=2) + "\n")
         from report import write_report
 

@@ -25,6 +25,11 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import TypeAlias
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: appends are not serialised between processes
+    fcntl = None  # type: ignore[assignment]
+
 StrPath: TypeAlias = "str | os.PathLike[str]"
 TEMP_SUFFIX = ".lit-tmp"  # what `locks` sweeps after a killed run
 
@@ -80,6 +85,25 @@ def write_fd(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+
+
+def append_exclusive(path: str, data: bytes) -> None:
+    """Append `data` as one record: other processes appending to the same file (overlapping runs) wait, so
+    a record is never interleaved with another, even when one write takes several system calls."""
+    try:
+        fd = os.open(path, _APPEND_FLAGS, 0o644)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, _APPEND_FLAGS, 0o644)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released by close
+        write_fd(fd, data)
+    finally:
+        os.close(fd)
 
 
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)

@@ -1,6 +1,6 @@
 """The `lit` command line: a git-native workflow over prompts. One module per command in `commands/`.
 
-Exit codes (DESIGN §6): 0 ok, 1 a generation or check failed, 2 usage or configuration error, 3 internal
+Exit codes (docs/cli.md): 0 ok, 1 a generation or check failed, 2 usage or configuration error, 3 internal
 error. A user error prints one message and no traceback (`--debug` shows it). Results go to stdout, messages
 to stderr.
 """

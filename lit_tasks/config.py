@@ -1,6 +1,6 @@
 """`lit.toml`: the project's configuration, as the original lit defined it plus lit's additions.
 
-Every key of lit v1 is accepted with its meaning unchanged (DESIGN §2); lit adds keys and never repurposes one.
+Every key of lit v1 is accepted with its meaning unchanged (docs/architecture.md); lit adds keys and never repurposes one.
 Reading uses the standard library's `tomllib` (fast, exact line numbers in syntax errors); `tomlkit` is kept
 for the commands that *edit* lit.toml without losing comments.
 """

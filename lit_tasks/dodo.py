@@ -156,7 +156,7 @@ def mapping_of(root: Path) -> str | None:
 
 
 def doit_config(root: Path | None = None) -> dict[str, Any]:
-    """lit's recommended DOIT_CONFIG (DESIGN §3): sqlite3 DB in .lit/, XXH3 checker, threads, lit's reporter.
+    """lit's recommended DOIT_CONFIG (docs/task-model.md): sqlite3 DB in .lit/, XXH3 checker, threads, lit's reporter.
 
     None of it is needed for correctness when a lit project is embedded in another build.
     """

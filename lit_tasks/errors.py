@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 class LitError(Exception):
-    """A failure the user can understand and act on; `exit_code` follows DESIGN §6."""
+    """A failure the user can understand and act on; `exit_code` is the process's (docs/cli.md)."""
 
     exit_code = 1
 

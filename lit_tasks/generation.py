@@ -1,4 +1,4 @@
-"""The generation step (DESIGN §4): the python-action of every prompt's doit task.
+"""The generation step (docs/architecture.md, "One prompt, from file to commit"): the python-action of every prompt's doit task.
 
 Order matters and is the point of this module: inputs are snapshotted before the call, the answer is accepted
 only if complete and well-formed, saved patches are merged in, inputs are checked again, and only then are
@@ -530,7 +530,7 @@ def task_values(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def accept(completion: Completion) -> None:
-    """Only a complete answer may be used (DESIGN §4.5); the message says what to change."""
+    """Only a complete answer may be used ; the message says what to change."""
     if completion.stop == "truncated":
         raise ResponseError(
             f"the answer was cut off (stop reason `{completion.stop_reason}`, {completion.usage.output_tokens} output "

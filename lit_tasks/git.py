@@ -15,7 +15,7 @@ from pygit2.enums import DiffOption, FileStatus
 
 from .errors import LitError
 
-# What `lit commit` stages (lit v1's stage_all pathspecs, plus the lock, dodo.py and .lit/.gitignore).
+# What `lit commit` stages (lit v1's stage_all pathspecs, plus the lock, the plans, dodo.py and .lit/.gitignore).
 LIT_PATHS = (
     "prompts",
     "code.lock",
@@ -24,6 +24,7 @@ LIT_PATHS = (
     ".lit/lock",
     ".lit/generations",
     ".lit/patches",
+    ".lit/manifests",
     ".lit/.gitignore",
     ".gitignore",
 )

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import msgspec
 
-from .atomic import write_atomic, write_fd
+from .atomic import append_exclusive, write_atomic
 from .errors import ConfigError
 from .hashing import hash_bytes
 from .paths import PATCH_DIR, list_patches, patch_rel
@@ -113,7 +113,11 @@ def merge3(root: Path, base: str, ours: str, theirs: str, path: str) -> Merge:
     repo_dir = root / MERGE_REPO
     with _merge_lock:
         if not (repo_dir / "HEAD").exists():
-            pygit2.init_repository(str(repo_dir), bare=True)
+            try:
+                pygit2.init_repository(str(repo_dir), bare=True)
+            except pygit2.GitError:
+                if not (repo_dir / "HEAD").exists():  # not another run that created it at the same moment
+                    raise
         repo = pygit2.Repository(str(repo_dir))
 
         def entry(text: str) -> pygit2.IndexEntry:
@@ -131,20 +135,8 @@ def remember_generated(root: Path, generated: list[bytes]) -> None:
     and is ignored by `generated_version`.
     """
     record = b"".join(hash_bytes(data).encode() + len(data).to_bytes(8, "little") + data for data in generated)
-    path = os.path.join(root, GENERATED_PACK)
     with contextlib.suppress(OSError), _pack_lock:
-        try:
-            fd = os.open(path, _APPEND_FLAGS, 0o644)
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd = os.open(path, _APPEND_FLAGS, 0o644)
-        try:
-            write_fd(fd, record)
-        finally:
-            os.close(fd)
-
-
-_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        append_exclusive(os.path.join(root, GENERATED_PACK), record)
 
 
 def generated_version(root: Path, digest: str) -> bytes | None:

@@ -1,4 +1,4 @@
-"""Request assembly (DESIGN §4.3): system prompt, then imported code, then the prompt body.
+"""Request assembly (docs/task-model.md, step 2): system prompt, then imported code, then the prompt body.
 
 Everything here is deterministic (sorted paths, DAG order, no timestamps), so the same inputs produce the
 same bytes: that is what makes the local response cache and the provider's prompt cache hit.

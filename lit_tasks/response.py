@@ -1,4 +1,4 @@
-"""The response parser: `=== FILE: path ===` sections, read strictly (DESIGN §4.6).
+"""The response parser: `=== FILE: path ===` sections, read strictly (docs/task-model.md, step 6).
 
 lit v1 accepted almost anything (epilogues inside files, positional renames, undeclared paths, `../`). Here an
 answer is accepted only when it contains every declared output exactly once and nothing else, every path is

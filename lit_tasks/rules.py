@@ -1,4 +1,4 @@
-"""The rule set: one doit task per prompt (DESIGN §3), plus one per `[[static]]` file.
+"""The rule set: one doit task per prompt (docs/task-model.md), plus one per `[[static]]` file.
 
 Paths handed to doit are relative to doit's working directory and normalised, because doit matches a
 `file_dep` to the task that lists it in `targets` by exact string. That is what lets an embedding `dodo.py`

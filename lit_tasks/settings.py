@@ -1,6 +1,6 @@
 """The effective generation settings of one prompt: lit.toml merged with the prompt's overrides.
 
-`identity()` is the part that decides what code comes out (DESIGN §3's `uptodate`): provider, model, the
+`identity()` is the part that decides what code comes out (the task's `uptodate`, docs/task-model.md): provider, model, the
 sampling parameters that are set, language and framework with versions, and the system-prompt template
 version. How the provider is reached (URL, timeouts, retries) is not part of it: moving to a proxy must not
 regenerate a project.

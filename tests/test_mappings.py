@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 
 import pytest
 
@@ -205,3 +206,14 @@ def test_doit_plans_before_it_creates_the_generation_tasks(project: LitProjectDi
     again = project.run("doit", "regenerate")
     assert again.returncode == 0, again.stderr
     assert fake_llm.count() == 0
+
+
+def test_lit_commit_commits_the_pinned_plans(project: LitProjectDir, fake_llm: FakeLLM, monkeypatch) -> None:  # noqa: ANN001
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "A")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "a@example.com")
+    write_inferred(project, fake_llm)
+    subprocess.run(["git", "init", "-q"], cwd=project.root, check=True)
+    assert project.lit("commit", "-m", "first") == 0
+    tracked = subprocess.run(["git", "ls-files"], cwd=project.root, capture_output=True, text=True).stdout
+    assert GREET_MANIFEST in tracked.splitlines(), "a fresh clone needs the plan to make no call"
