@@ -8,6 +8,9 @@ doit bench           the benchmark: docs/performance.md and docs/noop-vs-n.png (
 doit docs            the documentation site in site/ (reference pages regenerated, MkDocs strict)
 """
 
+import shlex
+import sys
+
 from lit_tasks import LitProject
 from lit_tasks.checker import XXH3Checker
 
@@ -20,18 +23,19 @@ DOIT_CONFIG = {
 }
 
 example = LitProject("example_project", basename="example")
+PYTHON = shlex.quote(sys.executable)  # this venv's Python, whether or not the venv is activated
 
 
 def task_test():
     """run the whole test suite"""
-    return {"actions": ["python -m pytest -q"], "verbosity": 2, "uptodate": [False]}
+    return {"actions": [f"{PYTHON} -m pytest -q"], "verbosity": 2, "uptodate": [False]}
 
 
 def task_example_tests():
     """run the tests that example_project generated for itself"""
     return {
         "actions": [
-            "cd example_project/code.lock && PYTHONDONTWRITEBYTECODE=1 python -m unittest discover -s tests -t ."
+            f"cd example_project/code.lock && PYTHONDONTWRITEBYTECODE=1 {PYTHON} -m unittest discover -s tests -t ."
         ],
         "task_dep": ["example"],
         "verbosity": 2,
@@ -42,7 +46,7 @@ def task_example_tests():
 def task_docs():
     """build the documentation site into site/ (the reference pages are regenerated from the code first)"""
     return {
-        "actions": ["python tools/reference.py", "python -m mkdocs build --strict"],
+        "actions": [f"{PYTHON} tools/reference.py", f"{PYTHON} -m mkdocs build --strict"],
         "verbosity": 2,
         "uptodate": [False],
     }
@@ -50,4 +54,4 @@ def task_docs():
 
 def task_bench():
     """run the benchmark and rewrite docs/performance.md (not part of the tests)"""
-    return {"actions": ["python benchmarks/bench.py"], "verbosity": 2, "uptodate": [False]}
+    return {"actions": [f"{PYTHON} benchmarks/bench.py"], "verbosity": 2, "uptodate": [False]}

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from .progress import money, tokens
+from .progress import money, plural, tokens
 from .records import PromptRecord, RunRecord
 
 
 def _row(prompts: list[PromptRecord]) -> dict[str, Any]:
     known = [p.cost_usd for p in prompts if p.cost_usd is not None]
     return {
-        "prompts": len(prompts),
+        "prompts": len({p.prompt for p in prompts}),  # fix attempts, reviews and reruns are calls, not prompts
         "calls": sum(0 if p.cached else 1 for p in prompts),
         "cache_hits": sum(1 for p in prompts if p.cached),
         "input_tokens": sum(p.usage.input_tokens for p in prompts),
@@ -73,7 +73,8 @@ def render(data: dict[str, Any]) -> str:
     cost = money(total["cost_usd"]) + ("" if total["cost_complete"] else " + unknown")
     head = "last run" if "run" in data else f"{data['runs']} run{'s' if data['runs'] != 1 else ''}"
     lines = [
-        f"{head}: {total['prompts']} prompts generated ({total['calls']} calls, {total['cache_hits']} from cache)",
+        f"{head}: {plural(total['prompts'], 'prompt')} generated "
+        f"({plural(total['calls'], 'call')}, {total['cache_hits']} from cache)",
         f"  tokens: {tokens(total['input_tokens'])} in, {tokens(total['output_tokens'])} out, "
         f"{tokens(total['cache_write_tokens'])} cache write, {tokens(total['cache_read_tokens'])} cache read",
         f"  cost: {cost}"
@@ -87,7 +88,9 @@ def render(data: dict[str, Any]) -> str:
     if "by" in data:
         lines.append(f"by {data['by']['key']}:")
         for key, row in data["by"]["groups"].items():
-            lines.append(f"  {key}: {row['prompts']} prompts, {row['calls']} calls, {money(row['cost_usd'])}")
+            lines.append(
+                f"  {key}: {plural(row['prompts'], 'prompt')}, {plural(row['calls'], 'call')}, {money(row['cost_usd'])}"
+            )
     for item in data.get("breakdown", []):
         if "prompt" in item:
             lines.append(
@@ -96,6 +99,7 @@ def render(data: dict[str, Any]) -> str:
             )
         else:
             lines.append(
-                f"  {item['id']}: {item['prompts']} prompts ({item['calls']} calls), {money(item['cost_usd'])}"
+                f"  {item['id']}: {plural(item['prompts'], 'prompt')} ({plural(item['calls'], 'call')}), "
+                f"{money(item['cost_usd'])}"
             )
     return "\n".join(lines)

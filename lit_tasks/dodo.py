@@ -96,6 +96,7 @@ class LitProject:
                 self._lazy = lazy
             ensure_state_dir(lazy.root)
             locks.join_run(lazy.root)
+            progress.register_project(str(lazy.root), lazy.index.name)
         except LitError as err:
             raise InvalidDodoFile(f"lit: {err}") from None
         install_sigterm_handler()

@@ -52,10 +52,16 @@ def lit_command(command: str, purpose: str) -> type[Command]:
                 argv.append(action.option_strings[-1])
             elif value not in (False, "", None):
                 argv += [action.option_strings[-1], str(value)]
+        project = params["project"]
+        if project and not os.path.isdir(project):
+            from . import progress
+
+            progress.emit("fail", f"error: --project {project}: no such directory")
+            return 2
         old = os.getcwd()
         try:
-            if params["project"]:
-                os.chdir(params["project"])
+            if project:
+                os.chdir(project)
             return main(argv + list(args))
         finally:
             os.chdir(old)

@@ -262,7 +262,7 @@ class GenerationStep:
 
     def _record(self, calls: list[ModelCall], input_hash: str) -> None:
         """One generation-record entry per call (generation, each fix attempt, each review), with its cost."""
-        recorder = recorder_for(self.project.root)
+        recorder = recorder_for(self.project.root, self.options.started)
         for c in calls:
             recorder.append(
                 PromptRecord.build(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,3 +15,4 @@ class RunOptions:
     use_cache: bool = True
     force: bool = False
     budget: Budget | None = None
+    started: float = field(default_factory=time.time)  # when the run began: its record's `started`

@@ -87,7 +87,7 @@ class PlanStep(GenerationStep):
             outputs = self._check(parse_plan(answer.completion.text))
         finally:
             values = self._values(answer, outputs, [], started)
-            recorder_for(project.root).append(
+            recorder_for(project.root, self.options.started).append(
                 PromptRecord.build(
                     values,
                     settings,

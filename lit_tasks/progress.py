@@ -7,12 +7,18 @@ Colour only on a terminal, never with NO_COLOR.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import TextIO
 
 _lock = threading.Lock()
+_names: dict[str, str] = {}  # root -> name of every project this process created tasks for
+_projects: dict[str, str] = {}  # root -> how its lines are labelled
+_current: ContextVar[str | None] = ContextVar("lit_project", default=None)  # the project of this task's thread
 
 COLOURS = {"start": "36", "done": "32", "cached": "32", "fail": "31", "warn": "33", "note": "2", "summary": "1"}
 
@@ -21,9 +27,32 @@ def use_colour(stream: TextIO) -> bool:
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
+def register_project(root: str, name: str) -> None:
+    """A project whose tasks this process runs: with two or more, each task's lines say which project, by its
+    name, or by its directory when two share a name."""
+    with _lock:
+        _names[root] = name
+        names = list(_names.values())
+        for path, label in _names.items():
+            _projects[path] = label if names.count(label) == 1 else os.path.basename(path)
+
+
+@contextlib.contextmanager
+def project_scope(root: str) -> Iterator[None]:
+    """Lines emitted in the body (on this thread) belong to the project at `root`."""
+    token = _current.set(root)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
 def emit(kind: str, text: str, stream: TextIO | None = None) -> None:
     """Write one message line (`kind` picks the colour) to stderr."""
     out = stream or sys.stderr
+    root = _current.get()
+    if root is not None and len(_projects) > 1:
+        text = f"[{_projects.get(root, root)}] {text}"
     line = f"lit: {text}"
     if use_colour(out) and kind in COLOURS:
         line = f"\x1b[{COLOURS[kind]}m{line}\x1b[0m"

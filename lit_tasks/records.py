@@ -12,6 +12,7 @@ import contextlib
 import os
 import secrets
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -97,7 +98,7 @@ class Summary(BaseModel):
     seconds: float = 0.0
 
     @classmethod
-    def of(cls, prompts: list[PromptRecord]) -> Summary:
+    def of(cls, prompts: list[PromptRecord], seconds: float) -> Summary:
         s = cls(prompts=len({p.prompt for p in prompts}))  # fix attempts and reviews are calls, not prompts
         usage = Usage()
         for p in prompts:
@@ -110,8 +111,8 @@ class Summary(BaseModel):
                 s.cost_usd += p.cost_usd
             s.saved_usd += p.saved_usd
             s.files_written += len(p.written)
-            s.seconds += p.seconds
         s.usage = usage
+        s.seconds = seconds
         return s
 
 
@@ -127,7 +128,17 @@ class RunRecord(BaseModel):
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso(time.time())
+
+
+def iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def wall_seconds(started: str, finished: str) -> float:
+    """The run's wall time: with -j N its prompts overlap, so their own times do not add up to it."""
+    parse = datetime.fromisoformat
+    return round((parse(finished.replace("Z", "+00:00")) - parse(started.replace("Z", "+00:00"))).total_seconds(), 3)
 
 
 def endpoint_host(url: str | None) -> str | None:
@@ -158,8 +169,9 @@ def _in_git_work_tree(root: Path) -> bool:
 class Recorder:
     """The record of this process's run in one project; created on the first finished prompt."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, started: float) -> None:
         self.root = root
+        self.started = started  # when the run began, not when its first prompt finished
         self.directory = root / RECORDS_DIR
         self._lock = threading.Lock()
         self._record: RunRecord | None = None
@@ -179,7 +191,9 @@ class Recorder:
                 continue
             os.close(fd)
             break
-        self._record = RunRecord(id=rid, lit_version=__version__, started=now(), parent_commit=parent_commit(self.root))
+        self._record = RunRecord(
+            id=rid, lit_version=__version__, started=iso(self.started), parent_commit=parent_commit(self.root)
+        )
         self._journal = journal
         self._file = open(journal, "a", encoding="utf-8")  # noqa: SIM115 - closed by finish()
         self._file.write(self._record.model_dump_json(exclude={"prompts", "summary"}) + "\n")
@@ -214,7 +228,7 @@ class Recorder:
                     self._file.close()
                 self._file = None
             record.finished = now()
-            record.summary = Summary.of(record.prompts)
+            record.summary = Summary.of(record.prompts, wall_seconds(record.started, record.finished))
             write_atomic(journal.with_suffix(".json"), (record.model_dump_json(indent=2) + "\n").encode())
             with contextlib.suppress(FileNotFoundError):
                 journal.unlink()
@@ -222,15 +236,16 @@ class Recorder:
             return record
 
 
-_recorders: dict[Path, Recorder] = {}
+_recorders: dict[tuple[Path, float], Recorder] = {}
 _recorders_lock = threading.Lock()
 
 
-def recorder_for(root: Path) -> Recorder:
+def recorder_for(root: Path, started: float) -> Recorder:
+    """The record of the run in `root` that began at `started` (a process may run several, one after another)."""
     with _recorders_lock:
-        if root not in _recorders:
-            _recorders[root] = Recorder(root)
-        return _recorders[root]
+        if (root, started) not in _recorders:
+            _recorders[root, started] = Recorder(root, started)
+        return _recorders[root, started]
 
 
 @atexit.register
@@ -238,6 +253,7 @@ def finish_all() -> list[RunRecord]:
     """Close every open record (called by `lit` after a run, and at exit for `doit` runs)."""
     with _recorders_lock:
         recorders = list(_recorders.values())
+        _recorders.clear()
     return [r for r in (rec.finish() for rec in recorders) if r is not None]
 
 
@@ -265,4 +281,6 @@ def _from_journal(path: Path) -> RunRecord:
     for line in lines[1:]:
         with contextlib.suppress(ValidationError, ValueError):
             prompts.append(PromptRecord.model_validate_json(line))
-    return head.model_copy(update={"prompts": prompts, "summary": Summary.of(prompts), "complete": False})
+    last = max((p.finished for p in prompts), default=head.started)
+    summary = Summary.of(prompts, wall_seconds(head.started, last))
+    return head.model_copy(update={"prompts": prompts, "summary": summary, "complete": False})

@@ -63,12 +63,13 @@ class GenerateAction:
         """Load the project and run the step; a LitError is this task's failure, named `what`."""
         from .locks import prompt_lock
 
-        try:
-            project = self.lazy.project
-            with prompt_lock(self.lazy.root, self.key):  # another run may be generating it: wait, then adopt
-                return self._step(project).run()
-        except LitError as err:
-            return task_failed(what, err)
+        with progress.project_scope(str(self.lazy.root)):
+            try:
+                project = self.lazy.project
+                with prompt_lock(self.lazy.root, self.key):  # another run may be generating it: wait, then adopt
+                    return self._step(project).run()
+            except LitError as err:
+                return task_failed(what, err)
 
     def _step(self, project: Project) -> GenerationStep:
         from .generation import GenerationStep
@@ -98,6 +99,10 @@ class VerifyAction:
         self.key = key
 
     def __call__(self) -> dict[str, Any] | TaskFailed:
+        with progress.project_scope(str(self.lazy.root)):
+            return self._verify()
+
+    def _verify(self) -> dict[str, Any] | TaskFailed:
         from .hashing import FileHashes
         from .verify import VERIFIED, run_commands, trim
 
@@ -150,7 +155,8 @@ class PlanAction(GenerateAction):
             if pinned is not None and pinned.current_for(hash_bytes((self.lazy.root / self.key).read_bytes())):
                 return {"planned": False, "calls": 0, "cost_usd": 0.0}
         except (LitError, OSError) as err:
-            return task_failed(f"plan {self.key}", err)
+            with progress.project_scope(str(self.lazy.root)):
+                return task_failed(f"plan {self.key}", err)
         return self._run_step(f"plan {self.key}")
 
     def _step(self, project: Project) -> GenerationStep:

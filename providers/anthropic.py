@@ -8,7 +8,6 @@ is billed at the cache-read rate on the next call.
 
 from __future__ import annotations
 
-import os
 from typing import Any, ClassVar
 
 import anthropic
@@ -17,9 +16,10 @@ from lit_tasks.errors import ConfigError, ProviderError
 from lit_tasks.secrets import read_key, scrub
 
 from .base import Completion, GenerationRequest, ProviderContext, Usage
+from .endpoints import PUBLIC, resolve_base_url
 from .http_errors import classify_status
 
-DEFAULT_BASE_URL = "https://api.anthropic.com"
+DEFAULT_BASE_URL = PUBLIC["anthropic"][0]
 COMPLETE = {"end_turn", "stop_sequence"}
 TRUNCATED = {"max_tokens", "model_context_window_exceeded", "pause_turn"}
 
@@ -30,7 +30,7 @@ class AnthropicProvider:
 
     def __init__(self, context: ProviderContext) -> None:
         api = context.api
-        self.base_url = api.base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL
+        self.base_url = resolve_base_url("anthropic", api.base_url)[0] or DEFAULT_BASE_URL
         names = [api.key_env] if api.key_env else []
         key, _ = read_key([*names, "ANTHROPIC_API_KEY", "LIT_API_KEY"])
         if key is None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
@@ -18,9 +17,10 @@ from lit_tasks.errors import ConfigError, ProviderError
 from lit_tasks.secrets import read_key, scrub
 
 from .base import Completion, GenerationRequest, ProviderContext, Usage
+from .endpoints import PUBLIC, resolve_base_url
 from .http_errors import classify_status
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_BASE_URL = PUBLIC["openai"][0]
 
 
 class OpenAIProvider:
@@ -29,7 +29,7 @@ class OpenAIProvider:
 
     def __init__(self, context: ProviderContext) -> None:
         api = context.api
-        self.base_url = (api.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (resolve_base_url("openai", api.base_url)[0] or DEFAULT_BASE_URL).rstrip("/")
         names = [api.key_env] if api.key_env else []
         self.key, _ = read_key([*names, "OPENAI_API_KEY", "LIT_API_KEY"])
         self.official = urlparse(self.base_url).hostname == "api.openai.com"

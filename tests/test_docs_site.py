@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -42,3 +43,16 @@ def test_a_broken_link_fails_the_build(tmp_path: Path) -> None:
         f.write("\nSee [the missing page](missing.md).\n")
     result = build(tmp_path / "mkdocs.yml", tmp_path / "site")
     assert result.returncode != 0 and "missing.md" in result.stdout + result.stderr
+
+
+def test_doit_docs_builds_the_site_without_the_venv_on_path(tmp_path: Path) -> None:
+    """The README names `doit docs`: it must work from the venv's doit alone, activated or not."""
+    for name in ("dodo.py", "mkdocs.yml"):
+        shutil.copy(REPO / name, tmp_path / name)
+    for name in ("docs", "tools", "example_project"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}
+    doit = Path(sys.executable).parent / "doit"
+    result = subprocess.run([str(doit), "docs"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "site/index.html").is_file()

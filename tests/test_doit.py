@@ -124,8 +124,10 @@ def test_two_lit_projects_embedded_in_one_build(tmp_path, fake_llm: FakeLLM, mon
     listing = build.run("doit", "list", "--all").stdout.split()
     for task in ("frontend", "backend", "lint", "package", "frontend:prompts/core.prompt.md"):
         assert task in listing, task
-    result = build.run("doit")
+    result = build.run("doit", "-n", "2")
     assert result.returncode == 0, result.stderr
+    for sub in ("frontend", "backend"):  # both projects are named `demo`: lines name their directory
+        assert f"lit: [{sub}] generating prompts/core.prompt.md" in result.stderr
     bundle = (build.root / "bundle.txt").read_text()
     assert "NAME = 'frontend'" in bundle and "NAME = 'backend'" in bundle
     assert (build.root / "lint.log").read_text() == "linted\n"  # after generation: it read the generated files

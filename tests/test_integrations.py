@@ -174,6 +174,12 @@ def test_the_pre_commit_hook_runs_lit_check_on_lit_files(project: LitProjectDir,
         argv = shlex.split(hook["entry"])
         return subprocess.run([str(BIN / argv[0]), *argv[1:]], cwd=project.root, capture_output=True).returncode
 
+    documented = re.search(
+        r"```yaml\n(# \.pre-commit-config\.yaml.*?)```", (REPO / "docs/integrations.md").read_text(), re.S
+    )
+    (local,) = yaml_core.load(documented.group(1))["repos"][0]["hooks"]
+    assert (local["entry"], local["files"]) == (hook["entry"], hook["files"]), "the documented hook is this one"
+
     two_prompts(project)
     assert run_hook() == 1  # never generated: the commit is refused
     assert project.lit("regenerate") == 0
@@ -202,3 +208,12 @@ def test_lit_reports_are_doit_commands(project: LitProjectDir, fake_llm: FakeLLM
     helped = project.run("doit", "help", "lit-cost").stdout
     assert "--breakdown" in helped and "--project" in helped  # the options of `lit cost` itself
     assert "regenerate" in project.run("doit", "list").stdout  # no clash with the project's tasks
+
+
+@pytest.mark.parametrize("command", ["lit-check", "lit-cost", "lit-status"])
+def test_a_doit_command_with_a_missing_project_says_so_in_one_line(command: str, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(BIN / "doit"), command, "--project", "nope"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "lit: error: --project nope: no such directory"

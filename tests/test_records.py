@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -86,7 +87,30 @@ def test_cost_totals_equal_the_breakdowns(priced: LitProjectDir, fake_llm: FakeL
     assert [b["prompt"] for b in last["breakdown"]] == ["prompts/app.prompt.md"]
     assert last["total"]["cost_usd"] == pytest.approx(sum(b["cost_usd"] for b in last["breakdown"]))
     assert priced.lit("cost") == 0
-    assert "2 runs: 3 prompts generated (3 calls, 0 from cache)" in capsys.readouterr().out
+    assert "2 runs: 2 prompts generated (3 calls, 0 from cache)" in capsys.readouterr().out
+
+
+def test_cost_counts_prompts_once_and_speaks_in_singular(priced: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
+    priced.prompt("app", ["app.py"], spec=["A = 1"])  # no import: one prompt regenerated alone below
+    priced.lit("regenerate", "prompts/app.prompt.md")
+    capsys.readouterr()
+    priced.lit("cost")
+    assert "1 run: 1 prompt generated (1 call, 0 from cache)" in capsys.readouterr().out
+    priced.prompt("app", ["app.py"], spec=["A = 2"])
+    priced.lit("regenerate", "prompts/app.prompt.md")
+    capsys.readouterr()
+    priced.lit("cost", "--by", "prompt")
+    assert "  prompts/app.prompt.md: 1 prompt, 2 calls," in capsys.readouterr().out
+
+
+def test_a_record_spans_the_whole_run(priced: LitProjectDir, fake_llm: FakeLLM) -> None:
+    fake_llm.latency = 0.5
+    priced.prompt("app", ["app.py"], spec=["A = 1"])  # two independent prompts, generated side by side
+    assert priced.lit("regenerate", "-j", "2") == 0
+    record = load_records(priced.root)[-1]
+    first_finished = min(datetime.fromisoformat(p.finished) for p in record.prompts)
+    assert datetime.fromisoformat(record.started) <= first_finished - timedelta(seconds=0.5)
+    assert 0.5 <= record.summary.seconds < 0.5 * 2, "wall time, not the sum of two overlapping prompts"
 
 
 def test_budget_refuses_before_any_call(priced: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:

@@ -223,6 +223,21 @@ def test_debug_never_shows_any_part_of_a_key(tmp_path: Path, fake_llm: FakeLLM, 
     assert secret[:8] not in out and "SENTINEL" not in out
 
 
+def test_debug_config_shows_the_endpoint_calls_really_use(
+    tmp_path: Path, fake_llm: FakeLLM, monkeypatch, capsys
+) -> None:
+    proj = init_project(tmp_path, fake_llm)
+    assert proj.lit("debug", "config") == 0
+    assert f"endpoint: {fake_llm.url} (from lit.toml [model.api] base_url)" in capsys.readouterr().out
+    proj.write("lit.toml", lit_toml("anthropic"))
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9/proxy")
+    assert proj.lit("debug", "config") == 0
+    assert "endpoint: http://127.0.0.1:9/proxy (from $ANTHROPIC_BASE_URL)" in capsys.readouterr().out
+    monkeypatch.delenv("ANTHROPIC_BASE_URL")
+    assert proj.lit("debug", "config") == 0
+    assert "endpoint: https://api.anthropic.com (from the anthropic default)" in capsys.readouterr().out
+
+
 def test_clone_passes_user_input_after_double_dash(tmp_path: Path, fake_llm: FakeLLM) -> None:
     proj = init_project(tmp_path, fake_llm)
     proj.prompt("a", ["a.py"], spec=["A = 1"])
@@ -274,7 +289,7 @@ def test_interactive_init_asks_on_a_terminal(tmp_path: Path) -> None:
     if pid == 0:  # child: stdin/stdout/stderr are the pty
         os.chdir(target)
         os.execv(str(Path(os.sys.executable).parent / "lit"), ["lit", "init"])
-    answers = ["shop\n", "typescript\n", "5.6\n", "\n", "openai\n", "gpt-4.1-mini\n"]
+    answers = ["shop\n", "typescript\n", "5.6\n", "\n", "openai\n", "\n"]  # the model offered is taken
     output = b""
     while answers:
         chunk = os.read(fd, 1024)
@@ -292,6 +307,26 @@ def test_interactive_init_asks_on_a_terminal(tmp_path: Path) -> None:
     config = (target / "lit.toml").read_text()
     assert 'name = "shop"' in config and 'default = "typescript"' in config and 'provider = "openai"' in config
     assert "[framework]" not in config
+    assert b"claude-code" in output and b"model [gpt-5]" in output, "the model offered follows the provider"
+    assert 'model = "gpt-5"' in config
+
+
+def test_init_inside_another_repository_says_where_it_commits(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    inside = LitProjectDir(tmp_path / "hello")
+    inside.root.mkdir()
+    result = inside.run("lit", "init", "--defaults")
+    assert result.returncode == 0, result.stderr
+    assert f"is inside the git repository at {tmp_path}" in result.stderr and "--new-repo" in result.stderr
+    assert "hello/lit.toml" in git(tmp_path, "ls-files")
+
+    separate = LitProjectDir(tmp_path / "separate")
+    separate.root.mkdir()
+    result = separate.run("lit", "init", "--defaults", "--new-repo")
+    assert result.returncode == 0, result.stderr
+    assert "inside the git repository" not in result.stderr
+    assert (separate.root / ".git").is_dir() and "lit.toml" in git(separate.root, "ls-files")
+    assert "separate/" not in git(tmp_path, "ls-files")
 
 
 def test_a_run_record_names_the_commit_it_builds_on_and_none_outside_git(tmp_path: Path, fake_llm: FakeLLM) -> None:

@@ -4,7 +4,9 @@
 #   lit-ci.sh check   pull requests: fail when code.lock/ does not match the prompts (no key, no network)
 #   lit-ci.sh main    the main branch: regenerate what changed within a budget and commit it
 #
-# Environment: LIT          the lit to run (default: install LIT_PACKAGE, or lit-tasks, into .lit-ci-venv)
+# Environment: LIT          the lit to run; or
+#              LIT_PACKAGE  what pip installs into .lit-ci-venv to get it: a lit wheel (built in lit's clone
+#                           with `python -m pip wheel --no-deps -w dist .`) or a pip requirement (lit is not on PyPI)
 #              LIT_MAX_COST the most one run may spend, in USD (default 5)
 #              LIT_JOBS     parallel generations (default 8)
 #              LIT_PUSH     1 to push the commit
@@ -12,8 +14,12 @@
 set -eu
 mode="${1:-check}"
 if [ -z "${LIT:-}" ]; then
+  if [ -z "${LIT_PACKAGE:-}" ]; then
+    echo "lit-ci.sh: set LIT (a lit command) or LIT_PACKAGE (a lit wheel or pip requirement to install)" >&2
+    exit 2
+  fi
   python3 -m venv .lit-ci-venv
-  .lit-ci-venv/bin/pip install --quiet "${LIT_PACKAGE:-lit-tasks}"
+  .lit-ci-venv/bin/pip install --quiet "$LIT_PACKAGE"
   LIT=.lit-ci-venv/bin/lit
 fi
 case "$mode" in

@@ -31,6 +31,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def show_config(root: Path) -> None:
+    from providers.endpoints import resolve_base_url
+
     from ..config import load_config
 
     config = load_config(root)
@@ -44,9 +46,11 @@ def show_config(root: Path) -> None:
     default_vars = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
     names = [n for n in (api.key_env, default_vars.get(m.provider), "LIT_API_KEY") if n]
     key_state = ", ".join(f"{n} [{'set' if os.environ.get(n) else 'not set'}]" for n in names)
+    url, source = resolve_base_url(m.provider, api.base_url)
+    print(f"endpoint: {url} (from {source})" if url else f"endpoint: {source}")
     print(
-        f"api: base_url {api.base_url or '(provider default)'}, timeout {api.timeout_s:g}s, retries {api.max_retries}, "
-        f"max_concurrent {api.max_concurrent}; key from {key_state}"
+        f"api: timeout {api.timeout_s:g}s, retries {api.max_retries}, max_concurrent {api.max_concurrent}; "
+        f"key from {key_state}"
     )
     if m.pricing:
         print(f"pricing: ${m.pricing.input_per_million}/M in, ${m.pricing.output_per_million}/M out")

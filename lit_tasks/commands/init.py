@@ -16,7 +16,9 @@ from .common import add_parser
 EXAMPLES = """\
   lit init                  ask for the project's name, language, framework, provider and model
   lit init --defaults       take the defaults (python 3.11, anthropic, claude-sonnet-5) without asking
+  lit init --new-repo       make a git repository here, even inside another repository
 It refuses to run inside an existing lit project, never overwrites a file, and commits only what it created.
+Inside another git repository it commits there, and says so.
 """
 
 TWO_LINE_DODO = '"""lit project: `doit regenerate` builds code.lock/ from prompts/."""\nfrom lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n'
@@ -27,9 +29,11 @@ QUESTIONS = [
     ("language_version", "language version"),
     ("framework", "framework (empty for none)"),
     ("framework_version", "framework version"),
-    ("provider", "provider (anthropic, openai, replay)"),
+    ("provider", "provider (anthropic, openai, claude-code, replay)"),
     ("model", "model"),
 ]
+# The model offered once a provider is chosen (replay answers from files and takes any name).
+DEFAULT_MODELS = {"anthropic": "claude-sonnet-5", "openai": "gpt-5", "claude-code": "claude-sonnet-5"}
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -41,6 +45,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         EXAMPLES,
     )
     p.add_argument("--defaults", action="store_true", help="do not ask; use the defaults")
+    p.add_argument(
+        "--new-repo",
+        action="store_true",
+        help="make a git repository here even inside another one (default: commit into the enclosing one)",
+    )
     p.set_defaults(func=run)
 
 
@@ -67,6 +76,8 @@ def ask(answers: dict[str, str]) -> dict[str, str]:
             break
         if line.strip():
             answers[key] = line.strip()
+        if key == "provider":
+            answers["model"] = DEFAULT_MODELS.get(answers["provider"], answers["model"])
     return answers
 
 
@@ -146,10 +157,16 @@ def run(args: argparse.Namespace) -> int:
 
     from ..git import commit_files, init_repository
 
-    found = pygit2.discover_repository(str(here))
+    found = None if args.new_repo else pygit2.discover_repository(str(here))
     repo = pygit2.Repository(found) if found else init_repository(here)
     if repo.workdir is None:
-        raise ConfigError("this directory is inside a bare git repository")
+        raise ConfigError("this directory is inside a bare git repository; `lit init --new-repo` makes one here")
+    if Path(repo.workdir).resolve() != here:
+        progress.emit(
+            "note",
+            f"{here} is inside the git repository at {Path(repo.workdir).resolve()}: the new files are committed "
+            "there (`lit init --new-repo` makes a repository of this folder instead)",
+        )
     prefix = here.relative_to(Path(repo.workdir).resolve()).as_posix()
     paths = [rel if prefix == "." else f"{prefix}/{rel}" for rel in created]
     commit = commit_files(repo, paths, "lit init")

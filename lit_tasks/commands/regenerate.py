@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from typing import TYPE_CHECKING
 
 from .. import locks, progress
@@ -79,6 +80,7 @@ def regenerate(
     static_only: bool = False,
 ) -> int:
     """The whole regenerate flow, shared with `lit commit`: plan and budget, orphans, then doit."""
+    started = time.time()
     from ..options import RunOptions
     from ..orphans import remove_orphans
     from ..runner import run_doit
@@ -123,7 +125,7 @@ def regenerate(
             progress.emit("note", f"removed code.lock/{orphan.path}: no prompt declares it (was {orphan.prompt})")
         for orphan in kept:
             progress.emit("warn", f"kept code.lock/{orphan.path}: no prompt declares it, but it was edited by hand")
-        options = RunOptions(use_cache=use_cache, force=force, budget=budget)
+        options = RunOptions(use_cache=use_cache, force=force, budget=budget, started=started)
         os.chdir(lazy.root)
         return run_doit(lazy, keys, jobs=jobs, options=options, static_only=static_only)
     finally:
