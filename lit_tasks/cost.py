@@ -22,6 +22,7 @@ def _row(prompts: list[PromptRecord]) -> dict[str, Any]:
         "cost_usd": round(sum(known), 10),
         "cost_complete": len(known) == len(prompts),
         "saved_usd": round(sum(p.saved_usd for p in prompts), 10),
+        "estimate_usd": round(sum(p.estimate_usd for p in prompts if p.estimate_usd is not None), 10),
     }
 
 
@@ -58,6 +59,7 @@ def report(records: list[RunRecord], *, last: bool, breakdown: bool, by: str | N
                     "model": p.model,
                     "cached": p.cached,
                     "cost_usd": p.cost_usd,
+                    "estimate_usd": p.estimate_usd,
                     "input_tokens": p.usage.input_tokens + p.usage.cache_write_tokens + p.usage.cache_read_tokens,
                     "output_tokens": p.usage.output_tokens,
                 }
@@ -78,6 +80,7 @@ def render(data: dict[str, Any]) -> str:
         f"  tokens: {tokens(total['input_tokens'])} in, {tokens(total['output_tokens'])} out, "
         f"{tokens(total['cache_write_tokens'])} cache write, {tokens(total['cache_read_tokens'])} cache read",
         f"  cost: {cost}"
+        + (f" (estimated {money(total['estimate_usd'])} before the calls)" if total["estimate_usd"] else "")
         + (f" ({money(total['saved_usd'])} saved by the response cache)" if total["saved_usd"] else ""),
     ]
     if "run" in data:
@@ -96,6 +99,7 @@ def render(data: dict[str, Any]) -> str:
             lines.append(
                 f"  {item['prompt']} ({'cached' if item['cached'] else item['model']}): "
                 f"{tokens(item['input_tokens'])} in / {tokens(item['output_tokens'])} out, {money(item['cost_usd'])}"
+                + (f" (estimated {money(item['estimate_usd'])})" if item["estimate_usd"] is not None else "")
             )
         else:
             lines.append(

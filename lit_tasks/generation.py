@@ -19,7 +19,7 @@ from providers.base import Completion, GenerationRequest
 
 from . import progress
 from .atomic import Durability, write_all_atomic, write_atomic
-from .budget import request_bound
+from .budget import last_output_bytes, output_token_estimate, request_estimate
 from .cache import ResponseCache, request_key
 from .calls import Endpoint, call, endpoint_for
 from .errors import GenerationError, ResponseError
@@ -145,6 +145,7 @@ class Answer:
     request_key: str
     price: Price | None
     endpoint: Endpoint
+    estimate: float | None = None  # what the budget expected the call to cost (None: a cache hit, or no price)
 
 
 @dataclass(frozen=True)
@@ -389,22 +390,25 @@ class GenerationStep:
             accept(completion)
             parsed = parse_response(completion.text, self.outputs) if parse else NO_FILES
             return Answer(completion, parsed, True, rkey, price, endpoint)
-        bound = request_bound(request, price, endpoint.is_local)
+        output = None  # a review's verdict has no history: max_tokens
+        if parse:
+            output = output_token_estimate(last_output_bytes(self.project.code_dir, self.outputs), request.max_tokens)
+        estimate = request_estimate(request, price, endpoint.is_local, output)
         budget = self.options.budget
         if budget is not None:
-            budget.reserve(self.key, bound)
+            budget.reserve(self.key, estimate)
         spent = 0.0
         try:
             completion = call(endpoint, request, on_retry=lambda msg: progress.emit("warn", f"{self.key}: {msg}"))
             spent = call_cost(completion, endpoint.is_local, price) or 0.0
         finally:
             if budget is not None:
-                budget.settle(bound, spent)
+                budget.settle(estimate, spent)
         accept(completion)
         parsed = parse_response(completion.text, self.outputs) if parse else NO_FILES
         if cache is not None:
             cache.put(rkey, completion)  # only a complete, well-formed answer is ever cached
-        return Answer(completion, parsed, False, rkey, price, endpoint)
+        return Answer(completion, parsed, False, rkey, price, endpoint, estimate)
 
     # -- after the call ------------------------------------------------------------------------------------
     def _apply_patches(self, generated: dict[str, str], snapshot: Snapshot) -> dict[str, str]:
@@ -505,6 +509,7 @@ class GenerationStep:
             "cache_read_tokens": 0 if cached else usage.cache_read_tokens,
             "cost_usd": 0.0 if cached else full_cost,
             "saved_usd": (full_cost or 0.0) if cached else 0.0,
+            "estimate_usd": answer.estimate,
             "seconds": round(time.monotonic() - started, 3),
         }
 

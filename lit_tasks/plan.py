@@ -1,7 +1,8 @@
 """The plan of a run, before any call: which prompts will (or may) regenerate, why, and what it can cost.
 
-The cost is an upper bound: input tokens bounded by the request's size, output tokens by `max_tokens`. A
-prompt listed only because an import is stale may cost nothing (early cutoff), but is counted.
+The cost is an estimate (`budget`): input tokens bounded by the request's size, output tokens by the prompt's
+last answer with a margin, or by `max_tokens` for a prompt never built. A prompt listed only because an import
+is stale may cost nothing (early cutoff), but is counted.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 import providers
 
-from .budget import cost_bound
+from .budget import cost_estimate, last_output_bytes, output_token_estimate
 from .pricing import price_for
 from .progress import money
 from .project import Project
@@ -23,7 +24,7 @@ class PlanItem:
     prompt: str
     reasons: list[str]
     via_import: bool
-    bound: float | None
+    estimate: float | None
 
 
 @dataclass(frozen=True)
@@ -32,23 +33,23 @@ class Plan:
     total_prompts: int
 
     @property
-    def bound(self) -> float:
-        return sum(i.bound or 0.0 for i in self.items)
+    def estimate(self) -> float:
+        return sum(i.estimate or 0.0 for i in self.items)
 
     @property
     def unpriced(self) -> list[str]:
-        return [i.prompt for i in self.items if i.bound is None]
+        return [i.prompt for i in self.items if i.estimate is None]
 
     def lines(self) -> list[str]:
         if not self.items:
             return [f"plan: all {self.total_prompts} prompts are up to date with the lock; nothing to generate"]
         lines = [
-            f"plan: {len(self.items)} of {self.total_prompts} prompts to generate, at most {money(self.bound)}"
+            f"plan: {len(self.items)} of {self.total_prompts} prompts to generate, an estimated {money(self.estimate)}"
             + (f" (+ {len(self.unpriced)} with no known price)" if self.unpriced else "")
         ]
         for item in self.items:
             verb = "may regenerate" if item.via_import else "regenerate"
-            lines.append(f"  {verb} {item.prompt}: {'; '.join(item.reasons)} (<= {money(item.bound)})")
+            lines.append(f"  {verb} {item.prompt}: {'; '.join(item.reasons)} (~{money(item.estimate)})")
         return lines
 
 
@@ -60,11 +61,11 @@ def make_plan(project: Project, keys: list[str] | None = None, *, force: bool = 
     for s in status.prompts.values():
         if s.stale or force:
             reasons = s.reasons or ["--force"]
-            items.append(PlanItem(s.prompt, reasons, s.via_import and not force, prompt_bound(project, s.prompt)))
+            items.append(PlanItem(s.prompt, reasons, s.via_import and not force, prompt_estimate(project, s.prompt)))
     return Plan(items, len(selected) if selected else len(project.graph.prompts))
 
 
-def prompt_bound(project: Project, key: str) -> float | None:
+def prompt_estimate(project: Project, key: str) -> float | None:
     prompt = project.graph.prompts[key]
     settings = project.settings(key)
     size = len(prompt.raw) + len(system_prompt(settings, prompt.outputs).encode())
@@ -74,4 +75,5 @@ def prompt_bound(project: Project, key: str) -> float | None:
         except FileNotFoundError:
             size += settings.max_tokens * 4  # not generated yet: at most what its prompt may produce
     is_local = bool(getattr(providers.provider_class(settings.provider), "is_local", False))
-    return cost_bound(size, settings.max_tokens, price_for(settings.model, settings.pricing), is_local)
+    output = output_token_estimate(last_output_bytes(project.code_dir, prompt.outputs), settings.max_tokens)
+    return cost_estimate(size, output, price_for(settings.model, settings.pricing), is_local)

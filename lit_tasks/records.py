@@ -39,6 +39,7 @@ class PromptRecord(BaseModel):
     seconds: float
     cost_usd: float | None
     saved_usd: float = 0.0
+    estimate_usd: float | None = None  # what the spending limit expected this call to cost, before it was made
     cached: bool
     input_hash: str
     request_key: str
@@ -74,6 +75,7 @@ class PromptRecord(BaseModel):
             seconds=values["seconds"],
             cost_usd=values["cost_usd"],
             saved_usd=values["saved_usd"],
+            estimate_usd=values.get("estimate_usd"),
             cached=values["cached"],
             input_hash=input_hash,
             request_key=request_key,

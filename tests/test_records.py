@@ -116,8 +116,22 @@ def test_a_record_spans_the_whole_run(priced: LitProjectDir, fake_llm: FakeLLM) 
 def test_budget_refuses_before_any_call(priced: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
     assert priced.lit("regenerate", "--max-cost", "0.01") == 1
     err = capsys.readouterr().err
-    assert "plan: 2 of 2 prompts to generate, at most $" in err and "over the limit of $0.01" in err
+    assert "plan: 2 of 2 prompts to generate, an estimated $" in err and "over the limit of $0.01" in err
     assert fake_llm.count() == 0
+
+
+def test_a_small_budget_is_estimated_from_the_last_answers(priced: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
+    priced.prompt("more", ["more.py"], spec=["M = 1"])
+    assert priced.lit("regenerate", "--max-cost", "0.01") == 1, "never built: each answer may be max_tokens long"
+    assert priced.lit("regenerate") == 0
+    for name, spec in (("base", "B = 2"), ("app", "A = 2"), ("more", "M = 2")):
+        priced.prompt(name, [f"{name}.py"], imports=["base"] if name == "app" else [], spec=[spec])
+    capsys.readouterr()
+    assert priced.lit("regenerate", "--max-cost", "0.01") == 0, "three ~20-token answers fit in a cent"
+    assert "plan: 3 of 3 prompts to generate, an estimated $0.00" in capsys.readouterr().err
+    assert priced.lit("cost", "--last", "--breakdown") == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "prompts/" in line]
+    assert len(lines) == 3 and all("(estimated $0.00" in line for line in lines)
 
 
 def test_budget_from_lit_toml_and_a_generous_limit(priced: LitProjectDir, fake_llm: FakeLLM) -> None:

@@ -20,7 +20,7 @@ EXAMPLES = """\
   lit regenerate prompts/api          the prompts under prompts/api and what they import
   lit regenerate prompts/cli.prompt.md --force
                                       regenerate one prompt even if up to date (and over hand edits)
-  lit regenerate --dry-run            print the plan (what would regenerate, why, at most what cost)
+  lit regenerate --dry-run            print the plan (what would regenerate, why, its estimated cost)
   lit regenerate --max-cost 2.50      refuse to start, or stop starting prompts, beyond $2.50
 """
 
@@ -111,9 +111,9 @@ def regenerate(
             raise UsageError(
                 f"no price is known for the model of {plan.unpriced[0]}; set [model.pricing] to use a spending limit"
             )
-        if plan.bound > limit:
+        if plan.estimate > limit:
             raise LitError(
-                f"the plan may cost up to {progress.money(plan.bound)}, over the limit of {progress.money(limit)}; "
+                f"the plan is estimated at {progress.money(plan.estimate)}, over the limit of {progress.money(limit)}; "
                 "raise --max-cost, or regenerate fewer prompts (lit regenerate PATH)"
             )
         budget = Budget(limit)
