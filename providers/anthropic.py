@@ -8,9 +8,8 @@ is billed at the cache-read rate on the next call.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, ClassVar
-
-import anthropic
 
 from lit_tasks.errors import ConfigError, ProviderError
 from lit_tasks.secrets import read_key, scrub
@@ -39,9 +38,27 @@ class AnthropicProvider:
                 raise ConfigError(f"no Anthropic API key: set {wanted} in the environment")
             key = "no-key"  # local Anthropic-compatible servers (Ollama, llama.cpp) ignore it
         self.timeout = api.timeout_s
-        self.client = anthropic.Anthropic(api_key=key, base_url=self.base_url, timeout=api.timeout_s, max_retries=0)
+        self._key = key
+        self._client = None
+        self._client_lock = threading.Lock()
+
+    @property
+    def client(self):  # noqa: ANN201 - anthropic.Anthropic
+        """The SDK's client, made on the first call: importing the SDK takes seconds (docs/performance.md), so a
+        run answered from the response cache, or stopped by a missing key, never pays for it."""
+        with self._client_lock:
+            if self._client is None:
+                import anthropic
+
+                self._client = anthropic.Anthropic(
+                    api_key=self._key, base_url=self.base_url, timeout=self.timeout, max_retries=0
+                )
+            return self._client
 
     def complete(self, request: GenerationRequest) -> Completion:
+        client = self.client
+        import anthropic  # for its exception types: imported by `client` already
+
         content: list[dict[str, Any]] = []
         if request.context:
             content.append({"type": "text", "text": request.context, "cache_control": {"type": "ephemeral"}})
@@ -50,7 +67,7 @@ class AnthropicProvider:
         if request.temperature is not None:
             extra["temperature"] = request.temperature
         try:
-            message = self.client.messages.create(
+            message = client.messages.create(
                 model=request.model,
                 max_tokens=request.max_tokens,
                 system=[{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}],

@@ -1,0 +1,41 @@
+"""Start-up: the Anthropic SDK (seconds to import) is imported only when a call is really made."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from .conftest import LitProjectDir, lit_toml
+from .fake_llm import FakeLLM
+
+REPORTS_SDK = (
+    "import sys; from lit_tasks.cli import main; rc = main(sys.argv[1:]); "
+    "print('SDK imported' if 'anthropic' in sys.modules else 'no SDK'); raise SystemExit(rc)"
+)
+
+
+def lit_reporting_sdk(project: LitProjectDir, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", REPORTS_SDK, *args], cwd=project.root, env=env, capture_output=True, text=True
+    )
+
+
+def test_a_response_cache_hit_never_imports_the_sdk(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    env = {**os.environ, "NO_COLOR": "1"}
+    first = lit_reporting_sdk(project, "regenerate", env=env)
+    assert first.returncode == 0 and first.stdout.strip() == "SDK imported", first.stderr
+    again = lit_reporting_sdk(project, "regenerate", "--force", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "from the response cache" in again.stderr and fake_llm.count() == 1
+    assert again.stdout.strip() == "no SDK"
+
+
+def test_a_missing_key_is_reported_without_importing_the_sdk(project: LitProjectDir) -> None:
+    project.write("lit.toml", lit_toml("anthropic"))  # the public endpoint, which needs a key
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")} | {"NO_COLOR": "1"}
+    result = lit_reporting_sdk(project, "regenerate", env=env)
+    assert result.returncode == 1 and "no Anthropic API key" in result.stderr
+    assert result.stdout.strip() == "no SDK"
