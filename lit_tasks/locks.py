@@ -105,6 +105,23 @@ def _unregister(fd: int, path: Path) -> None:
     os.close(fd)
 
 
+def other_runs_active(root: Path) -> bool:
+    """Whether another live run is registered on the project (its registration is locked)."""
+    own = f"{os.getpid()}.lock"
+    try:
+        names = [name for name in os.listdir(root / RUNS_DIR) if name != own and name.endswith(".lock")]
+    except FileNotFoundError:
+        return False
+    for name in names:
+        fd = _lock(root / RUNS_DIR / name, blocking=False, create=False)
+        if fd is None:
+            if (root / RUNS_DIR / name).exists():
+                return True  # held: a live run (or one being swept this instant, which errs on the safe side)
+            continue
+        os.close(fd)  # a killed run's registration: the next join sweeps it
+    return False
+
+
 def sweep_killed_runs(root: Path) -> list[int]:
     """Sweep the temp files of every registered run that is no longer alive; returns their pids."""
     swept = []

@@ -126,3 +126,19 @@ def test_make_j8_builds_the_example_with_one_call_per_prompt(tmp_path: Path) -> 
     assert second.returncode == 0, second.stderr
     assert "regenerate" not in second.stdout and "Nothing to be done" in second.stdout, "no recipe ran"
     assert generations(project) == calls
+
+
+def test_no_up_to_date_proof_is_recorded_while_another_run_is_registered(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    hold = "import pathlib, time; from lit_tasks import locks; locks.join_run(pathlib.Path('.')); time.sleep(60)"
+    holder = subprocess.Popen([str(BIN / "python"), "-c", hold], cwd=project.root)
+    wait_for(lambda: (project.root / f".lit/runs/{holder.pid}.lock").exists())
+    stamp = project.root / ".lit/cache/up_to_date.json"
+    assert project.lit("regenerate") == 0
+    assert not stamp.exists(), "another run could change files between the digest and the stamp"
+    holder.kill()
+    holder.wait()
+    assert project.lit("regenerate") == 0
+    assert stamp.exists()

@@ -12,7 +12,7 @@ from ..errors import LitError, UsageError
 from .common import add_parser, load_lazy_here, select_prompts
 
 if TYPE_CHECKING:
-    from ..index import LazyProject
+    from ..index import LazyProject, ProjectIndex
 
 EXAMPLES = """\
   lit regenerate                      generate every stale prompt of the project
@@ -68,6 +68,17 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
+def closure(index: ProjectIndex, keys: list[str]) -> set[str]:
+    """The prompts a run of `keys` selects: them and what they import, transitively."""
+    found, stack = set(keys), list(keys)
+    while stack:
+        for imp in index.prompts[stack.pop()].imports:
+            if imp not in found:
+                found.add(imp)
+                stack.append(imp)
+    return found
+
+
 def regenerate(
     lazy: LazyProject,
     keys: list[str],
@@ -81,9 +92,7 @@ def regenerate(
 ) -> int:
     """The whole regenerate flow, shared with `lit commit`: plan and budget, orphans, then doit."""
     started = time.time()
-    from ..options import RunOptions
-    from ..orphans import remove_orphans
-    from ..runner import run_doit
+    from ..up_to_date import is_up_to_date, record_up_to_date
 
     if jobs < 1:
         raise UsageError("-j/--jobs must be at least 1")
@@ -94,6 +103,16 @@ def regenerate(
         return 0
     if static_only and keys:
         raise UsageError("--static-only writes lit.toml's static files only; give no PATH with it")
+    if not (force or dry_run or static_only) and is_up_to_date(lazy.root, lazy.index):
+        selected = len(closure(lazy.index, keys)) if keys else len(lazy.index.prompts)
+        progress.emit(
+            "summary", f"{progress.plural(selected, 'prompt')} up to date, nothing to do ({time.time() - started:.1f}s)"
+        )
+        return 0
+    from ..options import RunOptions
+    from ..orphans import remove_orphans
+    from ..runner import run_doit
+
     budget = None
     if not static_only and (dry_run or max_cost is not None or lazy.index.max_usd_per_run is not None):
         from ..budget import Budget
@@ -127,7 +146,10 @@ def regenerate(
             progress.emit("warn", f"kept code.lock/{orphan.path}: no prompt declares it, but it was edited by hand")
         options = RunOptions(use_cache=use_cache, force=force, budget=budget, started=started)
         os.chdir(lazy.root)
-        return run_doit(lazy, keys, jobs=jobs, options=options, static_only=static_only)
+        rc = run_doit(lazy, keys, jobs=jobs, options=options, static_only=static_only)
+        if rc == 0 and not keys and not static_only:
+            record_up_to_date(lazy.root, lazy.index)
+        return rc
     finally:
         os.chdir(old)
         locks.leave_run(lazy.root)
