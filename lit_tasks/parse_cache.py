@@ -15,7 +15,7 @@ from typing import Any
 from .atomic import Durability, write_atomic
 
 CACHE_FILE = Path(".lit") / "cache" / "prompts.json"
-VERSION = 2  # 2: YAML 1.2 core schema (lit_tasks.yaml_core); entries parsed by the earlier loader are dropped
+VERSION = 3  # 3: read by ruamel.yaml (lit_tasks.core_schema); entries parsed by an earlier loader are dropped
 
 
 class ParseCache:
