@@ -113,54 +113,44 @@ def test_any_bytes_give_a_prompt_or_a_lit_error(raw: bytes) -> None:
         pass
 
 
-CORE_SCHEMA_SCALARS = [
-    ("no", "no"),
-    ("on", "on"),
-    ("Yes", "Yes"),
-    ("y", "y"),  # YAML 1.1 booleans are strings in 1.2
-    ("true", True),
-    ("False", False),
-    ("TRUE", True),
-    ("tRue", "tRue"),
-    ("~", None),
-    ("null", None),
-    ("", None),
-    ("017", 17),
-    ("0o17", 15),
-    ("0x1F", 31),
-    ("-0", 0),
-    ("+12", 12),  # no 1.1 leading-zero octal
-    ("1_000", "1_000"),
-    ("0b101", "0b101"),
-    ("1:30", "1:30"),  # no 1.1 underscores, binary, base 60
-    ("1.5", 1.5),
-    ("1e3", 1000.0),
-    (".5", 0.5),
-    ("-.inf", float("-inf")),
-    ("2024-01-01", "2024-01-01"),
-    ("=", "="),  # no timestamps, no value key
-    ("'on'", "on"),
-    ('"017"', "017"),
-]
-
-
-@pytest.mark.parametrize(("scalar", "value"), CORE_SCHEMA_SCALARS)
-def test_frontmatter_scalars_follow_the_yaml_1_2_core_schema(scalar: str, value: object) -> None:
+@pytest.mark.parametrize("pure", [False, True], ids=["libyaml", "pure-python"])
+@pytest.mark.parametrize(
+    ("scalar", "value"),
+    [
+        ("no", "no"),
+        ("on", "on"),
+        ("Yes", "Yes"),
+        ("y", "y"),  # YAML 1.1 booleans are strings in 1.2
+        ("true", True),
+        ("False", False),
+        ("TRUE", True),
+        ("tRue", "tRue"),
+        ("~", None),
+        ("null", None),
+        ("", None),
+        ("017", 17),
+        ("0o17", 15),
+        ("0x1F", 31),
+        ("-0", 0),
+        ("+12", 12),  # no 1.1 leading-zero octal
+        ("1_000", "1_000"),
+        ("0b101", "0b101"),
+        ("1:30", "1:30"),  # no 1.1 underscores, binary, base 60
+        ("1.5", 1.5),
+        ("1e3", 1000.0),
+        (".5", 0.5),
+        ("-.inf", float("-inf")),
+        ("2024-01-01", "2024-01-01"),
+        ("=", "="),  # no timestamps, no value key
+        ("'on'", "on"),
+        ('"017"', "017"),
+    ],
+)
+def test_frontmatter_scalars_follow_the_yaml_1_2_core_schema(scalar: str, value: object, pure: bool) -> None:
     from lit_tasks import core_schema
 
-    loaded = core_schema.load(f"key: {scalar}\n")["key"]
+    loaded = core_schema.load(f"key: {scalar}\n", pure=pure)["key"]
     assert loaded == value and type(loaded) is type(value)
-
-
-def test_without_libyaml_the_pure_python_loader_reads_the_same_values() -> None:
-    from lit_tasks import core_schema
-
-    document = "".join(f"k{i}: {scalar}\n" for i, (scalar, _) in enumerate(CORE_SCHEMA_SCALARS))
-    expected = {f"k{i}": value for i, (_, value) in enumerate(CORE_SCHEMA_SCALARS)}
-    loaded = core_schema.load(document, pure=True)
-    assert loaded == expected and [type(v) for v in loaded.values()] == [type(v) for v in expected.values()]
-    with pytest.raises(core_schema.YAMLError, match="key `a` is given twice"):
-        core_schema.load("a: 1\nb:\n  <<: {c: 1}\n  c: 2\na: 3\n", pure=True)
 
 
 def test_outputs_named_like_yaml_1_1_booleans_stay_file_names_as_in_lit_v1() -> None:
