@@ -90,6 +90,7 @@ def main() -> None:
         "warm_s": round(warm, 4),
         "warm_ms_per_frontmatter": round(warm / args.prompts * 1000, 4),
         "cold_runs_s": [round(r["cold_s"], 4) for r in runs],
+        "warm_runs_s": [round(r["warm_s"], 4) for r in runs],
     }
     print(json.dumps(summary, indent=2))
 
