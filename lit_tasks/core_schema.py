@@ -20,7 +20,7 @@ from ruamel.yaml.constructor import DuplicateKeyError, SafeConstructor
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.resolver import BaseResolver
 
-__all__ = ["YAMLError", "load"]
+__all__ = ["CoreSchemaResolver", "YAMLError", "load"]
 
 CORE_SCHEMA = [  # (tag, pattern, first characters), from the spec's table
     ("tag:yaml.org,2002:null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
