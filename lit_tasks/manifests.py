@@ -17,7 +17,15 @@ from .atomic import Durability, write_atomic
 from .errors import ConfigError
 from .paths import MANIFEST_DIR
 
-__all__ = ["MANIFEST_DIR", "Manifest", "manifest_path", "manifest_rel", "read_manifest", "write_manifest"]
+__all__ = [
+    "MANIFEST_DIR",
+    "Manifest",
+    "encode_manifest",
+    "manifest_path",
+    "manifest_rel",
+    "read_manifest",
+    "write_manifest",
+]
 
 
 class Manifest(msgspec.Struct):
@@ -56,6 +64,9 @@ def read_manifest(root: Path, key: str) -> Manifest | None:
         ) from None
 
 
+def encode_manifest(manifest: Manifest) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(manifest), indent=2) + b"\n"
+
+
 def write_manifest(root: Path, manifest: Manifest) -> None:
-    payload = msgspec.json.format(msgspec.json.encode(manifest), indent=2) + b"\n"
-    write_atomic(manifest_path(root, manifest.prompt), payload, durable=Durability.AT_EXIT)
+    write_atomic(manifest_path(root, manifest.prompt), encode_manifest(manifest), durable=Durability.AT_EXIT)

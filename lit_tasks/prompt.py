@@ -170,13 +170,13 @@ def merge_defaults(defaults: dict[str, Any], own: dict[str, Any]) -> dict[str, A
 
 
 def load_yaml(yaml_text: str, path: str, first_line: int) -> dict[str, Any]:
-    from . import yaml_core  # imported on the first parse: a no-op run reads the index, never YAML
+    from . import core_schema  # imported on the first parse: a no-op run reads the index, never YAML
 
     if not yaml_text.strip():
         return {}
     try:
-        data = yaml_core.load(yaml_text)
-    except yaml_core.YAMLError as err:
+        data = core_schema.load(yaml_text)
+    except core_schema.YAMLError as err:
         mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
         where = f"{path}:{mark.line + first_line}" if mark is not None else path
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]

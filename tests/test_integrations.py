@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lit_tasks import yaml_core
+from lit_tasks import core_schema
 
 from .conftest import BIN, LitProjectDir
 from .fake_llm import FakeLLM
@@ -145,7 +145,7 @@ def test_the_ci_recipe_on_fresh_clones(project: LitProjectDir, fake_llm: FakeLLM
 
 
 def test_the_github_workflow_checks_pull_requests_and_regenerates_main() -> None:
-    workflow = yaml_core.load((REPO / "docs/ci/github-actions.yml").read_text())
+    workflow = core_schema.load((REPO / "docs/ci/github-actions.yml").read_text())
     assert set(workflow["on"]) == {"pull_request", "push"} and workflow["on"]["push"]["branches"] == ["main"]
     check = [s.get("run", "") for s in workflow["jobs"]["check"]["steps"]]
     assert "lit check" in check
@@ -162,7 +162,7 @@ def test_the_github_workflow_checks_pull_requests_and_regenerates_main() -> None
 
 
 def test_the_pre_commit_hook_runs_lit_check_on_lit_files(project: LitProjectDir, fake_llm: FakeLLM) -> None:
-    (hook,) = yaml_core.load((REPO / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = core_schema.load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "lit-check" and hook["pass_filenames"] is False and hook["language"] == "python"
     files = re.compile(hook["files"])
     for path in ("prompts/a.prompt.md", "code.lock/a.py", "lit.toml", ".lit/lock/prompts/a.prompt.md.json"):

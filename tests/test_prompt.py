@@ -113,6 +113,7 @@ def test_any_bytes_give_a_prompt_or_a_lit_error(raw: bytes) -> None:
         pass
 
 
+@pytest.mark.parametrize("pure", [False, True], ids=["libyaml", "pure-python"])
 @pytest.mark.parametrize(
     ("scalar", "value"),
     [
@@ -145,10 +146,10 @@ def test_any_bytes_give_a_prompt_or_a_lit_error(raw: bytes) -> None:
         ('"017"', "017"),
     ],
 )
-def test_frontmatter_scalars_follow_the_yaml_1_2_core_schema(scalar: str, value: object) -> None:
-    from lit_tasks import yaml_core
+def test_frontmatter_scalars_follow_the_yaml_1_2_core_schema(scalar: str, value: object, pure: bool) -> None:
+    from lit_tasks import core_schema
 
-    loaded = yaml_core.load(f"key: {scalar}\n")["key"]
+    loaded = core_schema.load(f"key: {scalar}\n", pure=pure)["key"]
     assert loaded == value and type(loaded) is type(value)
 
 

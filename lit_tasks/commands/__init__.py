@@ -20,6 +20,7 @@ MODULES = (
     "check",
     "cost",
     "patch",
+    "mv",
     "graph",
     "makedeps",
     "debug",

@@ -1,0 +1,63 @@
+"""`lit mv OLD NEW`: rename a prompt, rewrite what refers to it, and carry its state, so nothing regenerates."""
+
+from __future__ import annotations
+
+import argparse
+
+from .. import progress, runlock
+from .common import add_parser, load_here, root_here
+
+EXAMPLES = """\
+  lit mv prompts/base.prompt.md prompts/core/base.prompt.md
+                                         move a prompt (prompts/core/ is created)
+  lit mv prompts/util.prompt.md prompts/lib/
+                                         into an existing directory, keeping its name
+  cd prompts && lit mv user.prompt.md account.prompt.md
+                                         paths are relative to the current directory
+The prompts importing it get the new path in their `imports:` (comments, quoting and layout kept) and in their
+`@import(...)` references; its lock entry and pinned plan move with it. When only the path changed, the next
+`lit regenerate` makes no call. Under mapping = "modular" or "direct" a path means more (the module files
+covering it, its output names): the move is done and what will regenerate is listed. A move after which the
+project would not load (an output conflict, an import cycle) is refused and nothing is changed.
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = add_parser(
+        commands,
+        "mv",
+        "move or rename a prompt, rewriting the imports that name it",
+        "Move a prompt under prompts/, rewrite the imports and @import references that name it, and carry its "
+        "lock entry and pinned plan along.",
+        EXAMPLES,
+    )
+    p.add_argument("old", metavar="OLD", help="the prompt file to move")
+    p.add_argument("new", metavar="NEW", help="its new path (ending in .prompt.md), or an existing directory")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..move import apply_move, made_stale, plan_move, statuses, target_paths
+
+    root = root_here()
+    runlock.acquire(root)  # no run may write lock entries while they move
+    try:
+        project, cwd = load_here()
+        old, new = target_paths(project, cwd, args.old, args.new)
+        plan = plan_move(project, old, new)
+        before = statuses(project, plan)
+        moved = apply_move(project.root, plan)
+        stale = made_stale(before, statuses(moved, plan), plan)
+    finally:
+        runlock.release(root)
+    carried = f" with its {' and '.join(plan.carried)}" if plan.carried else ""
+    print(f"moved {old} -> {new}{carried}")
+    for path in plan.rewritten:
+        print(f"rewrote {path}: its references to {old}")
+    for path in plan.respaced:
+        progress.emit("warn", f"{path}: ruamel.yaml re-spaced its frontmatter (same values); review it with git diff")
+    for key, reasons in stale.items():
+        print(f"stale   {key}: {'; '.join(reasons)}; `lit regenerate` regenerates it")
+    if not stale:
+        print("the move makes no prompt stale")
+    return 0
