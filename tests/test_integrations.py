@@ -177,7 +177,7 @@ def test_the_pre_commit_hook_runs_lit_check_on_lit_files(project: LitProjectDir,
     documented = re.search(
         r"```yaml\n(# \.pre-commit-config\.yaml.*?)```", (REPO / "docs/integrations.md").read_text(), re.S
     )
-    (local,) = yaml_core.load(documented.group(1))["repos"][0]["hooks"]
+    (local,) = core_schema.load(documented.group(1))["repos"][0]["hooks"]
     assert (local["entry"], local["files"]) == (hook["entry"], hook["files"]), "the documented hook is this one"
 
     two_prompts(project)

@@ -43,7 +43,7 @@ def three_prompts(project: LitProjectDir) -> None:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file a move may touch (the caches and doit's DB are lit's to rebuild)."""
-    skip = (".lit/cache/", ".lit/doit.sqlite", ".lit/run.lock")
+    skip = (".lit/cache/", ".lit/doit.sqlite", ".lit/locks/", ".lit/runs/")
     files = (p for p in root.rglob("*") if p.is_file())
     return {rel: p.read_bytes() for p in files if not (rel := p.relative_to(root).as_posix()).startswith(skip)}
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 
-from .. import progress, runlock
+from .. import progress
+from ..locks import prompt_lock
 from .common import add_parser, load_here, root_here
 
 EXAMPLES = """\
@@ -40,16 +42,22 @@ def run(args: argparse.Namespace) -> int:
     from ..move import apply_move, made_stale, plan_move, statuses, target_paths
 
     root = root_here()
-    runlock.acquire(root)  # no run may write lock entries while they move
-    try:
-        project, cwd = load_here()
-        old, new = target_paths(project, cwd, args.old, args.new)
-        plan = plan_move(project, old, new)
+    project, cwd = load_here()
+    old, new = target_paths(project, cwd, args.old, args.new)
+    locked: set[str] = set()
+    with contextlib.ExitStack() as held:
+        while True:  # no run may be generating a prompt whose files and lock entry move or change
+            plan = plan_move(project, old, new)
+            wanted = {old, new, *plan.rewritten}
+            if wanted <= locked:
+                break
+            for key in sorted(wanted - locked):
+                held.enter_context(prompt_lock(root, key))
+            locked |= wanted
+            project, cwd = load_here()  # as it is now that those runs are done
         before = statuses(project, plan)
         moved = apply_move(project.root, plan)
         stale = made_stale(before, statuses(moved, plan), plan)
-    finally:
-        runlock.release(root)
     carried = f" with its {' and '.join(plan.carried)}" if plan.carried else ""
     print(f"moved {old} -> {new}{carried}")
     for path in plan.rewritten:
