@@ -24,6 +24,7 @@ from .cache import ResponseCache, request_key
 from .calls import Endpoint, call, endpoint_for
 from .errors import GenerationError, ResponseError
 from .hashing import STAT_HASHES, hash_bytes, stat_key
+from .index import ProjectIndex
 from .lock import InputState, LockEntry, edited_outputs, entry_matches, read_lock, write_lock
 from .options import RunOptions
 from .orphans import remove_if_unchanged
@@ -36,8 +37,8 @@ from .request import build_request, context_block
 from .response import ParsedResponse, parse_response
 from .review import Verdict, parse_verdict, review_request
 from .secrets import scrub
-from .settings import GenerationSettings
-from .verify import VERIFIED, CommandResult, commands_digest, run_commands, trim
+from .settings import GenerationSettings, commands_digest
+from .verify import VERIFIED, CommandResult, run_commands, trim
 
 CONFLICTS_DIR = Path(".lit") / "cache" / "conflicts"
 
@@ -164,8 +165,9 @@ class GenerationStep:
     """One prompt's generation, run by its task's `GenerateAction`; returns the figures doit stores as the
     task's values, and raises LitError for a failure the action reports."""
 
-    def __init__(self, project: Project, key: str, options: RunOptions) -> None:
+    def __init__(self, project: Project, index: ProjectIndex, key: str, options: RunOptions) -> None:
         self.project = project
+        self.index = index  # what the project's tasks were made from (lock entries are checked against it)
         self.key = key
         self.options = options
 
@@ -183,7 +185,7 @@ class GenerationStep:
             previous is not None
             and not self.options.force
             and (check is None or previous.verified == check.digest)
-            and entry_matches(project.root, project.index, previous)
+            and entry_matches(project.root, self.index, previous)
         ):
             return self._adopt(previous, started)
         self._guard_hand_edits(previous)

@@ -15,27 +15,24 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .atomic import Durability, write_atomic
-from .errors import ConfigError, GenerationError
+from .discovery import Scan, scan_sources
+from .errors import GenerationError
 from .hashing import Hasher, stat_key
 from .paths import (
     CODE_DIR,
     CONFIG_FILE,
     MANIFEST_DIR,
-    MODULE_FILE,
     PATCH_DIR,
     PATCH_SUFFIX,
-    PROMPT_SUFFIX,
-    PROMPTS_DIR,
-    is_prompt_file,
 )
-from .state import ensure_state_dir
+from .settings import commands_digest
+from .state import STATE_DIR, ensure_state_dir
 
 if TYPE_CHECKING:
     from .project import Project
@@ -129,50 +126,8 @@ class ProjectIndex:
 
 
 def _verified_digest(project: Project, key: str) -> str:
-    from .verify import commands_digest
-
     commands, review = project.verify_commands(key), project.review_enabled(key)
     return commands_digest(commands, review) if commands or review else ""
-
-
-@dataclass(frozen=True, slots=True)
-class Scan:
-    """What lives under prompts/: the prompt files and the `module.lit.md` files, each with its stat."""
-
-    prompts: list[tuple[str, os.stat_result]]
-    modules: list[tuple[str, os.stat_result]]
-
-
-def scan_sources(root: Path) -> Scan:
-    """Every `*.prompt.md` (and `module.lit.md`) under prompts/ with its stat, sorted by root-relative POSIX path.
-
-    Symlinked directories are followed once (a loop is skipped); how every command discovers prompts.
-    """
-    base = root / PROMPTS_DIR
-    if not base.is_dir():
-        raise ConfigError(f"{base}: no prompts/ directory; create it and write prompts as prompts/**/*{PROMPT_SUFFIX}")
-    found: list[tuple[str, os.stat_result]] = []
-    modules: list[tuple[str, os.stat_result]] = []
-    seen_dirs: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
-        st = os.stat(dirpath)
-        if (st.st_dev, st.st_ino) in seen_dirs:
-            dirnames[:] = []
-            continue
-        seen_dirs.add((st.st_dev, st.st_ino))
-        dirnames.sort()
-        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-        for name in filenames:
-            into = found if is_prompt_file(name) else modules if name == MODULE_FILE else None
-            if into is None:
-                continue
-            try:
-                file_st = os.stat(os.path.join(dirpath, name))
-            except OSError:
-                continue  # a dangling symlink is not a prompt
-            if stat.S_ISREG(file_st.st_mode):
-                into.append((f"{rel_dir}/{name}", file_st))
-    return Scan(sorted(found, key=lambda item: item[0]), sorted(modules, key=lambda item: item[0]))
 
 
 def fingerprint(root: Path, sources: str) -> str:
@@ -301,6 +256,18 @@ def write_index(root: Path, index: ProjectIndex) -> None:
         pass
 
 
+def load_with_cache(root: Path, scan: Scan | None = None) -> Project:
+    """The full project, its frontmatter read through (and kept in) the parse cache in `.lit/cache/`."""
+    from .parse_cache import ParseCache
+    from .project import load_project
+
+    cache = ParseCache(root)
+    project = load_project(root, scan, cache)
+    if (root / STATE_DIR).is_dir():
+        cache.save()
+    return project
+
+
 class LazyProject:
     """A project as task creation sees it: the index now, the full `Project` only if something is generated."""
 
@@ -320,10 +287,8 @@ class LazyProject:
         index = read_index(root)
         if index is not None and index.fingerprint == current:
             return cls(root, index)
-        from .project import load_project
-
-        project = load_project(root, scan)
-        index = project.__dict__["index"] = ProjectIndex.of(project, current, sources)
+        project = load_with_cache(root, scan)
+        index = ProjectIndex.of(project, current, sources)
         write_index(root, index)
         return cls(root, index, project)
 
@@ -336,13 +301,10 @@ class LazyProject:
         """The full project, loaded once; it must be the one the index describes (no prompt edited since)."""
         with self._lock:
             if self._project is None:
-                from .project import load_project
-
                 scan = scan_sources(self.root)
                 before = sources_fingerprint(self.root, scan)
-                project = load_project(self.root, scan)
+                project = load_with_cache(self.root, scan)
                 if before != self.index.sources:
                     raise GenerationError("the prompts or lit.toml changed after lit loaded them; run again")
-                project.__dict__["index"] = self.index  # the same files: no need to compute it again
                 self._project = project
             return self._project

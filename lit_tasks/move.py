@@ -33,13 +33,14 @@ from pathlib import Path
 import msgspec
 
 from .atomic import Durability, write_all_atomic
+from .discovery import scan_sources
 from .errors import LitError, UsageError
 from .hashing import hash_bytes
-from .index import scan_sources
+from .index import ProjectIndex, load_with_cache
 from .lock import all_locks
 from .manifests import Manifest, encode_manifest, manifest_rel, read_manifest
 from .paths import LOCK_DIR, PROMPT_SUFFIX, PROMPTS_DIR, UnsafePathError, is_prompt_file, normalise_relpath
-from .project import Project, load_project
+from .project import Project
 from .retarget import Rename, retarget
 from .status import PromptStatus, project_status
 
@@ -226,7 +227,7 @@ def apply_move(root: Path, plan: MovePlan) -> Project:
             f"{plan.old} -> {plan.new}: could not write {err.filename or 'a file'} ({err.strerror or err}){undone}"
         ) from None
     try:
-        return load_project(root)
+        return load_with_cache(root)
     except LitError as err:
         undone = _put_back(root, plan)
         raise MoveError(
@@ -251,7 +252,7 @@ def statuses(project: Project, plan: MovePlan) -> dict[str, PromptStatus]:
     """Where the prompts whose state the move touches stand, in `project` (before or after the move)."""
     names = {plan.old, plan.new, *plan.rewritten}
     keys = [k for k in project.graph.order if k in names or names.intersection(project.context_files(k))]
-    return project_status(project.root, project.index, keys).prompts
+    return project_status(project.root, ProjectIndex.of(project, "", ""), keys).prompts
 
 
 def made_stale(before: dict[str, PromptStatus], after: dict[str, PromptStatus], plan: MovePlan) -> dict[str, list[str]]:

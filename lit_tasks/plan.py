@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import providers
 
 from .budget import cost_estimate, last_output_bytes, output_token_estimate
+from .index import LazyProject
 from .pricing import price_for
 from .progress import money
 from .project import Project
@@ -53,10 +54,11 @@ class Plan:
         return lines
 
 
-def make_plan(project: Project, keys: list[str] | None = None, *, force: bool = False) -> Plan:
+def make_plan(lazy: LazyProject, keys: list[str] | None = None, *, force: bool = False) -> Plan:
     """What a run of `keys` (default: all) would generate; with `force`, every selected prompt."""
+    project = lazy.project
     selected = sorted(project.graph.closure(keys)) if keys else None
-    status = project_status(project.root, project.index, selected)
+    status = project_status(lazy.root, lazy.index, selected)
     items = []
     for s in status.prompts.values():
         if s.stale or force:

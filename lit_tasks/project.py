@@ -11,15 +11,14 @@ from functools import cached_property
 from pathlib import Path
 
 from .config import LitConfig, load_config
+from .discovery import Scan, scan_sources
 from .errors import ConfigError
 from .graph import PromptGraph, build_graph
 from .hashing import hash_bytes
-from .index import ProjectIndex, Scan, scan_sources
 from .manifests import read_manifest
 from .modules import defaults_for, load_modules
-from .parse_cache import ParseCache
 from .paths import CODE_DIR, PROMPT_SUFFIX, PROMPTS_DIR, Sandbox, UnsafePathError, list_patches, normalise_relpath
-from .prompt import Prompt, parse_prompt
+from .prompt import FrontmatterCache, Prompt, parse_prompt
 from .settings import GenerationSettings, settings_for
 
 LANGUAGE_EXTENSIONS = {
@@ -103,24 +102,21 @@ class Project:
         return Sandbox(self.code_dir)
 
     @cached_property
-    def index(self) -> ProjectIndex:
-        """What tasks, seeding and lock checks need, computed from this load (not stored: see LazyProject)."""
-        return ProjectIndex.of(self, "", "")
-
-    @cached_property
     def patched(self) -> frozenset[str]:
         """Outputs with a saved patch, listed once per load (patches are saved by `lit patch`, not during a run)."""
         return frozenset(list_patches(self.root))
 
 
-def load_project(root: Path, scan: Scan | None = None) -> Project:
-    """Load and check the project at `root`; raises ConfigError/GraphError before anything is generated."""
+def load_project(root: Path, scan: Scan | None = None, cache: FrontmatterCache | None = None) -> Project:
+    """Load and check the project at `root`; raises ConfigError/GraphError before anything is generated.
+
+    `cache` holds frontmatter parsed by earlier runs (the state layer's parse cache); without one, every prompt
+    is parsed."""
     root = root.resolve()
     config = load_config(root)
     scan = scan or scan_sources(root)
     mode = config.project.mapping
     modules = load_modules(root, [rel for rel, _ in scan.modules]) if mode == "modular" else {}
-    cache = ParseCache(root)
     prompts: dict[str, Prompt] = {}
     planned: set[str] = set()
     for rel, _ in scan.prompts:
@@ -135,8 +131,6 @@ def load_project(root: Path, scan: Scan | None = None) -> Project:
                 planned.add(rel)
         defaults = defaults_for(rel, modules) if modules else None
         prompts[rel] = parse_prompt(rel, raw, default_outputs=default, cache=cache, defaults=defaults)
-    if (root / ".lit").is_dir():
-        cache.save()
     prompts = _canonical_imports(prompts)
     inferred = frozenset(k for k, p in prompts.items() if mode == "inferred" and not p.frontmatter.outputs)
     unplanned = inferred - planned
@@ -162,11 +156,6 @@ def _check_context_files(project: Project) -> None:
         for rel in prompt.frontmatter.context:
             if not (project.root / rel).is_file():
                 raise ConfigError(f"{key}: context file {rel} does not exist (paths are relative to the project root)")
-
-
-def discover_prompts(root: Path) -> list[str]:
-    """Every `*.prompt.md` under prompts/, sorted, as root-relative POSIX paths; symlink loops are skipped."""
-    return [rel for rel, _ in scan_sources(root).prompts]
 
 
 def direct_outputs(prompt_path: str, language: str) -> tuple[str, ...]:

@@ -8,19 +8,26 @@ and every error names the file and line. The raw bytes are kept untouched: they 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import Field, ValidationError, field_validator
 
 from .config import ApiSection, PricingSection, _safe_paths
 from .errors import ConfigError
 from .hashing import hash_bytes
-from .parse_cache import ParseCache
 from .paths import PROMPT_SUFFIX, UnsafePathError, normalise_relpath
 from .strict import StrictModel, explain
 
 IMPORT_REF = re.compile(r"@import\(([^)\n]*)\)")
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+
+
+class FrontmatterCache(Protocol):
+    """Frontmatter parsed by an earlier run, by prompt path and content hash (the state layer keeps one)."""
+
+    def get(self, path: str, digest: str) -> dict[str, Any] | None: ...
+
+    def put(self, path: str, digest: str, data: dict[str, Any]) -> None: ...
 
 
 class ModelOverride(StrictModel):
@@ -117,7 +124,7 @@ def parse_prompt(
     raw: bytes,
     *,
     default_outputs: tuple[str, ...] = (),
-    cache: ParseCache | None = None,
+    cache: FrontmatterCache | None = None,
     defaults: dict[str, Any] | None = None,
 ) -> Prompt:
     """Parse one prompt file's bytes. `default_outputs` is what `direct` mapping derives from the path or an

@@ -74,7 +74,7 @@ class GenerateAction:
     def _step(self, project: Project) -> GenerationStep:
         from .generation import GenerationStep
 
-        return GenerationStep(project, self.key, self.options)
+        return GenerationStep(project, self.lazy.index, self.key, self.options)
 
 
 def task_failed(what: str, err: Exception) -> TaskFailed:
@@ -162,7 +162,7 @@ class PlanAction(GenerateAction):
     def _step(self, project: Project) -> GenerationStep:
         from .planning import PlanStep
 
-        return PlanStep(project, self.key, self.options)
+        return PlanStep(project, self.lazy.index, self.key, self.options)
 
 
 def doit_paths(lazy: LazyProject, cwd: Path | None) -> Callable[[str], str]:

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from .config import ApiSection, LitConfig, ModelSection, PricingSection, RoleSection
+from .hashing import Hasher
 from .prompt import Prompt
 from .strict import StrictModel
 
@@ -130,3 +131,12 @@ def _pricing(config: LitConfig, model: str, base: ModelSection | None = None) ->
     if model in config.pricing:
         return config.pricing[model]
     return base.pricing if base is not None and model == base.model else None
+
+
+def commands_digest(commands: tuple[str, ...] | list[str], review: bool) -> str:
+    """What a lock entry records as verified: these commands (and the review, if any) passed on its outputs."""
+    h = Hasher("lit-verify-v1")
+    for command in commands:
+        h.add(command.encode())
+    h.add(b"review" if review else b"")
+    return h.hexdigest()

@@ -17,8 +17,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .hashing import Hasher
-
 # Prompts verified by a generation step in this process, with the output hashes verified: the `verify:` task
 # of such a prompt passes without running the commands a second time.
 VERIFIED: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
@@ -88,12 +86,3 @@ def trim(text: str, limit: int) -> str:
     head = limit // 4
     tail = limit - head
     return f"{text[:head]}\n[... {len(text) - limit} characters cut ...]\n{text[-tail:]}"
-
-
-def commands_digest(commands: tuple[str, ...] | list[str], review: bool) -> str:
-    """What a lock entry records as verified: these commands (and the review, if any) passed on its outputs."""
-    h = Hasher("lit-verify-v1")
-    for command in commands:
-        h.add(command.encode())
-    h.add(b"review" if review else b"")
-    return h.hexdigest()

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from ..errors import LitError
+from ..index import LazyProject
 from ..paths import find_root
 from .common import add_parser
 
@@ -61,7 +62,7 @@ def show_config(root: Path) -> None:
 
 
 def show_prompts(root: Path) -> None:
-    from ..project import discover_prompts
+    from ..discovery import discover_prompts
     from ..prompt import parse_prompt
 
     ok = errors = 0
@@ -87,9 +88,7 @@ def show_prompts(root: Path) -> None:
 
 
 def show_dag(root: Path) -> None:
-    from ..project import load_project
-
-    project = load_project(root)
+    project = LazyProject.load(root).project
     graph = project.graph
     print("generation order (longest remaining chain first):")
     for i, key in enumerate(graph.order, 1):

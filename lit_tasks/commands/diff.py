@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import progress
 from ..errors import UsageError
 from ..paths import CODE_DIR, PROMPTS_DIR
 from ..status import project_status
-from .common import add_parser, load_here, print_json, root_here
+from .common import add_parser, load_lazy_here, print_json, root_here
+
+if TYPE_CHECKING:
+    from ..index import LazyProject
 
 EXAMPLES = """\
   lit diff                      prompt changes since HEAD, new (untracked) prompts included
@@ -48,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
     repo = Repo(root_here())
     diff = repo.diff(rev_a, rev_b)
     if args.summary:
-        project, _ = load_here()
-        data = summary(project, repo, diff, rev_b is None)
+        lazy, _ = load_lazy_here()
+        data = summary(lazy, repo, diff, rev_b is None)
         print_json(data) if args.json else print_summary(data)
         return 0
     prefixes = [CODE_DIR] if args.code else [PROMPTS_DIR, CODE_DIR, "lit.toml"] if args.all else [PROMPTS_DIR]
@@ -61,12 +64,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary(project, repo, diff, against_worktree: bool) -> dict[str, Any]:  # noqa: ANN001 - Project, git.Repo, pygit2.Diff
+def summary(lazy: LazyProject, repo, diff, against_worktree: bool) -> dict[str, Any]:  # noqa: ANN001 - git.Repo, pygit2.Diff
+    project = lazy.project
     changed = repo.changed_paths(diff, PROMPTS_DIR)
     prompts = [{"prompt": p, "kind": k, "added": a, "removed": r} for p, k, a, r in changed if p.endswith(".prompt.md")]
     graph = project.graph
     if against_worktree:
-        regenerate = {s.prompt: s.reasons for s in project_status(project.root, project.index).stale}
+        regenerate = {s.prompt: s.reasons for s in project_status(lazy.root, lazy.index).stale}
     else:
         seeds = [p["prompt"] for p in prompts if p["prompt"] in graph.prompts]
         regenerate = {}

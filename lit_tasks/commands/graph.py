@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .common import add_parser, load_here, select_prompts
+from .common import add_parser, load_lazy_here, select_prompts
+
+if TYPE_CHECKING:
+    from ..index import LazyProject
 
 EXAMPLES = """\
   lit graph                                  Mermaid flowchart of every prompt (paste into a .md on GitHub)
@@ -29,12 +32,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def model(project, keys: list[str]) -> dict[str, Any]:  # noqa: ANN001 - Project
+def model(lazy: LazyProject, keys: list[str]) -> dict[str, Any]:
     from ..status import project_status
 
+    project = lazy.project
     chosen = project.graph.closure(keys) if keys else set(project.graph.prompts)
     order = [k for k in project.graph.order if k in chosen]
-    stale = {s.prompt: s.reasons for s in project_status(project.root, project.index, order).stale}
+    stale = {s.prompt: s.reasons for s in project_status(lazy.root, lazy.index, order).stale}
     nodes = [
         {
             "id": k,
@@ -74,8 +78,8 @@ def dot(data: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    project, cwd = load_here()
-    data = model(project, select_prompts(project, args.prompts, cwd))
+    lazy, cwd = load_lazy_here()
+    data = model(lazy, select_prompts(lazy, args.prompts, cwd))
     if args.format == "json":
         print(json.dumps(data, indent=2))
     else:

@@ -120,7 +120,7 @@ def regenerate(
 
         project = lazy.project
         limit = max_cost if max_cost is not None else project.config.budget.max_usd_per_run
-        plan = make_plan(project, keys or None, force=force)
+        plan = make_plan(lazy, keys or None, force=force)
         if dry_run:
             print("\n".join(plan.lines()))
             return 0

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ..paths import PROMPT_SUFFIX, PROMPTS_DIR
-from .common import add_parser, load_here, print_json
+from .common import add_parser, load_lazy_here, print_json
 
 EXAMPLES = """\
   lit status            HEAD, changed prompts, stale prompts and why, hand edits, orphans, what `lit commit` would do
@@ -31,7 +31,8 @@ def gather() -> dict[str, Any]:
     from ..git import Repo
     from ..status import project_status
 
-    project, _ = load_here()
+    lazy, _ = load_lazy_here()
+    project = lazy.project
     repo = Repo(project.root)
     head = repo.head()
     changes = repo.changes()
@@ -43,7 +44,7 @@ def gather() -> dict[str, Any]:
         ]
         for kind in ("new", "modified", "deleted")
     }
-    status = project_status(project.root, project.index).to_json()
+    status = project_status(lazy.root, lazy.index).to_json()
     lit_files = sorted(c.path for c in changes if Repo.is_lit_path(c.path))
     return {
         "project": project.config.project.name,
