@@ -31,6 +31,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
+	$(BIN)/lint-imports
 	$(BIN)/python tools/install_wheel.py $(WHEEL_VENV)
 	LIT_WHEEL_VENV=$(WHEEL_VENV) $(BIN)/python -m pytest -q
 

@@ -157,7 +157,7 @@ def bench_calls_per_change(work: Path) -> dict:
         match = re.search(r"(\d+) generated \((\d+) calls?", err)
         return int(match.group(2)) if match else 0
 
-    from lit_tasks.project import load_project
+    from lit_tasks.model.project import load_project
 
     graph = load_project(project).graph
     key = "prompts/core/models.prompt.md"

@@ -36,7 +36,7 @@ C_LOADERS = {
 
 
 def frontmatters(project: Path) -> list[tuple[str, str, int]]:
-    from lit_tasks.prompt import decode, split_frontmatter
+    from lit_tasks.model.prompt import decode, split_frontmatter
 
     found = []
     for path in sorted((project / "prompts").rglob("*.prompt.md")):
@@ -49,7 +49,7 @@ def frontmatters(project: Path) -> list[tuple[str, str, int]]:
 def child(project: Path) -> None:
     """One measured process: prints {"cold_s", "warm_s", "loader", "lit"} on stdout."""
     documents = frontmatters(project)
-    from lit_tasks.prompt import load_yaml
+    from lit_tasks.model.prompt import load_yaml
 
     passes = []
     for _ in range(2):

@@ -14,7 +14,7 @@ import providers  # noqa: E402
 
 providers.register("bench", "bench_provider:BenchProvider")  # imported on the first call, like an entry point
 
-from lit_tasks.cli import main  # noqa: E402
+from lit_tasks.commands.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     code = main(sys.argv[1:])

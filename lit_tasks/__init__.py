@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import LitError
+from lit_tasks.io.errors import LitError
 
-__version__ = "0.2.0"
+from .version import __version__
 
 __all__ = ["DOIT_CONFIG", "LitError", "LitProject", "doit_config", "task_plan", "task_regenerate", "__version__"]
 
@@ -21,11 +21,11 @@ _FROM_DODO = {"LitProject", "doit_config", "task_plan", "task_regenerate"}
 def __getattr__(name: str) -> Any:
     """Lazy exports: commands that never run doit (`lit check`, `lit cost`) do not pay for importing it."""
     if name == "DOIT_CONFIG":
-        from .dodo import doit_config
+        from lit_tasks.build.dodo import doit_config
 
         return doit_config()
     if name in _FROM_DODO:
-        from . import dodo
+        from lit_tasks.build import dodo
 
         return getattr(dodo, name)
     raise AttributeError(f"module 'lit_tasks' has no attribute {name!r}")

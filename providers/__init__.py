@@ -10,7 +10,7 @@ import importlib
 import threading
 from typing import Any
 
-from lit_tasks.errors import ConfigError, did_you_mean
+from lit_tasks.io.errors import ConfigError, did_you_mean
 
 ENTRY_POINT_GROUP = "lit.providers"
 
@@ -23,7 +23,7 @@ _lock = threading.Lock()
 def __getattr__(name: str) -> Any:
     """The shared models, imported on first use: a run that calls no provider never loads them."""
     if name in {"Completion", "GenerationRequest", "Provider", "ProviderContext", "Usage"}:
-        from . import base
+        from providers import base
 
         return getattr(base, name)
     raise AttributeError(f"module 'providers' has no attribute {name!r}")

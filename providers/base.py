@@ -12,7 +12,7 @@ from typing import ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from lit_tasks.config import ApiSection
+from lit_tasks.model.config import ApiSection
 
 Stop = Literal["complete", "truncated", "refused", "other"]
 

@@ -15,9 +15,8 @@ import shutil
 import subprocess
 from typing import Any, ClassVar
 
-from lit_tasks.errors import ProviderError
-
-from .base import Completion, GenerationRequest, ProviderContext, Usage
+from lit_tasks.io.errors import ProviderError
+from providers.base import Completion, GenerationRequest, ProviderContext, Usage
 
 EMPTY_MCP = '{"mcpServers": {}}'
 

@@ -7,8 +7,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from lit_tasks.errors import ProviderError
-from lit_tasks.secrets import scrub
+from lit_tasks.io.errors import ProviderError
+from lit_tasks.io.secrets import scrub
 
 RETRYABLE = {408, 409, 425, 429}
 SPEND_LIMIT_CODES = {"insufficient_quota", "billing_error", "billing_hard_limit_reached", "spend_limit_exceeded"}

@@ -13,12 +13,11 @@ from urllib.parse import urlparse
 
 import aiohttp
 
-from lit_tasks.errors import ConfigError, ProviderError
-from lit_tasks.secrets import read_key, scrub
-
-from .base import Completion, GenerationRequest, ProviderContext, Usage
-from .endpoints import PUBLIC, resolve_base_url
-from .http_errors import classify_status
+from lit_tasks.io.errors import ConfigError, ProviderError
+from lit_tasks.io.secrets import read_key, scrub
+from providers.base import Completion, GenerationRequest, ProviderContext, Usage
+from providers.endpoints import PUBLIC, resolve_base_url
+from providers.http_errors import classify_status
 
 DEFAULT_BASE_URL = PUBLIC["openai"][0]
 

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from lit_tasks import calls
-from lit_tasks.cli import main as lit_main
-
-from .fake_llm import FakeLLM
+from lit_tasks.commands.cli import main as lit_main
+from lit_tasks.llm import calls
+from tests.fake_llm import FakeLLM
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

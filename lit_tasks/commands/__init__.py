@@ -1,4 +1,5 @@
-"""One module per `lit` command; each registers its parser (with examples) and implements `run(args)`.
+"""commands, the top layer: the `lit` command line (`cli`, then one module per command; each registers its
+parser, with examples, and implements `run(args)`) and the `doit lit-*` commands (`doit_plugin`).
 
 `lit COMMAND` imports only that command's module: importing all of them costs more than a no-op run's whole
 task-creation step. `lit --help` (or an unknown command) registers every one, to list them.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_parser, load_lazy_here, print_json
+from lit_tasks.commands.common import add_parser, load_lazy_here, print_json
 
 EXAMPLES = """\
   lit check                 exit 0 if code.lock/ matches the prompts; 1 listing what does not
@@ -26,7 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..status import project_status
+    from lit_tasks.state.status import project_status
 
     lazy, _ = load_lazy_here()
     status = project_status(lazy.root, lazy.index)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import LitError
-from ..paths import CODE_DIR, PROMPTS_DIR
-from .common import add_parser, root_here
+from lit_tasks.commands.common import add_parser, root_here
+from lit_tasks.io.errors import LitError
+from lit_tasks.model.paths import CODE_DIR, PROMPTS_DIR
 
 EXAMPLES = """\
   lit checkout main         switch to the branch (HEAD stays on the branch)
@@ -28,7 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..git import Repo
+    from lit_tasks.io.git import Repo
 
     repo = Repo(root_here())
     dirty = repo.dirty_tracked()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from .. import progress
-from ..errors import LitError
-from .common import add_parser, load_lazy_here
-from .regenerate import regenerate
+from lit_tasks.commands.common import add_parser, load_lazy_here
+from lit_tasks.commands.regenerate import regenerate
+from lit_tasks.io import progress
+from lit_tasks.io.errors import LitError
 
 EXAMPLES = """\
   lit commit -m "add the report prompt"         regenerate what is stale, then commit
@@ -34,8 +34,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..git import Repo
-    from ..records import RECORDS_DIR, load_records
+    from lit_tasks.io.git import Repo
+    from lit_tasks.state.records import RECORDS_DIR, load_records
 
     lazy, _ = load_lazy_here()
     repo = Repo(lazy.root)

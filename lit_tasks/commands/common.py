@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import progress
-from ..errors import UsageError
-from ..index import LazyProject
-from ..paths import CODE_DIR, PROMPT_SUFFIX, UnsafePathError, find_root, normalise_relpath, relpath_posix
+from lit_tasks.io import progress
+from lit_tasks.io.errors import UsageError
+from lit_tasks.model.paths import CODE_DIR, PROMPT_SUFFIX, UnsafePathError, find_root, normalise_relpath, relpath_posix
+from lit_tasks.state.index import LazyProject
 
 if TYPE_CHECKING:
-    from ..project import Project
+    from lit_tasks.model.project import Project
 
 
 def add_parser(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..paths import find_root
-from .common import add_parser, print_json
+from lit_tasks.commands.common import add_parser, print_json
+from lit_tasks.model.paths import find_root
 
 EXAMPLES = """\
   lit cost                      totals over every recorded run
@@ -31,8 +31,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cost import render, report
-    from ..records import load_records
+    from lit_tasks.llm.cost import render, report
+    from lit_tasks.state.records import load_records
 
     records = load_records(find_root(Path.cwd()))
     data = report(records, last=args.last, breakdown=args.breakdown, by=args.by)

@@ -6,10 +6,10 @@ import argparse
 import os
 from pathlib import Path
 
-from ..errors import LitError
-from ..index import LazyProject
-from ..paths import find_root
-from .common import add_parser
+from lit_tasks.commands.common import add_parser
+from lit_tasks.io.errors import LitError
+from lit_tasks.model.paths import find_root
+from lit_tasks.state.index import LazyProject
 
 EXAMPLES = """\
   lit debug config      the effective configuration (the API key only as set / not set)
@@ -32,9 +32,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def show_config(root: Path) -> None:
+    from lit_tasks.model.config import load_config
     from providers.endpoints import resolve_base_url
-
-    from ..config import load_config
 
     config = load_config(root)
     print(f"project: {config.project.name} {config.project.version} (mapping = {config.project.mapping})")
@@ -62,8 +61,8 @@ def show_config(root: Path) -> None:
 
 
 def show_prompts(root: Path) -> None:
-    from ..discovery import discover_prompts
-    from ..prompt import parse_prompt
+    from lit_tasks.model.discovery import discover_prompts
+    from lit_tasks.model.prompt import parse_prompt
 
     ok = errors = 0
     for rel in discover_prompts(root):

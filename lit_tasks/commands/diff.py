@@ -6,14 +6,14 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .. import progress
-from ..errors import UsageError
-from ..paths import CODE_DIR, PROMPTS_DIR
-from ..status import project_status
-from .common import add_parser, load_lazy_here, print_json, root_here
+from lit_tasks.commands.common import add_parser, load_lazy_here, print_json, root_here
+from lit_tasks.io import progress
+from lit_tasks.io.errors import UsageError
+from lit_tasks.model.paths import CODE_DIR, PROMPTS_DIR
+from lit_tasks.state.status import project_status
 
 if TYPE_CHECKING:
-    from ..index import LazyProject
+    from lit_tasks.state.index import LazyProject
 
 EXAMPLES = """\
   lit diff                      prompt changes since HEAD, new (untracked) prompts included
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("lit diff takes at most two revisions")
     rev_a = args.revs[0] if args.revs else None
     rev_b = args.revs[1] if len(args.revs) == 2 else None
-    from ..git import Repo
+    from lit_tasks.io.git import Repo
 
     repo = Repo(root_here())
     diff = repo.diff(rev_a, rev_b)

@@ -6,10 +6,10 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from .common import add_parser, load_lazy_here, select_prompts
+from lit_tasks.commands.common import add_parser, load_lazy_here, select_prompts
 
 if TYPE_CHECKING:
-    from ..index import LazyProject
+    from lit_tasks.state.index import LazyProject
 
 EXAMPLES = """\
   lit graph                                  Mermaid flowchart of every prompt (paste into a .md on GitHub)
@@ -33,7 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def model(lazy: LazyProject, keys: list[str]) -> dict[str, Any]:
-    from ..status import project_status
+    from lit_tasks.state.status import project_status
 
     project = lazy.project
     chosen = project.graph.closure(keys) if keys else set(project.graph.prompts)

@@ -6,12 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import progress
-from ..atomic import write_atomic
-from ..errors import ConfigError, UsageError
-from ..paths import CONFIG_FILE
-from ..state import ensure_state_dir
-from .common import add_parser
+from lit_tasks.commands.common import add_parser
+from lit_tasks.io import progress
+from lit_tasks.io.atomic import write_atomic
+from lit_tasks.io.errors import ConfigError, UsageError
+from lit_tasks.model.paths import CONFIG_FILE
+from lit_tasks.state.layout import ensure_state_dir
 
 EXAMPLES = """\
   lit init                  ask for the project's name, language, framework, provider and model
@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
         created.append(".gitignore")
     import pygit2
 
-    from ..git import commit_files, init_repository
+    from lit_tasks.io.git import commit_files, init_repository
 
     found = None if args.new_repo else pygit2.discover_repository(str(here))
     repo = pygit2.Repository(found) if found else init_repository(here)

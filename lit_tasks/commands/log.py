@@ -7,8 +7,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from ..progress import money, tokens
-from .common import add_parser, print_json, root_here
+from lit_tasks.commands.common import add_parser, print_json, root_here
+from lit_tasks.io.progress import money, tokens
 
 EXAMPLES = """\
   lit log               the last 10 commits
@@ -31,7 +31,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def entries(repo, limit: int) -> list[dict[str, Any]]:  # noqa: ANN001 - git.Repo
-    from ..records import RECORDS_DIR, RunRecord
+    from lit_tasks.state.records import RECORDS_DIR, RunRecord
 
     result = []
     for commit in repo.log(limit):
@@ -62,7 +62,7 @@ def entries(repo, limit: int) -> list[dict[str, Any]]:  # noqa: ANN001 - git.Rep
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..git import Repo
+    from lit_tasks.io.git import Repo
 
     data = entries(Repo(root_here()), args.limit)
     if args.json:

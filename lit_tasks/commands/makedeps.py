@@ -15,10 +15,10 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..errors import LitError
-from ..index import LazyProject
-from ..paths import CODE_DIR, CONFIG_FILE, find_root, relpath_posix
-from .common import add_parser, load_lazy_here
+from lit_tasks.commands.common import add_parser, load_lazy_here
+from lit_tasks.io.errors import LitError
+from lit_tasks.model.paths import CODE_DIR, CONFIG_FILE, find_root, relpath_posix
+from lit_tasks.state.index import LazyProject
 
 EXAMPLES = """\
   lit makedeps > lit.mk                   rules for every prompt; in the Makefile: `include lit.mk`

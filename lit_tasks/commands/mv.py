@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 
-from .. import progress
-from ..locks import prompt_lock
-from .common import add_parser, load_here, root_here
+from lit_tasks.commands.common import add_parser, load_here, root_here
+from lit_tasks.io import progress
+from lit_tasks.state.locks import prompt_lock
 
 EXAMPLES = """\
   lit mv prompts/base.prompt.md prompts/core/base.prompt.md
@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..move import apply_move, made_stale, plan_move, statuses, target_paths
+    from lit_tasks.state.move import apply_move, made_stale, plan_move, statuses, target_paths
 
     root = root_here()
     project, cwd = load_here()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import progress
-from ..errors import LitError, UsageError
-from ..hashing import hash_bytes
-from ..paths import CODE_DIR
-from .common import add_parser, load_here, output_arg
+from lit_tasks.commands.common import add_parser, load_here, output_arg
+from lit_tasks.io import progress
+from lit_tasks.io.errors import LitError, UsageError
+from lit_tasks.io.hashing import hash_bytes
+from lit_tasks.model.paths import CODE_DIR
 
 EXAMPLES = """\
   lit patch save                        save every hand-edited generated file as a patch
@@ -42,7 +42,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..patches import drop_patch, list_patches, read_patch
+    from lit_tasks.state.patches import drop_patch, list_patches, read_patch
 
     project, cwd = load_here()
     if args.action == "save":
@@ -75,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
 
 def save(project, wanted: set[str]) -> int:  # noqa: ANN001 - Project
     """Save each edited output as a patch against its generated version, and record it in the lock."""
-    from ..lock import all_locks, write_lock
-    from ..patches import make_patch, read_patch, write_patch
+    from lit_tasks.state.lock import all_locks, write_lock
+    from lit_tasks.state.patches import make_patch, read_patch, write_patch
 
     saved = 0
     locks = all_locks(project.root)
@@ -116,8 +116,8 @@ def save(project, wanted: set[str]) -> int:  # noqa: ANN001 - Project
 
 def find_generated(project, out: str, digest: str) -> bytes:  # noqa: ANN001 - Project
     """The generated version of `out` (hash `digest`): the local store, else the git history."""
-    from ..git import GitError, Repo
-    from ..patches import generated_version
+    from lit_tasks.io.git import GitError, Repo
+    from lit_tasks.state.patches import generated_version
 
     found = generated_version(project.root, digest)
     if found is not None:

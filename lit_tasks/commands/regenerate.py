@@ -7,12 +7,16 @@ import os
 import time
 from typing import TYPE_CHECKING
 
-from .. import locks, progress
-from ..errors import LitError, UsageError
-from .common import add_parser, load_lazy_here, select_prompts
+from lit_tasks.commands.common import add_parser, load_lazy_here, select_prompts
+from lit_tasks.io import progress
+from lit_tasks.io.errors import LitError, UsageError
+from lit_tasks.state import locks
 
 if TYPE_CHECKING:
-    from ..index import LazyProject, ProjectIndex
+    from lit_tasks.build.options import RunOptions
+    from lit_tasks.build.run_plan import Plan
+    from lit_tasks.llm.budget import Budget
+    from lit_tasks.state.index import LazyProject, ProjectIndex
 
 EXAMPLES = """\
   lit regenerate                      generate every stale prompt of the project
@@ -90,10 +94,8 @@ def regenerate(
     max_cost: float | None = None,
     static_only: bool = False,
 ) -> int:
-    """The whole regenerate flow, shared with `lit commit`: plan and budget, orphans, then doit."""
+    """The whole regenerate flow, shared with `lit commit`: the no-op proof, plan and budget, orphans, doit."""
     started = time.time()
-    from ..up_to_date import is_up_to_date, record_up_to_date
-
     if jobs < 1:
         raise UsageError("-j/--jobs must be at least 1")
     if not lazy.index.prompts:
@@ -103,39 +105,63 @@ def regenerate(
         return 0
     if static_only and keys:
         raise UsageError("--static-only writes lit.toml's static files only; give no PATH with it")
-    if not (force or dry_run or static_only) and is_up_to_date(lazy.root, lazy.index):
-        selected = len(closure(lazy.index, keys)) if keys else len(lazy.index.prompts)
-        progress.emit(
-            "summary", f"{progress.plural(selected, 'prompt')} up to date, nothing to do ({time.time() - started:.1f}s)"
-        )
+    if not (force or dry_run or static_only) and nothing_to_do(lazy, keys, started):
         return 0
-    from ..options import RunOptions
-    from ..orphans import remove_orphans
-    from ..runner import run_doit
+    from lit_tasks.build.options import RunOptions
 
     budget = None
     if not static_only and (dry_run or max_cost is not None or lazy.index.max_usd_per_run is not None):
-        from ..budget import Budget
-        from ..plan import make_plan
-
-        project = lazy.project
-        limit = max_cost if max_cost is not None else project.config.budget.max_usd_per_run
-        plan = make_plan(lazy, keys or None, force=force)
+        plan = planned(lazy, keys, force)
         if dry_run:
             print("\n".join(plan.lines()))
             return 0
-        for line in plan.lines():
-            progress.emit("note", line)
-        if plan.unpriced:
-            raise UsageError(
-                f"no price is known for the model of {plan.unpriced[0]}; set [model.pricing] to use a spending limit"
-            )
-        if plan.estimate > limit:
-            raise LitError(
-                f"the plan is estimated at {progress.money(plan.estimate)}, over the limit of {progress.money(limit)}; "
-                "raise --max-cost, or regenerate fewer prompts (lit regenerate PATH)"
-            )
-        budget = Budget(limit)
+        budget = within_budget(plan, max_cost if max_cost is not None else lazy.project.config.budget.max_usd_per_run)
+    options = RunOptions(use_cache=use_cache, force=force, budget=budget, started=started)
+    return run_registered(lazy, keys, jobs, options, static_only)
+
+
+def nothing_to_do(lazy: LazyProject, keys: list[str], started: float) -> bool:
+    """When the last full run's proof holds, say so: doit need not even be loaded."""
+    from lit_tasks.state.up_to_date import is_up_to_date
+
+    if not is_up_to_date(lazy.root, lazy.index):
+        return False
+    selected = len(closure(lazy.index, keys)) if keys else len(lazy.index.prompts)
+    seconds = time.time() - started
+    progress.emit("summary", f"{progress.plural(selected, 'prompt')} up to date, nothing to do ({seconds:.1f}s)")
+    return True
+
+
+def planned(lazy: LazyProject, keys: list[str], force: bool) -> Plan:
+    from lit_tasks.build.run_plan import make_plan
+
+    return make_plan(lazy, keys or None, force=force)
+
+
+def within_budget(plan: Plan, limit: float) -> Budget:
+    """The run's budget, after printing the plan; refuses a plan estimated over the limit, or unpriced."""
+    from lit_tasks.llm.budget import Budget
+
+    for line in plan.lines():
+        progress.emit("note", line)
+    if plan.unpriced:
+        raise UsageError(
+            f"no price is known for the model of {plan.unpriced[0]}; set [model.pricing] to use a spending limit"
+        )
+    if plan.estimate > limit:
+        raise LitError(
+            f"the plan is estimated at {progress.money(plan.estimate)}, over the limit of {progress.money(limit)}; "
+            "raise --max-cost, or regenerate fewer prompts (lit regenerate PATH)"
+        )
+    return Budget(limit)
+
+
+def run_registered(lazy: LazyProject, keys: list[str], jobs: int, options: RunOptions, static_only: bool) -> int:
+    """Run doit as a registered run: orphans removed first, the no-op proof recorded after a full success."""
+    from lit_tasks.build.runner import run_doit
+    from lit_tasks.state.orphans import remove_orphans
+    from lit_tasks.state.up_to_date import record_up_to_date
+
     locks.join_run(lazy.root)
     old = os.getcwd()
     try:
@@ -144,7 +170,6 @@ def regenerate(
             progress.emit("note", f"removed code.lock/{orphan.path}: no prompt declares it (was {orphan.prompt})")
         for orphan in kept:
             progress.emit("warn", f"kept code.lock/{orphan.path}: no prompt declares it, but it was edited by hand")
-        options = RunOptions(use_cache=use_cache, force=force, budget=budget, started=started)
         os.chdir(lazy.root)
         rc = run_doit(lazy, keys, jobs=jobs, options=options, static_only=static_only)
         if rc == 0 and not keys and not static_only:

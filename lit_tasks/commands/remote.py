@@ -11,11 +11,11 @@ import os
 import subprocess
 from pathlib import Path
 
-from .. import progress
-from ..errors import LitError, UsageError
-from ..paths import CONFIG_FILE, find_root
-from .check import run as check_run
-from .common import add_parser
+from lit_tasks.commands.check import run as check_run
+from lit_tasks.commands.common import add_parser
+from lit_tasks.io import progress
+from lit_tasks.io.errors import LitError, UsageError
+from lit_tasks.model.paths import CONFIG_FILE, find_root
 
 EXAMPLES_PUSH = """\
   lit push                  git push (the current branch to its upstream)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..paths import PROMPT_SUFFIX, PROMPTS_DIR
-from .common import add_parser, load_lazy_here, print_json
+from lit_tasks.commands.common import add_parser, load_lazy_here, print_json
+from lit_tasks.model.paths import PROMPT_SUFFIX, PROMPTS_DIR
 
 EXAMPLES = """\
   lit status            HEAD, changed prompts, stale prompts and why, hand edits, orphans, what `lit commit` would do
@@ -28,8 +28,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def gather() -> dict[str, Any]:
-    from ..git import Repo
-    from ..status import project_status
+    from lit_tasks.io.git import Repo
+    from lit_tasks.state.status import project_status
 
     lazy, _ = load_lazy_here()
     project = lazy.project

@@ -1,0 +1,190 @@
+"""What a `dodo.py` uses: the task creator for a lit project and lit's recommended doit settings.
+
+The canonical project `dodo.py` is two lines:
+
+    \"\"\"lit project: `doit regenerate` builds code.lock/ from prompts/.\"\"\"
+    from lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401
+
+An existing build embeds projects under their own basenames and roots:
+
+    from lit_tasks import LitProject
+    frontend = LitProject("frontend", basename="frontend")
+    backend = LitProject("services/api", basename="api")
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from doit.exceptions import InvalidDodoFile
+from doit.loader import create_after
+
+from lit_tasks.build.checker import XXH3Checker
+from lit_tasks.build.doit_db import NAME as DB_BACKEND
+from lit_tasks.build.options import RunOptions
+from lit_tasks.build.reporter import LitReporter
+from lit_tasks.build.rules import DEFAULT_BASENAME, plan_basename, plan_tasks, prompt_tasks, verify_basename
+from lit_tasks.io import progress
+from lit_tasks.io.errors import LitError
+from lit_tasks.model.paths import CONFIG_FILE, find_root, relpath_posix
+from lit_tasks.state import locks
+from lit_tasks.state.index import LazyProject
+from lit_tasks.state.layout import DB_FILE, ensure_state_dir
+
+
+class LitProject:
+    """A lit project as a doit task creator (doit calls `create_doit_tasks` on module-level instances).
+
+    `create_doit_tasks` is looked up when doit loads the dodo, not defined on the class: doit treats any
+    namespace object with that attribute as a creator (a dodo that merely imports the class must not become
+    one), and whether the generation tasks wait for planning is only known once the project is loaded.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None = ".",
+        basename: str = DEFAULT_BASENAME,
+        *,
+        options: RunOptions | None = None,
+        lazy: LazyProject | None = None,
+    ) -> None:
+        self.root = None if root is None else Path(root)  # None: the project containing doit's working directory
+        self.basename = basename
+        self.options = options or RunOptions()
+        self._lazy = lazy
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "create_doit_tasks":
+            raise AttributeError(name)
+        inferred = bool(self._lazy.index.inferred) if self._lazy else mapping_of(self._root()) == "inferred"
+        if not inferred:
+            return self._create_tasks
+
+        # Generation tasks need every output known: they are created once the `plan:` tasks have run.
+        def create_after_planning() -> Iterator[dict[str, Any]]:  # a function: doit marks it, a method refuses
+            return self._create_tasks_after_planning()
+
+        create_after_planning.__doc__ = self._create_tasks_after_planning.__doc__
+        creates = [self.basename, verify_basename(self.basename)]
+        return create_after(executed=plan_basename(self.basename), creates=creates)(create_after_planning)
+
+    def _root(self) -> Path:
+        try:
+            return self.root if self.root is not None else find_root(Path.cwd())
+        except LitError as err:
+            raise InvalidDodoFile(f"lit: {err}") from None
+
+    @property
+    def planner(self) -> Planner:
+        """The creator of this project's `plan:` tasks: put it in the dodo next to the project when the project
+        uses `mapping = "inferred"` (`lit regenerate` does this itself)."""
+        return Planner(self)
+
+    def _prepare(self) -> LazyProject:
+        """Load the project (from its index when it can) and register the run, as doit errors if loading fails."""
+        try:
+            lazy = self._lazy or LazyProject.load(self._root())
+            if self._lazy is None:
+                for warning in lazy.index.warnings:
+                    progress.emit("warn", f"warning: {warning}")
+            if self.root is not None:  # a dodo's `task_regenerate` follows the working directory: keep nothing
+                self._lazy = lazy
+            ensure_state_dir(lazy.root)
+            locks.join_run(lazy.root)
+            progress.register_project(str(lazy.root), lazy.index.name)
+        except LitError as err:
+            raise InvalidDodoFile(f"lit: {err}") from None
+        install_sigterm_handler()
+        return lazy
+
+    def _create_tasks(self) -> Iterator[dict[str, Any]]:
+        """Generate code.lock/ from the prompts of the lit project (doit's `doc` for the group)."""
+        yield from prompt_tasks(self._prepare(), self.basename, self.options)
+
+    def _create_tasks_after_planning(self) -> Iterator[dict[str, Any]]:
+        """Generate code.lock/ from the prompts of the lit project, once its inferred prompts are planned."""
+        self._lazy = None  # the plans just pinned change the project: load it again
+        lazy = self._prepare()
+        if lazy.index.unplanned:
+            raise InvalidDodoFile(
+                "lit: these prompts have no plan, so their outputs are unknown (see the failed plan tasks above): "
+                + ", ".join(sorted(lazy.index.unplanned))
+            )
+        vbase, grouped = verify_basename(self.basename), False
+        for task in prompt_tasks(lazy, self.basename, self.options):
+            grouped = grouped or (task["basename"] == vbase and task["name"] is None)
+            yield task
+        if not grouped:  # doit was told this creator makes the group; without verified prompts it is empty
+            yield {"basename": vbase, "name": None, "doc": "run the verify: commands of the prompts (lit)"}
+
+
+class Planner:
+    """The `plan:` tasks of a `LitProject` (`inferred` mapping), as a doit task creator."""
+
+    def __init__(self, project: LitProject) -> None:
+        self.project = project
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "create_doit_tasks":
+            raise AttributeError(name)
+        return self._create_tasks
+
+    def _create_tasks(self) -> Iterator[dict[str, Any]]:
+        """Plan the outputs of the lit project's inferred prompts."""
+        yield from plan_tasks(self.project._prepare(), self.project.basename, self.project.options)
+
+
+task_regenerate = LitProject(None)
+"""The lit project containing doit's working directory: `from lit_tasks import DOIT_CONFIG, task_regenerate`."""
+
+task_plan = task_regenerate.planner
+"""Its `plan:` tasks, for a project with `mapping = "inferred"`: add `task_plan` to that import."""
+
+
+def mapping_of(root: Path) -> str | None:
+    """`[project] mapping` read with the standard library alone (doit asks for the creator before any task
+    exists); None when lit.toml cannot be read, which loading the project then reports properly."""
+    try:
+        with open(root / CONFIG_FILE, "rb") as f:
+            return tomllib.load(f).get("project", {}).get("mapping")
+    except (OSError, tomllib.TOMLDecodeError, AttributeError):
+        return None
+
+
+def doit_config(root: Path | None = None) -> dict[str, Any]:
+    """lit's recommended DOIT_CONFIG (docs/task-model.md): sqlite3 DB in .lit/, XXH3 checker, threads, lit's reporter.
+
+    None of it is needed for correctness when a lit project is embedded in another build.
+    """
+    here = Path.cwd()
+    try:
+        root = root or find_root(here)
+    except LitError as err:
+        raise InvalidDodoFile(f"lit: {err}") from None
+    state = ensure_state_dir(root)
+    return {
+        "backend": DB_BACKEND,
+        "dep_file": relpath_posix(state / DB_FILE, here),
+        "check_file_uptodate": XXH3Checker,
+        "par_type": "thread",
+        "reporter": LitReporter,
+        "default_tasks": [DEFAULT_BASENAME],
+    }
+
+
+def install_sigterm_handler() -> None:
+    """Turn SIGTERM (a CI timeout) into KeyboardInterrupt, so doit saves its DB as it does on Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")

@@ -1,0 +1,234 @@
+"""The generation step (docs/architecture.md, "One prompt, from file to commit"): the action of every prompt's
+doit task.
+
+Order matters and is the point of this module: inputs are snapshotted before the call, the answer is accepted
+only if complete and well-formed, saved patches are merged in, inputs are checked again, and only then are
+outputs written (atomically), then the lock entry, then the record. Any failure before the write leaves the
+previous outputs exactly as they were. Each stage lives in its own module: `snapshot`, `answers`, `outputs`,
+`verification` and `figures`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from lit_tasks.build.answers import Answer, Asker
+from lit_tasks.build.figures import call_values, combine, describe, task_values
+from lit_tasks.build.options import RunOptions
+from lit_tasks.build.outputs import (
+    apply_patches,
+    current_outputs,
+    guard_hand_edits,
+    rebase_patches,
+    remove_undeclared,
+    restore,
+    write_outputs,
+)
+from lit_tasks.build.snapshot import Snapshot, check_unchanged, input_state, take_snapshot
+from lit_tasks.build.verification import Checked, Verification, fix_request, verify
+from lit_tasks.build.verify import VERIFIED, trim
+from lit_tasks.io import progress
+from lit_tasks.io.errors import GenerationError
+from lit_tasks.llm.request import build_request
+from lit_tasks.model.paths import CODE_DIR
+from lit_tasks.model.project import Project
+from lit_tasks.model.settings import GenerationSettings
+from lit_tasks.state.index import ProjectIndex
+from lit_tasks.state.lock import LockEntry, entry_matches, read_lock, write_lock
+from lit_tasks.state.patches import remember_generated
+from lit_tasks.state.records import PromptRecord, endpoint_host, recorder_for
+from providers.base import GenerationRequest
+
+
+@dataclass(frozen=True)
+class ModelCall:
+    """One call a generation made (or answered from the cache), as its record entry needs it."""
+
+    values: dict[str, Any]
+    settings: GenerationSettings
+    answer: Answer
+    role: str  # generate, fix or review
+    attempt: int
+    checked: Checked | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What one generation works from: its settings, its inputs as read before the call, and the request."""
+
+    settings: GenerationSettings
+    snapshot: Snapshot
+    imported: list[tuple[str, str]]
+    request: GenerationRequest
+
+
+class GenerationStep:
+    """One prompt's generation, run by its task's `GenerateAction`; returns the figures doit stores as the
+    task's values, and raises LitError for a failure the action reports."""
+
+    def __init__(self, project: Project, index: ProjectIndex, key: str, options: RunOptions) -> None:
+        self.project = project
+        self.index = index  # what the project's tasks were made from (lock entries are checked against it)
+        self.key = key
+        self.options = options
+        self.asker = Asker(project.root, key, self.outputs, options)
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return self.project.graph.prompts[self.key].outputs
+
+    def run(self) -> dict[str, Any]:
+        started = time.monotonic()
+        check = Verification.of(self.project, self.key)
+        previous = read_lock(self.project.root, self.key)
+        if self._is_current(previous, check):
+            return self._adopt()
+        if not self.options.force:
+            guard_hand_edits(self.project, self.key, previous)
+        prepared = self._prepare()
+        before = current_outputs(self.project, self.outputs) if check is not None else {}
+        calls: list[ModelCall] = []
+        entry: LockEntry | None = None
+        try:
+            digests, notes = self._generate(prepared, check, calls, started)
+            entry = self._lock(prepared, digests, check)
+        except BaseException:
+            if check is not None and calls:  # never leave unverified code behind the lock's back
+                restore(self.project, before)
+            raise
+        finally:
+            if calls:  # every call is paid for, so it is recorded whether the prompt succeeds or not
+                self._record(calls, entry.input_hash if entry else self._input_hash(prepared))
+        if check is not None:
+            VERIFIED[(str(self.project.root), self.key)] = (check.digest, dict(entry.outputs))
+        remove_undeclared(self.project, self.key, previous, entry.outputs)
+        return self._finish(calls, notes)
+
+    def _is_current(self, previous: LockEntry | None, check: Verification | None) -> bool:
+        """The lock entry already describes these inputs and outputs (and their verification)."""
+        return (
+            previous is not None
+            and not self.options.force
+            and (check is None or previous.verified == check.digest)
+            and entry_matches(self.project.root, self.index, previous)
+        )
+
+    def _adopt(self) -> dict[str, Any]:
+        """doit's record was stale but the files are what the lock says: record them as built, call nothing."""
+        progress.emit("note", f"up to date {self.key}: its files match its lock entry")
+        settings = self.project.settings(self.key)
+        return {"adopted": True, "provider": settings.provider, "model": settings.model, "calls": 0, "cost_usd": 0.0}
+
+    def _prepare(self) -> Prepared:
+        project, key = self.project, self.key
+        settings = project.settings(key)
+        snapshot = take_snapshot(project, key)
+        imports = project.graph.import_outputs(key)
+        imported = [(p, snapshot.text(f"{CODE_DIR}/{p}")) for p in imports]
+        guidelines = [(c, snapshot.text(c)) for c in project.context_files(key)]
+        request = build_request(project.graph.prompts[key], settings, imported, guidelines)
+        imported_files = progress.plural(len(imports), "imported file")
+        progress.emit("start", f"generating {key} ({settings.provider}:{settings.model}, {imported_files})")
+        return Prepared(settings, snapshot, imported, request)
+
+    def _generate(
+        self, prepared: Prepared, check: Verification | None, calls: list[ModelCall], started: float
+    ) -> tuple[dict[str, str], list[str]]:
+        """Answer, write and verify, with fix attempts until verification passes; every call lands in `calls`.
+        Returns the hash of every output and the answer's notes."""
+        answer = self.asker.ask(prepared.request, prepared.settings)
+        attempt = 0
+        while True:
+            files, digests, checked = self._write_answer(prepared, answer, check, attempt, calls, started)
+            if checked is None or checked.passed:
+                return digests, answer.parsed.notes
+            assert check is not None
+            if attempt >= check.fix_attempts:
+                tries = f" after {progress.plural(attempt, 'fix attempt')}" if attempt else ""
+                raise GenerationError(
+                    f"verification failed{tries}: {checked.summary}; the previous files are restored. Fix the "
+                    f"prompt (or its tests), raise fix_attempts, or run with --no-cache to ask again.\n"
+                    f"{trim(checked.feedback, 1500)}"
+                )
+            attempt += 1
+            progress.emit(
+                "warn",
+                f"{self.key}: verification failed ({checked.summary}); fix attempt {attempt} of {check.fix_attempts}",
+            )
+            fix = fix_request(prepared.request, files, checked.feedback, attempt)
+            answer = self.asker.ask(fix, self.project.settings(self.key, "fix"))
+
+    def _write_answer(
+        self,
+        prepared: Prepared,
+        answer: Answer,
+        check: Verification | None,
+        attempt: int,
+        calls: list[ModelCall],
+        started: float,
+    ) -> tuple[dict[str, str], dict[str, str], Checked | None]:
+        """One answer into code.lock/ (patches merged, inputs checked again), verified if the prompt asks; its
+        calls are added to `calls`. Returns the files written, their hashes and the verification."""
+        generated = answer.parsed.files
+        files = apply_patches(self.project, generated, prepared.snapshot)
+        check_unchanged(prepared.snapshot, self.key)
+        written, digests = write_outputs(self.project, files)
+        rebase_patches(self.project, generated, files)
+        remember_generated(self.project.root, [text.encode("utf-8") for text in generated.values()])
+        used = prepared.settings if attempt == 0 else self.project.settings(self.key, "fix")
+        values = call_values(self.key, answer, sorted(files), written, started)
+        checked = None
+        if check is not None:
+            checked = verify(self.project, self.key, check, files, prepared.imported, self.asker)
+        calls.append(ModelCall(values, used, answer, "generate" if attempt == 0 else "fix", attempt, checked))
+        if checked is not None and checked.review_answer is not None:
+            review = call_values(self.key, checked.review_answer, [], [], started)
+            settings = self.project.settings(self.key, "review")
+            calls.append(ModelCall(review, settings, checked.review_answer, "review", attempt))
+        return files, digests, checked
+
+    def _lock(self, prepared: Prepared, digests: dict[str, str], check: Verification | None) -> LockEntry:
+        """Write the lock entry of what was just written: inputs as read before the call, the outputs' hashes."""
+        inputs = input_state(self.project, self.key, prepared.snapshot, prepared.settings)
+        entry = LockEntry(
+            prompt=self.key, input_hash=inputs.digest, inputs=inputs, outputs=dict(sorted(digests.items()))
+        )
+        entry.verified = check.digest if check is not None else None
+        try:
+            write_lock(self.project.root, entry)
+        except OSError as err:
+            raise GenerationError(
+                f"the outputs were written but the lock entry could not be ({err.strerror or err}); "
+                "the next run regenerates this prompt (from the response cache when it can)"
+            ) from None
+        return entry
+
+    def _input_hash(self, prepared: Prepared) -> str:
+        return input_state(self.project, self.key, prepared.snapshot, prepared.settings).digest
+
+    def _record(self, calls: list[ModelCall], input_hash: str) -> None:
+        """One generation-record entry per call (generation, each fix attempt, each review), with its cost."""
+        recorder = recorder_for(self.project.root, self.options.started)
+        for c in calls:
+            recorder.append(
+                PromptRecord.build(
+                    c.values,
+                    c.settings,
+                    c.answer.completion,
+                    endpoint=endpoint_host(c.answer.endpoint.url),
+                    request_key=c.answer.request_key,
+                    input_hash=input_hash,
+                    role=c.role,
+                    attempt=c.attempt,
+                    verification=c.checked.record() if c.checked is not None else None,
+                )
+            )
+
+    def _finish(self, calls: list[ModelCall], notes: list[str]) -> dict[str, Any]:
+        total = combine([c.values for c in calls])
+        for note in notes:
+            progress.emit("note", f"{self.key}: {note}")
+        progress.emit("cached" if total["cached"] else "done", describe(total))
+        return task_values(total)

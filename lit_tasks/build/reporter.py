@@ -1,0 +1,99 @@
+"""doit reporter for lit runs: quiet for prompts (their actions print their own lines), a summary at the end.
+
+Tasks that are not lit's (an embedding build's lint or packaging tasks) are reported as doit's console
+reporter would.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from doit.reporter import ConsoleReporter
+
+from lit_tasks.io import progress
+
+
+def _is_lit(task: Any) -> bool:
+    return bool(task.meta and task.meta.get("lit"))
+
+
+class RunTotals:
+    """What a run did, summed from the values each generation step returned."""
+
+    def __init__(self) -> None:
+        self.generated = self.cached = self.calls = self.uptodate = self.failed = self.files = 0
+        self.tokens_in = self.tokens_out = 0
+        self.cost = 0.0
+        self.cost_known = True
+        self.saved = 0.0
+
+    def add(self, values: dict[str, Any]) -> None:
+        self.generated += 1
+        self.cached += int(values["cached"])
+        self.calls += values["calls"]
+        self.files += values["files_written"]
+        self.tokens_in += values["input_tokens"] + values["cache_write_tokens"] + values["cache_read_tokens"]
+        self.tokens_out += values["output_tokens"]
+        if values["cost_usd"] is None:
+            self.cost_known = False
+        else:
+            self.cost += values["cost_usd"]
+        self.saved += values["saved_usd"]
+
+    def line(self, seconds: float) -> str:
+        total = self.generated + self.uptodate + self.failed
+        if not self.generated and not self.failed:
+            return f"{progress.plural(total, 'prompt')} up to date, nothing to do ({seconds:.1f}s)"
+        parts = [
+            f"{progress.plural(total, 'prompt')}: {self.generated} generated ({progress.plural(self.calls, 'call')}, {self.cached} from cache)",
+            f"{self.uptodate} up to date",
+        ]
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        cost = progress.money(self.cost) + ("" if self.cost_known else " + unknown")
+        tail = f"{progress.plural(self.files, 'file')} written, {progress.tokens(self.tokens_in)} in / {progress.tokens(self.tokens_out)} out tokens, {cost}"
+        if self.saved:
+            tail += f" ({progress.money(self.saved)} saved by the cache)"
+        return ", ".join(parts) + f"; {tail}; {seconds:.1f}s"
+
+
+class LitReporter(ConsoleReporter):
+    desc = "lit: one line per generated prompt and a summary"
+
+    def __init__(self, outstream: Any, options: dict[str, Any]) -> None:
+        super().__init__(outstream, options)
+        self.totals = RunTotals()
+        self.started = time.monotonic()
+
+    def execute_task(self, task: Any) -> None:
+        if not _is_lit(task):
+            super().execute_task(task)
+
+    def skip_uptodate(self, task: Any) -> None:
+        if task.meta and task.meta.get("lit") == "verify":
+            return
+        if task.meta and task.meta.get("lit") == "prompt":
+            self.totals.uptodate += 1
+        elif not _is_lit(task):
+            super().skip_uptodate(task)
+
+    def add_success(self, task: Any) -> None:
+        if task.meta and task.meta.get("lit") == "prompt" and task.values:
+            if task.values.get("adopted"):
+                self.totals.uptodate += 1  # a stale doit record whose files matched the lock: no call made
+            else:
+                self.totals.add(task.values)
+
+    def add_failure(self, task: Any, fail: Any) -> None:
+        if task.meta and task.meta.get("lit") in ("prompt", "verify"):
+            self.totals.failed += 1
+            if fail.get_name() == "TaskFailed":
+                return  # the action already printed a one-line reason
+        super().add_failure(task, fail)
+
+    def complete_run(self) -> None:
+        super().complete_run()
+        if self.totals.generated or self.totals.uptodate or self.totals.failed:
+            kind = "fail" if self.totals.failed else "summary"
+            progress.emit(kind, self.totals.line(time.monotonic() - self.started))

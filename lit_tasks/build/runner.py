@@ -1,0 +1,49 @@
+"""Running lit's doit tasks in-process for `lit regenerate` (no dodo.py needed: v1 projects have none)."""
+
+from __future__ import annotations
+
+import sys
+
+from doit.cmd_base import ModuleTaskLoader
+from doit.doit_cmd import DoitMain
+
+from lit_tasks.build.dodo import LitProject, doit_config, install_sigterm_handler
+from lit_tasks.build.options import RunOptions
+from lit_tasks.build.rules import DEFAULT_BASENAME, static_task_name
+from lit_tasks.state.index import LazyProject
+
+# doit: 0 ok, 1 a task failed, 2 a task raised (a bug in lit: our failures are TaskFailed), 3 before running.
+EXIT_CODES = {0: 0, 1: 1, 2: 3, 3: 3}
+
+
+def selection(lazy: LazyProject, keys: list[str], *, static_only: bool = False) -> list[str]:
+    """doit's task names for `keys` (every task when there are none). `[[static]]` files come with every run,
+    as in lit v1: whichever prompts a run selects, lit.toml's static files are written when they are not."""
+    static = [f"{DEFAULT_BASENAME}:{static_task_name(s.path)}" for s in lazy.index.static]
+    if static_only:
+        return static
+    if not keys:
+        return [DEFAULT_BASENAME]
+    verified = [key for key in keys if lazy.index.prompts[key].verify]
+    return [f"{DEFAULT_BASENAME}:{key}" for key in keys] + [f"verify:{key}" for key in verified] + static
+
+
+def run_doit(lazy: LazyProject, keys: list[str], *, jobs: int, options: RunOptions, static_only: bool = False) -> int:
+    """Run the tasks for `keys` (all prompts when empty) and what they import; returns lit's exit code."""
+    install_sigterm_handler()
+    creator = LitProject(lazy.root, DEFAULT_BASENAME, options=options, lazy=lazy)
+    namespace = {"DOIT_CONFIG": doit_config(lazy.root), "lit_project": creator}
+    if lazy.index.inferred:
+        namespace["lit_plan"] = creator.planner
+    argv = ["run"]
+    if jobs > 1:
+        argv += ["-n", str(jobs), "-P", "thread"]
+    if options.force:
+        argv.append("--always-execute")
+    argv += selection(lazy, keys, static_only=static_only)
+    try:
+        rc = DoitMain(ModuleTaskLoader(namespace), config_filenames=()).run(argv)
+    finally:
+        if "lit_tasks.state.records" in sys.modules:  # only a run that generated something has a record to close
+            sys.modules["lit_tasks.state.records"].finish_all()
+    return EXIT_CODES.get(rc, 3)

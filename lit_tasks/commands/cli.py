@@ -1,0 +1,81 @@
+"""The `lit` command line: a git-native workflow over prompts. One module per command in `commands/`.
+
+Exit codes (docs/cli.md): 0 ok, 1 a generation or check failed, 2 usage or configuration error, 3 internal
+error. A user error prints one message and no traceback (`--debug` shows it). Results go to stdout, messages
+to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+
+from lit_tasks.io import progress
+from lit_tasks.io.errors import LitError
+from lit_tasks.version import __version__
+
+WORKFLOW = """\
+a day with lit:
+  lit init                       create a project (lit.toml, prompts/, code.lock/, first commit)
+  lit regenerate -j 8            generate code.lock/ from prompts/, only what is stale
+  lit status / lit diff --summary
+                                 what changed, what will regenerate and why
+  lit commit -m "message"        regenerate what is stale and commit lit's files with their cost
+  lit check                      in CI or a pre-commit hook: does code.lock/ match the prompts?
+
+Run `lit COMMAND --help` for a command's options and examples.
+"""
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for every command, or only for `command` (what a normal invocation needs)."""
+    from lit_tasks.commands import register_all
+
+    parser = argparse.ArgumentParser(
+        prog="lit",
+        description="Prompts are the source, an LLM is the compiler, code.lock/ is the artifact.",
+        epilog=WORKFLOW,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"lit {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show a traceback for errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    register_all(commands, command)
+    return parser
+
+
+def command_parser(command: str) -> argparse.ArgumentParser:
+    """The parser of one `lit` command, as `lit COMMAND` builds it (for the doit commands and the CLI reference)."""
+    parser = build_parser(command)
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return commands.choices[command]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(next((arg for arg in argv if not arg.startswith("-")), None))
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except LitError as err:
+        if args.debug:
+            traceback.print_exc()
+        progress.emit("fail", f"error: {err}")
+        return err.exit_code
+    except KeyboardInterrupt:
+        progress.emit("fail", "interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # a bug in lit: say so, with the details needed to report it
+        traceback.print_exc()
+        progress.emit("fail", "internal error (a bug in lit); please report it with the traceback above")
+        return 3
+
+
+if __name__ == "__main__":  # `python -m lit_tasks.commands.cli`; `python -m lit_tasks` is the short way
+    raise SystemExit(main())

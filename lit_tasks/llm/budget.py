@@ -1,0 +1,94 @@
+"""Spending limits: refuse to start over budget, and stop dispatching once the limit could be crossed.
+
+Each call reserves an estimate of its cost before it starts and settles the real cost when it ends, so spent +
+in-flight estimates never exceed the limit. Input is bounded by the request's size. Output is estimated from
+the prompt's history: its last answer (the outputs on disk) with a margin, since an answer that changed a
+little is about as long as the last one; a prompt never built is bounded by `max_tokens` (the most the model
+may write). So a call can cost more than its estimate only by writing more than 1.25 times its last answer
+plus 64 tokens.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from lit_tasks.io.errors import GenerationError
+from lit_tasks.io.progress import money
+from lit_tasks.llm.pricing import Price
+from providers.base import GenerationRequest
+
+BYTES_PER_TOKEN_BOUND = 2  # assumed, not measured: chosen to stay above what tokenizers produce for text and code
+OUTPUT_MARGIN = 1.25  # assumed: room for an answer that grew since the last one
+OUTPUT_SLACK_TOKENS = 64  # assumed: room for the FILE headers and a very short last answer
+
+
+class BudgetError(GenerationError):
+    """A prompt was not started because it could push the run over its spending limit."""
+
+
+def input_token_bound(n_bytes: int) -> int:
+    return n_bytes // BYTES_PER_TOKEN_BOUND + 1
+
+
+def output_token_estimate(last_output_bytes: int | None, max_tokens: int) -> int:
+    """The output tokens a call is expected to cost: its last answer with a margin, else `max_tokens`."""
+    if last_output_bytes is None:
+        return max_tokens
+    return min(max_tokens, math.ceil(input_token_bound(last_output_bytes) * OUTPUT_MARGIN) + OUTPUT_SLACK_TOKENS)
+
+
+def last_output_bytes(code_dir: Path, outputs: Iterable[str]) -> int | None:
+    """The size of a prompt's last answer (its outputs as they are on disk), None if one is missing."""
+    try:
+        return sum(os.stat(code_dir / out).st_size for out in outputs)
+    except OSError:
+        return None
+
+
+def cost_estimate(input_bytes: int, output_tokens: int, price: Price | None, is_local: bool) -> float | None:
+    """What one call is expected to cost in USD (input bounded, output as estimated); None without a price."""
+    if is_local:
+        return 0.0
+    if price is None:
+        return None
+    return (
+        input_token_bound(input_bytes) * max(price.input, price.cache_write or 0.0) + output_tokens * price.output
+    ) / 1e6
+
+
+def request_estimate(
+    request: GenerationRequest, price: Price | None, is_local: bool, output_tokens: int | None = None
+) -> float | None:
+    """A request's cost estimate; output at `max_tokens` unless the caller knows better (`output_tokens`)."""
+    size = len(request.system.encode()) + len(request.context.encode()) + len(request.body.encode())
+    return cost_estimate(size, request.max_tokens if output_tokens is None else output_tokens, price, is_local)
+
+
+class Budget:
+    def __init__(self, limit_usd: float) -> None:
+        self.limit = limit_usd
+        self.spent = 0.0
+        self.in_flight = 0.0
+        self._lock = threading.Lock()
+
+    def reserve(self, key: str, estimate: float | None) -> None:
+        if estimate is None:
+            raise BudgetError(
+                f"{key}: its model has no known price, so a spending limit cannot be enforced; set [model.pricing] in lit.toml"
+            )
+        with self._lock:
+            if self.spent + self.in_flight + estimate > self.limit:
+                raise BudgetError(
+                    f"{key} not started: spent {money(self.spent)} + in flight {money(self.in_flight)} + this prompt's "
+                    f"estimate {money(estimate)} would exceed the limit of {money(self.limit)}"
+                )
+            self.in_flight += estimate
+
+    def settle(self, estimate: float | None, actual: float) -> None:
+        with self._lock:
+            self.in_flight -= estimate or 0.0
+            self.spent += actual

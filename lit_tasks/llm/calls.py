@@ -1,0 +1,118 @@
+"""Calling a provider: one shared instance per endpoint, a concurrency limit, retries with backoff.
+
+`lit regenerate -j 32` may start 32 prompts at once; `[model.api] max_concurrent` bounds how many of them talk
+to one endpoint at a time, so a wide build does not trip the service's rate limits. Retries honour
+`retry-after`; a spend-limit refusal is never retried (providers mark it non-retryable).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import providers
+from lit_tasks.io.errors import ProviderError
+from lit_tasks.io.secrets import scrub
+from lit_tasks.model.settings import GenerationSettings
+from providers.base import Completion, GenerationRequest, ProviderContext
+
+BACKOFF_BASE_S = 1.0
+BACKOFF_CAP_S = 60.0
+MAX_SERVER_WAIT_S = 300.0
+
+
+class Endpoint:
+    """A provider instance with its semaphore; created on first use, so a run with no calls needs no key."""
+
+    def __init__(self, context: ProviderContext) -> None:
+        self.context = context
+        self.semaphore = threading.BoundedSemaphore(context.api.max_concurrent)
+        self._provider = None
+        self._lock = threading.Lock()
+
+    @property
+    def provider(self):  # noqa: ANN201 - a Provider
+        with self._lock:
+            if self._provider is None:
+                self._provider = providers.provider_class(self.context.name)(self.context)
+            return self._provider
+
+    @property
+    def url(self) -> str | None:
+        """The service URL once the provider exists (it resolves defaults and env), else the configured one."""
+        return getattr(self._provider, "base_url", None) or self.context.api.base_url
+
+    @property
+    def is_local(self) -> bool:
+        return bool(getattr(providers.provider_class(self.context.name), "is_local", False))
+
+
+_endpoints: dict[tuple, Endpoint] = {}
+_endpoints_lock = threading.Lock()
+
+
+def endpoint_for(settings: GenerationSettings, root: Path) -> Endpoint:
+    api = settings.api
+    key = (
+        settings.provider,
+        api.base_url,
+        api.key_env,
+        api.timeout_s,
+        api.max_retries,
+        api.max_concurrent,
+        str(root),
+        settings.replay_dir,
+    )
+    with _endpoints_lock:
+        found = _endpoints.get(key)
+        if found is None:
+            context = ProviderContext(name=settings.provider, api=api, root=root, replay_dir=settings.replay_dir)
+            found = _endpoints[key] = Endpoint(context)
+        return found
+
+
+def reset_endpoints() -> None:
+    """Forget provider instances (tests and long-lived processes that change the environment)."""
+    with _endpoints_lock:
+        _endpoints.clear()
+
+
+def call(
+    endpoint: Endpoint,
+    request: GenerationRequest,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    on_retry: Callable[[str], None] | None = None,
+) -> Completion:
+    """One completion, retried on transient failures up to `max_retries` times."""
+    retries = endpoint.context.api.max_retries
+    attempt = 0
+    while True:
+        try:
+            with endpoint.semaphore:
+                return endpoint.provider.complete(request)
+        except ProviderError as err:
+            if not err.retryable or attempt >= retries:
+                if err.retryable:
+                    raise ProviderError(f"{scrub(str(err))} (gave up after {attempt + 1} attempts)") from None
+                raise
+            wait = _backoff(attempt, err.retry_after)
+            if wait is None:
+                raise ProviderError(
+                    f"{scrub(str(err))}; the service asked to wait {err.retry_after:.0f}s, longer than lit waits "
+                    f"({MAX_SERVER_WAIT_S:.0f}s): run again later"
+                ) from None
+            if on_retry:
+                on_retry(f"{scrub(str(err))}; retrying in {wait:.1f}s (attempt {attempt + 2} of {retries + 1})")
+            sleep(wait)
+            attempt += 1
+
+
+def _backoff(attempt: int, retry_after: float | None) -> float | None:
+    """The server's `retry-after` when given (None if unreasonably long), else capped exponential with jitter."""
+    if retry_after is not None:
+        return None if retry_after > MAX_SERVER_WAIT_S else retry_after
+    return min(BACKOFF_CAP_S, BACKOFF_BASE_S * (2**attempt)) * random.uniform(0.5, 1.0)

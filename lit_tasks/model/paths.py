@@ -1,0 +1,143 @@
+"""Path rules shared by prompts, outputs and the response parser.
+
+doit matches dependencies by exact string (`./a` is not `a`), and an LLM answer must never write outside
+`code.lock/`. Both problems are solved here, once: every path lit hands to doit or writes to is normalised by
+`normalise_relpath`, and every output path is checked by a `Sandbox`.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from pathlib import Path
+
+from lit_tasks.io.errors import ConfigError, LitError
+
+CODE_DIR = "code.lock"
+PROMPTS_DIR = "prompts"
+PROMPT_SUFFIX = ".prompt.md"
+CONFIG_FILE = "lit.toml"
+PATCH_DIR = Path(".lit") / "patches"
+LOCK_DIR = Path(".lit") / "lock"
+PATCH_SUFFIX = ".patch"
+MANIFEST_DIR = Path(".lit") / "manifests"
+MODULE_FILE = "module.lit.md"
+
+
+def patch_rel(output: str) -> str:
+    """Where the saved patch of `output` lives, relative to the project root."""
+    return f"{PATCH_DIR.as_posix()}/{output}{PATCH_SUFFIX}"
+
+
+def lock_path(root: Path, key: str) -> Path:
+    """The lock entry of prompt `key`: `.lit/lock/<prompt path>.json`."""
+    return root / LOCK_DIR / f"{key}.json"
+
+
+def locked_prompts(root: Path) -> list[str]:
+    """The prompt keys that have a lock entry, from file names alone (no file is read)."""
+    base = root / LOCK_DIR
+    keys = []
+    for dirpath, _, filenames in os.walk(base):
+        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
+        for name in filenames:
+            if name.endswith(".json"):
+                keys.append(name[:-5] if rel_dir == "." else f"{rel_dir}/{name[:-5]}")
+    return sorted(keys)
+
+
+def list_patches(root: Path) -> list[str]:
+    """The outputs that have a saved patch."""
+    base = root / PATCH_DIR
+    if not base.is_dir():
+        return []
+    return sorted(
+        p.relative_to(base).as_posix().removesuffix(PATCH_SUFFIX) for p in base.rglob(f"*{PATCH_SUFFIX}") if p.is_file()
+    )
+
+
+class UnsafePathError(LitError):
+    """A path that would escape its sandbox or is not portable; the message says which rule it breaks."""
+
+
+def normalise_relpath(raw: str) -> str:
+    """A relative POSIX path with `.` segments and duplicate slashes removed; raises on anything unsafe.
+
+    Rejected: empty paths, absolute paths (POSIX or Windows drive), backslashes (a Windows path would mean a
+    different file on each OS), NUL bytes, and any `..` segment (even one that would stay inside after
+    normalisation: such a path is never what a prompt or a model meant).
+    """
+    if not isinstance(raw, str) or not raw.strip():
+        raise UnsafePathError("empty path")
+    path = raw.strip()
+    if "\x00" in path:
+        raise UnsafePathError(f"`{raw}` contains a NUL byte")
+    if "\\" in path:
+        raise UnsafePathError(f"`{raw}` contains a backslash; use forward slashes")
+    if path.startswith("/") or path.startswith("~") or (len(path) > 1 and path[1] == ":"):
+        raise UnsafePathError(f"`{raw}` is absolute; paths must be relative")
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise UnsafePathError(f"`{raw}` contains `..`")
+    if not parts:
+        raise UnsafePathError(f"`{raw}` names no file")
+    return "/".join(parts)
+
+
+class Sandbox:
+    """Proves output paths stay inside `code.lock/`, remembering each directory it has checked.
+
+    A symlink inside `code.lock/` that points elsewhere would let a write leave the sandbox even though the
+    string looks harmless, so the real path of the deepest existing ancestor is checked, and a file that is
+    itself a symlink is checked too. Directories are checked once, so a project with thousands of outputs
+    in a few directories costs a few realpath calls.
+    """
+
+    def __init__(self, code_dir: Path) -> None:
+        self.root = os.path.realpath(code_dir)
+        self._dirs: dict[str, bool] = {}
+
+    def _inside(self, real: str) -> bool:
+        return real == self.root or real.startswith(self.root + os.sep)
+
+    def _dir_inside(self, rel_dir: str) -> bool:
+        if rel_dir not in self._dirs:
+            probe = os.path.join(self.root, rel_dir) if rel_dir else self.root
+            while probe != self.root and not os.path.lexists(probe):
+                probe = os.path.dirname(probe)
+            self._dirs[rel_dir] = self._inside(os.path.realpath(probe))
+        return self._dirs[rel_dir]
+
+    def check(self, raw: str) -> str:
+        rel = normalise_relpath(raw)
+        target = os.path.join(self.root, rel)
+        inside = self._dir_inside(posixpath.dirname(rel))
+        if inside and os.path.islink(target):
+            inside = self._inside(os.path.realpath(target))
+        if not inside:
+            real = os.path.realpath(target)
+            raise UnsafePathError(f"`{raw}` resolves outside {CODE_DIR}/ (through a symlink to {real})")
+        return rel
+
+
+def relpath_posix(path: Path, start: Path) -> str:
+    """`path` relative to `start` as a normalised POSIX string, the form doit keys its DB by."""
+    rel = os.path.relpath(path, start)
+    return posixpath.normpath(rel.replace(os.sep, "/"))
+
+
+def is_prompt_file(name: str) -> bool:
+    """True for `*.prompt.md` names (the only files lit treats as prompts)."""
+    return name.endswith(PROMPT_SUFFIX) and len(name) > len(PROMPT_SUFFIX)
+
+
+def find_root(start: Path) -> Path:
+    """The nearest directory at or above `start` that holds lit.toml (how every command finds its project)."""
+    here = start.resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate
+    raise ConfigError(
+        f"not a lit project: no {CONFIG_FILE} in {here} or any parent directory; "
+        "run `lit init` to create one, or cd into a project"
+    )

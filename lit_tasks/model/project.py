@@ -1,0 +1,216 @@
+"""A loaded lit project: config, prompts and the checked graph, everything a task or command needs.
+
+Loading is the only place prompts are discovered and parsed, so every command sees the same project and every
+warning (an `@import` not declared in frontmatter) is produced once per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from lit_tasks.io.errors import ConfigError
+from lit_tasks.io.hashing import hash_bytes
+from lit_tasks.model.config import LitConfig, load_config
+from lit_tasks.model.discovery import Scan, scan_sources
+from lit_tasks.model.graph import PromptGraph, build_graph
+from lit_tasks.model.manifests import read_manifest
+from lit_tasks.model.modules import defaults_for, load_modules
+from lit_tasks.model.paths import (
+    CODE_DIR,
+    PROMPT_SUFFIX,
+    PROMPTS_DIR,
+    Sandbox,
+    UnsafePathError,
+    list_patches,
+    normalise_relpath,
+)
+from lit_tasks.model.prompt import FrontmatterCache, Prompt, parse_prompt
+from lit_tasks.model.settings import GenerationSettings, settings_for
+
+LANGUAGE_EXTENSIONS = {
+    "python": ".py",
+    "typescript": ".ts",
+    "javascript": ".js",
+    "rust": ".rs",
+    "go": ".go",
+    "java": ".java",
+    "kotlin": ".kt",
+    "scala": ".scala",
+    "c": ".c",
+    "cpp": ".cpp",
+    "c++": ".cpp",
+    "csharp": ".cs",
+    "c#": ".cs",
+    "ruby": ".rb",
+    "php": ".php",
+    "swift": ".swift",
+    "shell": ".sh",
+    "bash": ".sh",
+    "sql": ".sql",
+    "html": ".html",
+    "css": ".css",
+    "markdown": ".md",
+    "yaml": ".yaml",
+    "json": ".json",
+    "toml": ".toml",
+    "lua": ".lua",
+    "elixir": ".ex",
+    "haskell": ".hs",
+    "r": ".R",
+    "dart": ".dart",
+    "zig": ".zig",
+}
+
+
+@dataclass
+class Project:
+    root: Path
+    config: LitConfig
+    graph: PromptGraph
+    warnings: list[str] = field(default_factory=list)
+    inferred: frozenset[str] = frozenset()  # `inferred` mapping: outputs come from a pinned plan
+    unplanned: frozenset[str] = frozenset()  # of those, the ones whose plan is missing or stale
+    _settings: dict[str, GenerationSettings] = field(default_factory=dict, repr=False)
+
+    @property
+    def code_dir(self) -> Path:
+        return self.root / CODE_DIR
+
+    def settings(self, key: str, role: str = "generate") -> GenerationSettings:
+        """The prompt's effective settings in `role`, built once per load (task creation and generation ask)."""
+        cache_key = key if role == "generate" else f"{role}:{key}"
+        found = self._settings.get(cache_key)
+        if found is None:
+            found = self._settings[cache_key] = settings_for(self.config, self.graph.prompts[key], role)
+        return found
+
+    def context_files(self, key: str) -> tuple[str, ...]:
+        """Guideline files for `key`'s system prompt: lit.toml [context] files, then its own `context:`."""
+        own = self.graph.prompts[key].frontmatter.context
+        return tuple(dict.fromkeys([*self.config.context.files, *own]))
+
+    def verify_commands(self, key: str) -> tuple[str, ...]:
+        """`verify:` of the prompt, else lit.toml [verify] commands; empty means not verified."""
+        own = self.graph.prompts[key].frontmatter.verify
+        return tuple(own if own is not None else self.config.verify.commands)
+
+    def fix_attempts(self, key: str) -> int:
+        own = self.graph.prompts[key].frontmatter.fix_attempts
+        return own if own is not None else self.config.verify.fix_attempts
+
+    def review_enabled(self, key: str) -> bool:
+        own = self.graph.prompts[key].frontmatter.review
+        return own if own is not None else self.config.review.enabled
+
+    @cached_property
+    def sandbox(self) -> Sandbox:
+        """The code.lock/ sandbox, its per-directory checks shared by every prompt of the run."""
+        return Sandbox(self.code_dir)
+
+    @cached_property
+    def patched(self) -> frozenset[str]:
+        """Outputs with a saved patch, listed once per load (patches are saved by `lit patch`, not during a run)."""
+        return frozenset(list_patches(self.root))
+
+
+def load_project(root: Path, scan: Scan | None = None, cache: FrontmatterCache | None = None) -> Project:
+    """Load and check the project at `root`; raises ConfigError/GraphError before anything is generated.
+
+    `cache` holds frontmatter parsed by earlier runs (the state layer's parse cache); without one, every prompt
+    is parsed."""
+    root = root.resolve()
+    config = load_config(root)
+    scan = scan or scan_sources(root)
+    mode = config.project.mapping
+    modules = load_modules(root, [rel for rel, _ in scan.modules]) if mode == "modular" else {}
+    prompts: dict[str, Prompt] = {}
+    planned: set[str] = set()
+    for rel, _ in scan.prompts:
+        raw = (root / rel).read_bytes()
+        default: tuple[str, ...] = ()
+        if mode == "direct":
+            default = direct_outputs(rel, config.language.default)
+        elif mode == "inferred":
+            manifest = read_manifest(root, rel)
+            if manifest is not None and manifest.current_for(hash_bytes(raw)):
+                default = tuple(manifest.outputs)
+                planned.add(rel)
+        defaults = defaults_for(rel, modules) if modules else None
+        prompts[rel] = parse_prompt(rel, raw, default_outputs=default, cache=cache, defaults=defaults)
+    prompts = _canonical_imports(prompts)
+    inferred = frozenset(k for k, p in prompts.items() if mode == "inferred" and not p.frontmatter.outputs)
+    unplanned = inferred - planned
+    graph = build_graph(prompts, root / CODE_DIR, [s.path for s in config.static], unplanned)
+    project = Project(
+        root=root,
+        config=config,
+        graph=graph,
+        warnings=undeclared_refs(prompts),
+        inferred=inferred,
+        unplanned=unplanned,
+    )
+    _check_context_files(project)
+    return project
+
+
+def _check_context_files(project: Project) -> None:
+    """A guideline file that does not exist is a configuration error, named with where it was listed."""
+    for rel in project.config.context.files:
+        if not (project.root / rel).is_file():
+            raise ConfigError(f"lit.toml [context] files: {rel} does not exist (paths are relative to {project.root})")
+    for key, prompt in project.graph.prompts.items():
+        for rel in prompt.frontmatter.context:
+            if not (project.root / rel).is_file():
+                raise ConfigError(f"{key}: context file {rel} does not exist (paths are relative to the project root)")
+
+
+def direct_outputs(prompt_path: str, language: str) -> tuple[str, ...]:
+    """`direct` mapping: prompts/models/user.prompt.md -> models/user.py (extension from the language)."""
+    stem = prompt_path.removeprefix(PROMPTS_DIR + "/").removesuffix(PROMPT_SUFFIX)
+    ext = LANGUAGE_EXTENSIONS.get(language.lower())
+    if ext is None:
+        raise ConfigError(
+            f'{prompt_path}: mapping = "direct" cannot derive an output name: no file extension is known for '
+            f"language `{language}`; declare `outputs:` in the prompt"
+        )
+    try:
+        return (normalise_relpath(stem + ext),)
+    except UnsafePathError as err:
+        raise ConfigError(f"{prompt_path}: cannot derive an output path: {err}") from None
+
+
+def _canonical_imports(prompts: dict[str, Prompt]) -> dict[str, Prompt]:
+    """Accept imports written relative to prompts/ as well as to the root, and store the root-relative key."""
+    result = {}
+    for key, prompt in prompts.items():
+        fixed = tuple(_resolve_import(imp, prompts) for imp in prompt.imports)
+        result[key] = prompt if fixed == prompt.imports else prompt.model_copy(update={"imports": fixed})
+    return result
+
+
+def _resolve_import(imp: str, prompts: dict[str, Prompt]) -> str:
+    if imp in prompts:
+        return imp
+    alt = f"{PROMPTS_DIR}/{imp}"
+    return alt if alt in prompts else imp
+
+
+def undeclared_refs(prompts: dict[str, Prompt]) -> list[str]:
+    """One warning per `@import(x)` in a body whose `x` is missing from that prompt's `imports:`."""
+    warnings = []
+    for key in sorted(prompts):
+        prompt = prompts[key]
+        declared = set(prompt.imports)
+        for ref in prompt.body_refs:
+            try:
+                norm = _resolve_import(normalise_relpath(ref), prompts)
+            except UnsafePathError:
+                norm = ref
+            if norm not in declared:
+                warnings.append(
+                    f"{key}: body references @import({ref}) but `imports:` does not list it; "
+                    "add it to the frontmatter or its code will not be in the context"
+                )
+    return warnings

@@ -1,0 +1,219 @@
+"""A prompt file: YAML frontmatter (outputs, imports, overrides) and a Markdown body.
+
+The split follows lit v1 (leading whitespace skipped, `---` opens, the first line that is exactly `---` closes)
+with its rough edges fixed: a BOM or CRLF line endings are accepted, the closing marker must be a whole line,
+and every error names the file and line. The raw bytes are kept untouched: they are what the input hash covers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+from pydantic import Field, ValidationError, field_validator
+
+from lit_tasks.io.errors import ConfigError
+from lit_tasks.io.hashing import hash_bytes
+from lit_tasks.model.config import ApiSection, PricingSection, _safe_paths
+from lit_tasks.model.paths import PROMPT_SUFFIX, UnsafePathError, normalise_relpath
+from lit_tasks.model.strict import StrictModel, explain
+
+IMPORT_REF = re.compile(r"@import\(([^)\n]*)\)")
+HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+
+
+class FrontmatterCache(Protocol):
+    """Frontmatter parsed by an earlier run, by prompt path and content hash (the state layer keeps one)."""
+
+    def get(self, path: str, digest: str) -> dict[str, Any] | None: ...
+
+    def put(self, path: str, digest: str, data: dict[str, Any]) -> None: ...
+
+
+class ModelOverride(StrictModel):
+    """A prompt's `model:` override; unlike lit v1, every key is optional and `provider` is honoured."""
+
+    provider: str | None = None
+    model: str | None = None
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    seed: int | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, ge=1)
+    api: ApiSection | None = None
+    pricing: PricingSection | None = None
+
+
+class Defaults(StrictModel):
+    """What a prompt may set for itself and a `module.lit.md` may set for the prompts below it."""
+
+    imports: list[str] = []
+    model: ModelOverride | None = None
+    language: str | None = None
+    verify: list[str] | None = None
+    fix_attempts: int | None = Field(default=None, ge=0, le=10)
+    review: bool | None = None
+    context: list[str] = []
+
+    @field_validator("verify", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("context")
+    @classmethod
+    def _safe(cls, value: list[str]) -> list[str]:
+        return _safe_paths(value)
+
+
+class Frontmatter(Defaults):
+    outputs: list[str] = []
+
+
+class Prompt(StrictModel):
+    """One parsed prompt. `path` is its key: relative to the project root, POSIX, normalised."""
+
+    path: str
+    raw: bytes
+    frontmatter: Frontmatter
+    body: str
+    body_line: int
+    outputs: tuple[str, ...]
+    imports: tuple[str, ...]
+    body_refs: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        """The first Markdown heading of the body (doit's `doc`), else the prompt path."""
+        for line in self.body.splitlines():
+            match = HEADING.match(line)
+            if match:
+                return match.group(1)
+        return self.path
+
+
+def split_frontmatter(text: str, source: str) -> tuple[str, str, int, int]:
+    """(yaml, body, first yaml line, first body line), lines 1-based; raises ConfigError on a bad layout."""
+    stripped = text.lstrip()
+    skipped_lines = text[: len(text) - len(stripped)].count("\n")
+    lines = stripped.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        first = stripped.split("\n", 1)[0][:40]
+        raise ConfigError(
+            f"{source}:{skipped_lines + 1}: a prompt must start with YAML frontmatter: a line `---`, the keys "
+            f"(outputs, imports, ...), then a closing `---`; found `{first}`"
+        )
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() == "---":
+            yaml_text = "\n".join(lines[1:index])
+            body = "\n".join(lines[index + 1 :])
+            return yaml_text, body, skipped_lines + 2, skipped_lines + index + 2
+    raise ConfigError(f"{source}:{skipped_lines + 1}: unterminated frontmatter: no closing `---` line")
+
+
+def decode(raw: bytes, path: str) -> str:
+    """A prompt or module file's text: UTF-8, a BOM dropped, CRLF line endings read as LF."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not valid UTF-8 (byte {err.start}); save the file as UTF-8") from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
+def parse_prompt(
+    path: str,
+    raw: bytes,
+    *,
+    default_outputs: tuple[str, ...] = (),
+    cache: FrontmatterCache | None = None,
+    defaults: dict[str, Any] | None = None,
+) -> Prompt:
+    """Parse one prompt file's bytes. `default_outputs` is what `direct` mapping derives from the path or an
+    `inferred` plan pinned; `cache` supplies frontmatter already parsed from identical bytes; `defaults` are the
+    keys its `module.lit.md` files set (`modular` mapping), under the prompt's own."""
+    text = decode(raw, path)
+    yaml_text, body, yaml_line, body_line = split_frontmatter(text, path)
+    digest = hash_bytes(raw) if cache is not None else ""
+    data = cache.get(path, digest) if cache is not None else None
+    fresh = data is None
+    if data is None:
+        data = load_yaml(yaml_text, path, yaml_line)
+    if fresh and cache is not None:
+        cache.put(path, digest, data)
+    try:
+        frontmatter = Frontmatter.model_validate(merge_defaults(defaults, data) if defaults else data)
+    except ValidationError as err:
+        raise explain(err, Frontmatter, path, yaml_text, toml=False, line_offset=yaml_line - 1) from None
+    outputs = _normalise_all(frontmatter.outputs, path, "output", yaml_text, yaml_line) or default_outputs
+    imports = _normalise_all(frontmatter.imports, path, "import", yaml_text, yaml_line)
+    for imp in imports:
+        if not imp.endswith(PROMPT_SUFFIX):
+            raise ConfigError(
+                f"{path}: import `{imp}` is not a prompt file; imports name other `*{PROMPT_SUFFIX}` files"
+            )
+    refs = tuple(ref.strip() for ref in IMPORT_REF.findall(body) if ref.strip())
+    # Every field was computed and checked above; skipping pydantic's re-validation halves a cached parse.
+    return Prompt.model_construct(
+        path=path,
+        raw=raw,
+        frontmatter=frontmatter,
+        body=body,
+        body_line=body_line,
+        outputs=outputs,
+        imports=imports,
+        body_refs=refs,
+    )
+
+
+LIST_KEYS = ("imports", "context")
+
+
+def merge_defaults(defaults: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """`own` over `defaults`: a key the prompt sets wins, except the lists (imports, context), which add up."""
+    merged = {**defaults, **own}
+    for key in LIST_KEYS:
+        if key in defaults and key in own and isinstance(own[key], list):
+            merged[key] = [*defaults[key], *(v for v in own[key] if v not in defaults[key])]
+    return merged
+
+
+def load_yaml(yaml_text: str, path: str, first_line: int) -> dict[str, Any]:
+    from lit_tasks.model import core_schema  # imported on the first parse: a no-op run reads the index, never YAML
+
+    if not yaml_text.strip():
+        return {}
+    try:
+        data = core_schema.load(yaml_text)
+    except core_schema.YAMLError as err:
+        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+        where = f"{path}:{mark.line + first_line}" if mark is not None else path
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"{where}: invalid YAML frontmatter: {problem}") from None
+    except (ValueError, RecursionError) as err:  # a value the schema cannot build, nesting too deep
+        raise ConfigError(f"{path}: invalid YAML frontmatter: {str(err).splitlines()[0]}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:{first_line}: frontmatter must be a mapping of keys (outputs, imports, ...)")
+    return data
+
+
+def _normalise_all(values: list[str], path: str, what: str, yaml_text: str, yaml_line: int) -> tuple[str, ...]:
+    result: list[str] = []
+    for value in values:
+        try:
+            norm = normalise_relpath(value)
+        except UnsafePathError as err:
+            line = _line_of(yaml_text, value)
+            where = f"{path}:{line + yaml_line - 1}" if line else path
+            raise ConfigError(f"{where}: {what} path {err}") from None
+        if norm in result:
+            raise ConfigError(f"{path}: {what} `{norm}` is listed twice")
+        result.append(norm)
+    return tuple(result)
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    return None

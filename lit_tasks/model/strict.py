@@ -1,0 +1,100 @@
+"""Pydantic models that refuse unknown keys, and errors that point at the offending line.
+
+A typo like `import:` in frontmatter or `temprature` in lit.toml must not silently drop a setting, so every
+model forbids extra keys, and `explain` turns pydantic's errors into one line per problem naming the file,
+the key, its line and the nearest valid key.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from lit_tasks.io.errors import ConfigError, did_you_mean
+
+
+class StrictModel(BaseModel):
+    """Base of every user-facing data model: unknown keys are errors, values are immutable after load."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    names = []
+    for name, field in model.model_fields.items():
+        names.append(field.alias or name)
+    return names
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The nested model class that owns the last element of `loc`, to list the keys valid there."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        fields = {f.alias or n: f for n, f in current.model_fields.items()}
+        field = fields.get(part)
+        if field is None:
+            return None
+        current = _unwrap(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The BaseModel inside Optional[...] / list[...] / unions, if there is exactly one."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _unwrap(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def find_line(text: str, key: str, *, toml: bool) -> int | None:
+    """1-based line of the first line that defines `key` (a table header or `key =` / `key:`)."""
+    if toml:
+        pattern = re.compile(rf"^\s*(\[\[?\s*[\w.\"-]*\b{re.escape(key)}\s*\]\]?|{re.escape(key)}\s*=)")
+    else:
+        pattern = re.compile(rf"^\s*-?\s*{re.escape(key)}\s*:")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def explain(
+    error: ValidationError,
+    model: type[BaseModel],
+    source: str,
+    text: str,
+    *,
+    toml: bool,
+    line_offset: int = 0,
+) -> ConfigError:
+    """One ConfigError listing every problem in `error`, each with file, key, line and a hint."""
+    problems = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        key = ".".join(str(p) for p in loc if not isinstance(p, int)) or "(top level)"
+        last = next((p for p in reversed(loc) if isinstance(p, str)), None)
+        line = find_line(text, last, toml=toml) if last else None
+        where = f"{source}:{line + line_offset}" if line else source
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            owner = _model_at(model, loc)
+            valid = _field_names(owner) if owner else []
+            hint = did_you_mean(str(last), valid)
+            listing = f"; valid keys here: {', '.join(valid)}" if valid and not hint else ""
+            problems.append(f"{where}: unknown key `{key}`{hint}{listing}")
+        elif kind == "missing":
+            problems.append(f"{where}: missing required key `{key}`")
+        else:
+            value = item.get("input")
+            shown = repr(value) if not isinstance(value, dict) else "a table"
+            problems.append(f"{where}: `{key}` = {shown}: {item['msg']}")
+    return ConfigError("\n".join(problems))

@@ -1,0 +1,319 @@
+"""The project index: what creating tasks and checking the lock need of a project, kept between runs.
+
+Loading a project (validating lit.toml, parsing every frontmatter, checking the graph, resolving settings) takes
+longer than doit's whole no-op run, and pydantic alone takes a quarter of a second to import. The index is the
+result of one such load, stored in `.lit/cache/index.json` under a fingerprint of everything it was computed
+from: the stat of lit.toml and of every prompt file, the set of prompt files and saved patches, and lit's own
+source files. While the fingerprint matches, a run creates its tasks from the index alone; the full project is
+loaded only when a prompt actually has to be generated (`LazyProject.project`), and is checked against the same
+fingerprint then, so a prompt edited in between fails that run instead of being generated from stale tasks.
+
+Only a project that loaded without error is ever indexed, so errors are reported on every run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lit_tasks.io.atomic import Durability, write_atomic
+from lit_tasks.io.errors import GenerationError
+from lit_tasks.io.hashing import Hasher, stat_key
+from lit_tasks.model.discovery import Scan, scan_sources
+from lit_tasks.model.paths import (
+    CODE_DIR,
+    CONFIG_FILE,
+    MANIFEST_DIR,
+    PATCH_DIR,
+    PATCH_SUFFIX,
+)
+from lit_tasks.model.settings import commands_digest
+from lit_tasks.state.layout import STATE_DIR, ensure_state_dir
+
+if TYPE_CHECKING:
+    from lit_tasks.model.project import Project
+
+INDEX_FILE = Path(".lit") / "cache" / "index.json"
+FORMAT = 6
+_SOURCE_DIR = Path(__file__).resolve().parent.parent  # the lit_tasks package
+_SOURCES: list[str] = []
+
+
+@dataclass(frozen=True, slots=True)
+class PromptEntry:
+    outputs: tuple[str, ...]
+    imports: tuple[str, ...]
+    import_outputs: tuple[str, ...]
+    title: str
+    identity_digest: str  # what doit's config_changed computes from the settings identity
+    config_hash: str
+    provider: str
+    model: str
+    context: tuple[str, ...]  # guideline files (root-relative): inputs like the prompt itself
+    verify: tuple[str, ...]  # verification commands; empty when the prompt is not verified
+    verified_digest: str  # what its lock entry records once verification (commands, review) passed; "" if none
+
+
+@dataclass(frozen=True, slots=True)
+class StaticFile:
+    path: str
+    content: str
+
+
+@dataclass(frozen=True)
+class ProjectIndex:
+    """Plain dataclasses and the standard library's json: this is read on every run, and a validation library
+    would cost more to import than reading the whole index (its fields are written by lit, never by hand)."""
+
+    format: int
+    fingerprint: str
+    name: str
+    order: tuple[str, ...]
+    prompts: dict[str, PromptEntry]
+    patched: frozenset[str]
+    static: tuple[StaticFile, ...]
+    warnings: tuple[str, ...]
+    max_usd_per_run: float | None
+    verify_timeout_s: float
+    sources: str  # sources_fingerprint: what the full project is checked against when it is loaded later
+    inferred: tuple[str, ...]  # `inferred` mapping: prompts whose outputs come from a pinned plan
+    unplanned: frozenset[str]  # of those, the ones without a current plan: their `plan:` task must run first
+
+    @classmethod
+    def of(cls, project: Project, fingerprint: str, sources: str) -> ProjectIndex:
+        from doit.tools import config_changed
+
+        from lit_tasks.io.hashing import hash_bytes
+
+        prompts = {}
+        for key in project.graph.order:
+            prompt, settings = project.graph.prompts[key], project.settings(key)
+            prompts[key] = PromptEntry(
+                outputs=prompt.outputs,
+                imports=prompt.imports,
+                import_outputs=tuple(project.graph.import_outputs(key)),
+                title=prompt.title,
+                identity_digest=config_changed(settings.identity())._calc_digest(),
+                config_hash=hash_bytes(settings.canonical().encode()),
+                provider=settings.provider,
+                model=settings.model,
+                context=project.context_files(key),
+                verify=project.verify_commands(key),
+                verified_digest=_verified_digest(project, key),
+            )
+        return cls(
+            format=FORMAT,
+            fingerprint=fingerprint,
+            name=project.config.project.name,
+            order=tuple(project.graph.order),
+            prompts=prompts,
+            patched=project.patched,
+            static=tuple(StaticFile(s.path, s.content) for s in project.config.static),
+            warnings=tuple(project.warnings),
+            max_usd_per_run=project.config.budget.max_usd_per_run,
+            verify_timeout_s=project.config.verify.timeout_s,
+            sources=sources,
+            inferred=tuple(k for k in project.graph.order if k in project.inferred),
+            unplanned=project.unplanned,
+        )
+
+    def owners(self) -> dict[str, str]:
+        """Each declared output and the prompt that declares it."""
+        return {out: key for key, entry in self.prompts.items() for out in entry.outputs}
+
+
+def _verified_digest(project: Project, key: str) -> str:
+    commands, review = project.verify_commands(key), project.review_enabled(key)
+    return commands_digest(commands, review) if commands or review else ""
+
+
+def fingerprint(root: Path, sources: str) -> str:
+    """A hash of what the index is computed from: `sources` (any edit, added or removed prompt, module or
+    patch) and the pinned plans."""
+    return Hasher(f"lit-index-{FORMAT}").add(sources.encode()).add(_manifests_stat(root)).hexdigest()
+
+
+def sources_fingerprint(root: Path, scan: Scan) -> str:
+    """The part of the fingerprint a user edits (lit.toml, prompts, modules, patches), without the pinned plans
+    that `plan:` tasks write during a run."""
+    h = Hasher(f"lit-sources-{FORMAT}")
+    h.add(_stat_bytes(root / CONFIG_FILE))
+    for rel, st in (*scan.prompts, *scan.modules):
+        h.add(rel.encode()).add(repr(stat_key(st)).encode())
+    patches = root / PATCH_DIR
+    if patches.is_dir():
+        for dirpath, _, filenames in sorted(os.walk(patches)):
+            for name in sorted(filenames):
+                if name.endswith(PATCH_SUFFIX):
+                    h.add(os.path.join(dirpath, name).encode())
+    for source in _lit_sources():  # a changed lit rebuilds the index
+        h.add(source.encode()).add(repr(stat_key(os.stat(source))).encode())
+    return h.hexdigest()
+
+
+def _lit_sources() -> list[str]:
+    """lit's own modules, in every layer (listed once per process)."""
+    if not _SOURCES:
+        for dirpath, dirnames, filenames in os.walk(_SOURCE_DIR):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            _SOURCES.extend(os.path.join(dirpath, name) for name in sorted(filenames) if name.endswith(".py"))
+    return _SOURCES
+
+
+def _manifests_stat(root: Path) -> bytes:
+    base = root / MANIFEST_DIR
+    if not base.is_dir():
+        return b"none"
+    parts = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            parts.append(f"{path}:{stat_key(os.stat(path))}")
+    return "\n".join(parts).encode()
+
+
+def _stat_bytes(path: Path) -> bytes:
+    try:
+        return repr(stat_key(os.stat(path))).encode()
+    except FileNotFoundError:
+        return b"missing"
+
+
+def read_index(root: Path) -> ProjectIndex | None:
+    """The stored index, or None if there is none, it is unreadable or it is of another format."""
+    try:
+        data = json.loads((root / INDEX_FILE).read_bytes())
+        if data.get("format") != FORMAT:
+            return None
+        return ProjectIndex(
+            format=FORMAT,
+            fingerprint=data["fingerprint"],
+            name=data["name"],
+            order=tuple(data["order"]),
+            prompts={
+                key: PromptEntry(
+                    tuple(out),
+                    tuple(imp),
+                    tuple(imp_out),
+                    title,
+                    identity,
+                    config,
+                    provider,
+                    model,
+                    tuple(ctx),
+                    tuple(vf),
+                    vd,
+                )
+                for key, (out, imp, imp_out, title, identity, config, provider, model, ctx, vf, vd) in data[
+                    "prompts"
+                ].items()
+            },
+            patched=frozenset(data["patched"]),
+            static=tuple(StaticFile(path, content) for path, content in data["static"]),
+            warnings=tuple(data["warnings"]),
+            max_usd_per_run=data["max_usd_per_run"],
+            verify_timeout_s=data["verify_timeout_s"],
+            sources=data["sources"],
+            inferred=tuple(data["inferred"]),
+            unplanned=frozenset(data["unplanned"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def write_index(root: Path, index: ProjectIndex) -> None:
+    """Best effort, like every cache: a failed write means the next run loads the project again."""
+    data = {
+        "format": index.format,
+        "fingerprint": index.fingerprint,
+        "name": index.name,
+        "order": index.order,
+        "prompts": {
+            key: [
+                e.outputs,
+                e.imports,
+                e.import_outputs,
+                e.title,
+                e.identity_digest,
+                e.config_hash,
+                e.provider,
+                e.model,
+                e.context,
+                e.verify,
+                e.verified_digest,
+            ]
+            for key, e in index.prompts.items()
+        },
+        "patched": sorted(index.patched),
+        "static": [[s.path, s.content] for s in index.static],
+        "warnings": index.warnings,
+        "max_usd_per_run": index.max_usd_per_run,
+        "verify_timeout_s": index.verify_timeout_s,
+        "sources": index.sources,
+        "inferred": index.inferred,
+        "unplanned": sorted(index.unplanned),
+    }
+    try:
+        ensure_state_dir(root)  # its .gitignore keeps the cache out of commits
+        write_atomic(root / INDEX_FILE, json.dumps(data, separators=(",", ":")).encode(), durable=Durability.NONE)
+    except OSError:
+        pass
+
+
+def load_with_cache(root: Path, scan: Scan | None = None) -> Project:
+    """The full project, its frontmatter read through (and kept in) the parse cache in `.lit/cache/`."""
+    from lit_tasks.model.project import load_project
+    from lit_tasks.state.parse_cache import ParseCache
+
+    cache = ParseCache(root)
+    project = load_project(root, scan, cache)
+    if (root / STATE_DIR).is_dir():
+        cache.save()
+    return project
+
+
+class LazyProject:
+    """A project as task creation sees it: the index now, the full `Project` only if something is generated."""
+
+    def __init__(self, root: Path, index: ProjectIndex, project: Project | None = None) -> None:
+        self.root = root
+        self.index = index
+        self._project = project
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, root: Path) -> LazyProject:
+        """The project at `root` from its index when nothing it depends on changed, else loaded and indexed."""
+        root = root.resolve()
+        scan = scan_sources(root)
+        sources = sources_fingerprint(root, scan)
+        current = fingerprint(root, sources)
+        index = read_index(root)
+        if index is not None and index.fingerprint == current:
+            return cls(root, index)
+        project = load_with_cache(root, scan)
+        index = ProjectIndex.of(project, current, sources)
+        write_index(root, index)
+        return cls(root, index, project)
+
+    @property
+    def code_dir(self) -> Path:
+        return self.root / CODE_DIR
+
+    @property
+    def project(self) -> Project:
+        """The full project, loaded once; it must be the one the index describes (no prompt edited since)."""
+        with self._lock:
+            if self._project is None:
+                scan = scan_sources(self.root)
+                before = sources_fingerprint(self.root, scan)
+                project = load_with_cache(self.root, scan)
+                if before != self.index.sources:
+                    raise GenerationError("the prompts or lit.toml changed after lit loaded them; run again")
+                self._project = project
+            return self._project

@@ -1,0 +1,171 @@
+"""The committed lock (`.lit/lock/`): what each prompt was last generated from, and what it produced.
+
+doit's DB is local, so it cannot make a fresh clone or a CI runner incremental; the lock can. One small JSON
+file per prompt (`.lit/lock/<prompt path>.json`), written atomically right after the prompt's outputs, so two
+branches that regenerate different prompts never touch the same file, and a crash loses at most the prompt
+that was being written.
+
+The input hash is XXH3-128 over, in this order: the prompt's hash, each imported output (path and hash,
+sorted by path), the canonical generation settings, and the prompt's patches (sorted by path). Its parts are kept
+too, so `lit check` can say *why* a prompt is stale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from lit_tasks.io.atomic import Durability, write_atomic
+from lit_tasks.io.hashing import FileHashes, Hasher, hash_bytes
+from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, lock_path, locked_prompts, patch_rel
+
+__all__ = ["LOCK_DIR", "LockEntry", "InputState", "lock_path", "locked_prompts", "read_lock", "write_lock"]
+
+if TYPE_CHECKING:
+    from lit_tasks.state.index import ProjectIndex
+
+LOCK_VERSION = 1
+
+
+class InputState(msgspec.Struct):
+    """The hashes of everything a prompt's generation depends on."""
+
+    prompt: str
+    imports: dict[str, str]
+    config: str
+    patches: dict[str, str] = {}
+    context: dict[str, str] = {}
+
+    @property
+    def digest(self) -> str:
+        h = Hasher("lit-input-v1").add(self.prompt.encode())
+        for path, digest in sorted(self.imports.items()):
+            h.add(path.encode()).add(digest.encode())
+        h.add(self.config.encode())
+        for path, digest in sorted(self.patches.items()):
+            h.add(path.encode()).add(digest.encode())
+        if self.context:  # only when there are guideline files: older locks keep their hashes
+            h.add(b"context")
+            for path, digest in sorted(self.context.items()):
+                h.add(path.encode()).add(digest.encode())
+        return h.hexdigest()
+
+
+class LockEntry(msgspec.Struct):
+    """One prompt's lock file. msgspec, not pydantic: it is read for every prompt on hot paths (seeding a fresh
+    clone, `lit check`), where decoding speed and import time count (docs/performance.md)."""
+
+    prompt: str
+    input_hash: str
+    inputs: InputState
+    outputs: dict[str, str]
+    version: int = LOCK_VERSION
+    verified: str | None = None  # digest of the verification that passed on these outputs (lit_tasks.verify)
+
+    def dumps(self) -> str:
+        """Sorted keys, two-space indent: the bytes `json.dumps(indent=2, sort_keys=True)` gives, 10x faster."""
+        data = msgspec.to_builtins(self)
+        if not data["inputs"]["context"]:
+            del data["inputs"]["context"]  # written only when used: a lock without guideline files is unchanged
+        if data["verified"] is None:
+            del data["verified"]
+        return msgspec.json.format(msgspec.json.encode(data, order="sorted"), indent=2).decode() + "\n"
+
+
+_decode_entry = msgspec.json.Decoder(LockEntry).decode
+
+
+def read_lock(root: Path, key: str) -> LockEntry | None:
+    """The lock entry of `key`, or None if there is none or it is unreadable (then the prompt is stale)."""
+    try:
+        return _decode_entry(lock_path(root, key).read_bytes())
+    except (OSError, msgspec.DecodeError):
+        return None
+
+
+def write_lock(root: Path, entry: LockEntry) -> None:
+    write_atomic(lock_path(root, entry.prompt), entry.dumps().encode(), durable=Durability.AT_EXIT)
+
+
+def all_locks(root: Path) -> dict[str, LockEntry]:
+    """Every readable lock entry under .lit/lock/, keyed by prompt path."""
+    base = root / LOCK_DIR
+    found: dict[str, LockEntry] = {}
+    if not base.is_dir():
+        return found
+    for path in sorted(base.rglob("*.json")):
+        try:
+            entry = _decode_entry(path.read_bytes())
+        except (OSError, msgspec.DecodeError):
+            continue
+        found[entry.prompt] = entry
+    return found
+
+
+def current_inputs(root: Path, index: ProjectIndex, key: str, hashes: FileHashes | None = None) -> InputState | None:
+    """The input hashes as the files are now; None when the prompt or an imported output does not exist."""
+    hashes = hashes or FileHashes(root)
+    entry = index.prompts[key]
+    imports: dict[str, str] = {}
+    for path in entry.import_outputs:
+        digest = hashes.of(f"{CODE_DIR}/{path}")
+        if digest is None:
+            return None
+        imports[path] = digest
+    prompt = hashes.of(key)
+    if prompt is None:
+        return None
+    patches = {}
+    for out in entry.outputs:
+        if out in index.patched:
+            digest = hashes.of(patch_rel(out))
+            if digest is not None:
+                patches[out] = digest
+    context = {}
+    for path in entry.context:
+        digest = hashes.of(path)
+        if digest is None:
+            return None
+        context[path] = digest
+    return InputState(prompt=prompt, imports=imports, config=entry.config_hash, patches=patches, context=context)
+
+
+def output_hashes(
+    root: Path, outputs: tuple[str, ...] | list[str], hashes: FileHashes | None = None
+) -> dict[str, str | None]:
+    hashes = hashes or FileHashes(root)
+    return {out: hashes.of(f"{CODE_DIR}/{out}") for out in outputs}
+
+
+EMPTY = hash_bytes(b"")
+
+
+def is_hand_edit(digest: str | None, written: str) -> bool:
+    """A file that exists and is not what lit wrote (`written`), which lit must not overwrite.
+
+    An empty file is not one: overwriting it loses nothing, and it is what a power cut can leave of a file
+    generated just before (derived files are synced once per run, see `atomic`)."""
+    return digest not in (None, EMPTY, written)
+
+
+def edited_outputs(root: Path, entry: LockEntry | None) -> list[str]:
+    """The outputs of `entry` that are hand edits now."""
+    if entry is None:
+        return []
+    current = output_hashes(root, sorted(entry.outputs))
+    return [out for out, digest in current.items() if is_hand_edit(digest, entry.outputs[out])]
+
+
+def entry_matches(root: Path, index: ProjectIndex, entry: LockEntry, hashes: FileHashes | None = None) -> bool:
+    """True when the files are now exactly what lock entry `entry` recorded."""
+    key = entry.prompt
+    hashes = hashes or FileHashes(root)
+    inputs = current_inputs(root, index, key, hashes)
+    if inputs is None or inputs.digest != entry.input_hash:
+        return False
+    declared = index.prompts[key].outputs
+    if set(declared) != set(entry.outputs):
+        return False
+    return output_hashes(root, declared, hashes) == entry.outputs

@@ -1,0 +1,199 @@
+"""Locks that let lit runs on one project overlap safely (docs/architecture.md, "Concurrency").
+
+Runs may overlap: `make -j` over `lit makedeps` rules, two terminals, an editor hook beside a shell. What must
+not overlap is the work on one prompt, so each prompt has its own lock:
+
+- `prompt_lock(root, key)`: an exclusive `flock` on `.lit/locks/<hash of the prompt path>.lock`, held by the
+  prompt's task action around its whole generation (snapshot, call, write, lock entry). A run that finds it
+  held says which prompt it waits for, and waits; once it has the lock it sees the lock entry the other run
+  wrote, adopts it and makes no call.
+- `join_run(root)`: each run registers itself with an exclusive `flock` on `.lit/runs/<pid>.lock`, held while
+  the process lives and removed when it exits. The kernel drops every `flock` of a process that dies, even
+  by SIGKILL, so a killed run never blocks the next one, and a registration whose lock can be taken belongs
+  to a killed run: the next run sweeps that run's temp files (their names carry its pid) and removes it.
+
+Lock files are never deleted while in use (a run that opened one before its deletion would lock a file no
+one else sees), and they hold nothing but the pid of their last holder, for the waiting message.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from lit_tasks.io import progress
+from lit_tasks.io.atomic import TEMP_SUFFIX, no_temp_files_left, temp_owner
+from lit_tasks.io.hashing import hash_bytes
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: runs and prompts are not serialised
+    fcntl = None  # type: ignore[assignment]
+
+LOCKS_DIR = Path(".lit") / "locks"
+RUNS_DIR = Path(".lit") / "runs"
+_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+
+_joined: dict[Path, tuple[int, Path]] = {}
+_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def prompt_lock(root: Path, key: str) -> Iterator[None]:
+    """Hold `key`'s lock for the body; waits (saying so) while another run generates the prompt."""
+    if fcntl is None:
+        yield
+        return
+    path = root / LOCKS_DIR / f"{hash_bytes(key.encode())[:16]}.lock"  # prompt paths can be deep and long
+    fd = _lock(path, blocking=False)
+    if fd is None:
+        holder = _holder(path)
+        progress.emit("note", f"waiting for {key}: another lit run ({holder}) is generating it")
+        fd = _lock(path, blocking=True)
+        assert fd is not None
+    try:
+        os.pwrite(fd, f"{os.getpid():>10}\n".encode(), 0)  # one fixed-width write: a reader never sees half
+        yield
+    finally:
+        os.close(fd)  # closing drops the flock
+
+
+def join_run(root: Path) -> None:
+    """Register this process as a run on the project (until it exits), after sweeping what killed runs left."""
+    root = root.resolve()
+    if fcntl is None:
+        return
+    with _guard:
+        if root in _joined:
+            return
+        own = root / RUNS_DIR / f"{os.getpid()}.lock"
+        left_by_our_pid = own.exists()  # a killed process had our pid: its temp files carry our pid too
+        fd = _lock(own, blocking=True)
+        assert fd is not None
+        if not _joined:
+            atexit.register(_leave_all)
+        _joined[root] = (fd, own)
+    if left_by_our_pid and no_temp_files_left():
+        sweep_temp_files(root, os.getpid())
+    sweep_killed_runs(root)
+
+
+def leave_run(root: Path) -> None:
+    """Unregister (tests and long-lived processes; a normal run is unregistered when it exits)."""
+    with _guard:
+        joined = _joined.pop(root.resolve(), None)
+    if joined is not None:
+        _unregister(*joined)
+
+
+def _leave_all() -> None:
+    with _guard:
+        joined = list(_joined.values())
+        _joined.clear()
+    for fd, path in joined:
+        _unregister(fd, path)
+
+
+def _unregister(fd: int, path: Path) -> None:
+    """Remove the registration while still holding its lock (no one else can be using it), then release."""
+    with contextlib.suppress(OSError):
+        path.unlink()
+    os.close(fd)
+
+
+def other_runs_active(root: Path) -> bool:
+    """Whether another live run is registered on the project (its registration is locked)."""
+    own = f"{os.getpid()}.lock"
+    try:
+        names = [name for name in os.listdir(root / RUNS_DIR) if name != own and name.endswith(".lock")]
+    except FileNotFoundError:
+        return False
+    for name in names:
+        fd = _lock(root / RUNS_DIR / name, blocking=False, create=False)
+        if fd is None:
+            if (root / RUNS_DIR / name).exists():
+                return True  # held: a live run (or one being swept this instant, which errs on the safe side)
+            continue
+        os.close(fd)  # a killed run's registration: the next join sweeps it
+    return False
+
+
+def sweep_killed_runs(root: Path) -> list[int]:
+    """Sweep the temp files of every registered run that is no longer alive; returns their pids."""
+    swept = []
+    try:
+        names = os.listdir(root / RUNS_DIR)
+    except FileNotFoundError:
+        return swept
+    own = f"{os.getpid()}.lock"
+    for name in names:
+        if name == own or not name.endswith(".lock") or not name[:-5].isdigit():
+            continue
+        path = root / RUNS_DIR / name
+        fd = _lock(path, blocking=False, create=False)
+        if fd is None:
+            continue  # alive (or being swept by another run right now)
+        try:
+            sweep_temp_files(root, int(name[:-5]))
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        finally:
+            os.close(fd)
+        swept.append(int(name[:-5]))
+    return swept
+
+
+def sweep_temp_files(root: Path, pid: int) -> int:
+    """Remove the temp files a process with `pid` left under code.lock/ and .lit/ (`atomic` names them)."""
+    removed = 0
+    for base in (root / "code.lock", root / ".lit"):
+        for dirpath, _, filenames in os.walk(base):
+            for name in filenames:
+                if name.endswith(TEMP_SUFFIX) and temp_owner(name) == pid:
+                    with contextlib.suppress(OSError):
+                        os.unlink(os.path.join(dirpath, name))
+                        removed += 1
+    return removed
+
+
+def _lock(path: Path, *, blocking: bool, create: bool = True) -> int | None:
+    """An fd holding an exclusive flock on `path`, or None when it is held elsewhere (or gone, if not `create`).
+
+    Checks after locking that `path` still names the locked file: a sweeper may have removed it meanwhile,
+    and a lock on a removed file would exclude no one.
+    """
+    assert fcntl is not None
+    while True:
+        try:
+            fd = os.open(path, _OPEN_FLAGS if create else os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o644)
+        except FileNotFoundError:
+            if not create:
+                return None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+        if not create:
+            return None
+
+
+def _holder(path: Path) -> str:
+    try:
+        pid = path.read_bytes().strip()
+    except OSError:
+        pid = b""
+    return f"pid {int(pid)}" if pid.isdigit() else "pid unknown"

@@ -1,0 +1,287 @@
+"""Generation records (`.lit/generations/<id>.json`, committed): what each run cost and what it produced.
+
+During a run, each finished prompt appends one line to `<id>.jsonl` (constant work per prompt, and a crash
+keeps every finished prompt); when the process ends the lines become one pretty JSON record with a summary.
+Ids are a UTC timestamp plus random bytes, created exclusively, so two runs never share a file.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import secrets
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ValidationError
+
+from lit_tasks.io.atomic import write_atomic
+from lit_tasks.model.settings import GenerationSettings
+from providers.base import Completion, Usage
+
+RECORDS_DIR = Path(".lit") / "generations"
+
+
+class PromptRecord(BaseModel):
+    prompt: str
+    provider: str
+    model: str
+    endpoint: str | None = None
+    request_id: str | None = None
+    usage: Usage
+    stop_reason: str
+    seconds: float
+    cost_usd: float | None
+    saved_usd: float = 0.0
+    estimate_usd: float | None = None  # what the spending limit expected this call to cost, before it was made
+    cached: bool
+    input_hash: str
+    request_key: str
+    outputs: list[str]
+    written: list[str]
+    finished: str
+    role: str = "generate"  # generate, fix (a verification retry) or review
+    attempt: int = 0
+    verification: dict[str, Any] | None = None  # commands run, exit codes, trimmed output, review verdict
+
+    @classmethod
+    def build(
+        cls,
+        values: dict[str, Any],
+        settings: GenerationSettings,
+        completion: Completion,
+        *,
+        endpoint: str | None,
+        request_key: str,
+        input_hash: str,
+        role: str = "generate",
+        attempt: int = 0,
+        verification: dict[str, Any] | None = None,
+    ) -> PromptRecord:
+        return cls(
+            prompt=values["prompt"],
+            provider=settings.provider,
+            model=completion.model,
+            endpoint=endpoint,
+            request_id=None if values["cached"] else completion.request_id,
+            usage=Usage() if values["cached"] else completion.usage,
+            stop_reason=completion.stop_reason,
+            seconds=values["seconds"],
+            cost_usd=values["cost_usd"],
+            saved_usd=values["saved_usd"],
+            estimate_usd=values.get("estimate_usd"),
+            cached=values["cached"],
+            input_hash=input_hash,
+            request_key=request_key,
+            outputs=values["outputs"],
+            written=values["written"],
+            finished=now(),
+            role=role,
+            attempt=attempt,
+            verification=verification,
+        )
+
+
+class Summary(BaseModel):
+    prompts: int = 0
+    calls: int = 0
+    cache_hits: int = 0
+    usage: Usage = Usage()
+    cost_usd: float = 0.0
+    cost_complete: bool = True
+    saved_usd: float = 0.0
+    files_written: int = 0
+    seconds: float = 0.0
+
+    @classmethod
+    def of(cls, prompts: list[PromptRecord], seconds: float) -> Summary:
+        s = cls(prompts=len({p.prompt for p in prompts}))  # fix attempts and reviews are calls, not prompts
+        usage = Usage()
+        for p in prompts:
+            s.calls += 0 if p.cached else 1
+            s.cache_hits += int(p.cached)
+            usage = Usage(**{k: getattr(usage, k) + getattr(p.usage, k) for k in Usage.model_fields})
+            if p.cost_usd is None:
+                s.cost_complete = False
+            else:
+                s.cost_usd += p.cost_usd
+            s.saved_usd += p.saved_usd
+            s.files_written += len(p.written)
+        s.usage = usage
+        s.seconds = seconds
+        return s
+
+
+class RunRecord(BaseModel):
+    id: str
+    lit_version: str
+    started: str
+    finished: str | None = None
+    parent_commit: str | None = None
+    complete: bool = True
+    prompts: list[PromptRecord] = []
+    summary: Summary = Summary()
+
+
+def now() -> str:
+    return iso(time.time())
+
+
+def iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def wall_seconds(started: str, finished: str) -> float:
+    """The run's wall time: with -j N its prompts overlap, so their own times do not add up to it."""
+    parse = datetime.fromisoformat
+    return round((parse(finished.replace("Z", "+00:00")) - parse(started.replace("Z", "+00:00"))).total_seconds(), 3)
+
+
+def endpoint_host(url: str | None) -> str | None:
+    return urlparse(url).hostname if url else None
+
+
+def parent_commit(root: Path) -> str | None:
+    """HEAD of the git repository holding `root`, if any (the commit this run's code builds on)."""
+    if not _in_git_work_tree(root):
+        return None  # importing pygit2 costs 0.1 s, paid under the record's lock while the first prompts wait
+    try:
+        import pygit2
+
+        path = pygit2.discover_repository(str(root))
+        if not path:
+            return None
+        repo = pygit2.Repository(path)
+        return None if repo.head_is_unborn else str(repo.head.target)
+    except Exception:  # no repository, or one pygit2 cannot read: the record just has no parent
+        return None
+
+
+def _in_git_work_tree(root: Path) -> bool:
+    """A `.git` (directory, or file in a worktree) at or above `root`: where git itself starts looking."""
+    return any((d / ".git").exists() for d in (root, *root.parents))
+
+
+class Recorder:
+    """The record of this process's run in one project; created on the first finished prompt."""
+
+    def __init__(self, root: Path, started: float) -> None:
+        self.root = root
+        self.started = started  # when the run began, not when its first prompt finished
+        self.directory = root / RECORDS_DIR
+        self._lock = threading.Lock()
+        self._record: RunRecord | None = None
+        self._journal: Path | None = None
+        self._file: TextIO | None = None  # open for the whole run: one open per run, not one per prompt
+
+    def _open(self) -> None:
+        from lit_tasks.version import __version__
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        while True:
+            rid = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+            journal = self.directory / f"{rid}.jsonl"
+            try:
+                fd = os.open(journal, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                continue
+            os.close(fd)
+            break
+        self._record = RunRecord(
+            id=rid, lit_version=__version__, started=iso(self.started), parent_commit=parent_commit(self.root)
+        )
+        self._journal = journal
+        self._file = open(journal, "a", encoding="utf-8")  # noqa: SIM115 - closed by finish()
+        self._file.write(self._record.model_dump_json(exclude={"prompts", "summary"}) + "\n")
+        self._file.flush()
+
+    def append(self, entry: PromptRecord) -> None:
+        """Add one prompt's entry; a record that cannot be written is reported, it never fails the prompt."""
+        try:
+            self._append(entry)
+        except OSError as err:
+            from lit_tasks.io import progress
+
+            progress.emit("warn", f"could not write the generation record: {err.strerror or err}")
+
+    def _append(self, entry: PromptRecord) -> None:
+        with self._lock:
+            if self._record is None:
+                self._open()
+            assert self._file is not None and self._record is not None
+            self._record.prompts.append(entry)
+            self._file.write(entry.model_dump_json() + "\n")
+            self._file.flush()  # a killed run leaves every finished prompt in the journal
+
+    def finish(self) -> RunRecord | None:
+        """Write `<id>.json` and remove the journal; returns the record (None if nothing was generated)."""
+        with self._lock:
+            record, journal = self._record, self._journal
+            if record is None or journal is None:
+                return None
+            if self._file is not None:
+                with contextlib.suppress(OSError):
+                    self._file.close()
+                self._file = None
+            record.finished = now()
+            record.summary = Summary.of(record.prompts, wall_seconds(record.started, record.finished))
+            write_atomic(journal.with_suffix(".json"), (record.model_dump_json(indent=2) + "\n").encode())
+            with contextlib.suppress(FileNotFoundError):
+                journal.unlink()
+            self._record = self._journal = None
+            return record
+
+
+_recorders: dict[tuple[Path, float], Recorder] = {}
+_recorders_lock = threading.Lock()
+
+
+def recorder_for(root: Path, started: float) -> Recorder:
+    """The record of the run in `root` that began at `started` (a process may run several, one after another)."""
+    with _recorders_lock:
+        if (root, started) not in _recorders:
+            _recorders[root, started] = Recorder(root, started)
+        return _recorders[root, started]
+
+
+@atexit.register
+def finish_all() -> list[RunRecord]:
+    """Close every open record (called by `lit` after a run, and at exit for `doit` runs)."""
+    with _recorders_lock:
+        recorders = list(_recorders.values())
+        _recorders.clear()
+    return [r for r in (rec.finish() for rec in recorders) if r is not None]
+
+
+def load_records(root: Path) -> list[RunRecord]:
+    """Every record of the project, oldest first; a journal left by a killed run is read as incomplete."""
+    directory = root / RECORDS_DIR
+    records: list[RunRecord] = []
+    if not directory.is_dir():
+        return records
+    for path in sorted(directory.iterdir()):
+        try:
+            if path.suffix == ".json":
+                records.append(RunRecord.model_validate_json(path.read_bytes()))
+            elif path.suffix == ".jsonl":
+                records.append(_from_journal(path))
+        except (OSError, ValidationError, ValueError):
+            continue
+    return sorted(records, key=lambda r: r.started)
+
+
+def _from_journal(path: Path) -> RunRecord:
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    head = RunRecord.model_validate_json(lines[0])
+    prompts = []
+    for line in lines[1:]:
+        with contextlib.suppress(ValidationError, ValueError):
+            prompts.append(PromptRecord.model_validate_json(line))
+    last = max((p.finished for p in prompts), default=head.started)
+    summary = Summary.of(prompts, wall_seconds(head.started, last))
+    return head.model_copy(update={"prompts": prompts, "summary": summary, "complete": False})

@@ -1,0 +1,124 @@
+"""Where a project stands against its lock, with no network and no key: what `lit check` and plans report.
+
+A prompt is up to date when its prompt bytes, generation settings and imported outputs hash to what its lock
+recorded and its outputs are the files lit wrote. Everything else gets a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lit_tasks.io.hashing import FileHashes
+from lit_tasks.model.paths import CODE_DIR
+from lit_tasks.state.index import ProjectIndex
+from lit_tasks.state.lock import current_inputs, is_hand_edit, output_hashes, read_lock
+from lit_tasks.state.orphans import Orphan, find_orphans
+
+
+@dataclass
+class PromptStatus:
+    prompt: str
+    reasons: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)
+    via_import: bool = False
+    unverified: bool = False  # up to date, but its verification has not passed on these outputs
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass
+class ProjectStatus:
+    prompts: dict[str, PromptStatus]
+    orphans: list[Orphan]
+
+    @property
+    def stale(self) -> list[PromptStatus]:
+        return [s for s in self.prompts.values() if s.stale]
+
+    @property
+    def unverified(self) -> list[PromptStatus]:
+        return [s for s in self.prompts.values() if s.unverified and not s.stale]
+
+    @property
+    def edited(self) -> list[tuple[str, str]]:
+        return [(out, s.prompt) for s in self.prompts.values() for out in s.edited]
+
+    @property
+    def ok(self) -> bool:
+        return not self.stale and not self.edited and not self.orphans and not self.unverified
+
+    def to_json(self) -> dict:
+        return {
+            "ok": self.ok,
+            "prompts": len(self.prompts),
+            "up_to_date": sum(1 for s in self.prompts.values() if not s.stale and not s.edited),
+            "stale": [
+                {"prompt": s.prompt, "reasons": s.reasons, "may_regenerate_only": s.via_import} for s in self.stale
+            ],
+            "edited": [{"output": f"{CODE_DIR}/{out}", "prompt": key} for out, key in self.edited],
+            "unverified": [s.prompt for s in self.unverified],
+            "orphans": [{"output": f"{CODE_DIR}/{o.path}", "was": o.prompt, "edited": o.edited} for o in self.orphans],
+        }
+
+
+def prompt_status(root: Path, index: ProjectIndex, key: str, stale_keys: set[str], hashes: FileHashes) -> PromptStatus:
+    status = PromptStatus(key)
+    if key in index.unplanned:
+        status.reasons.append("not planned: its outputs are unknown until its plan: task runs (mapping = inferred)")
+        return status
+    lock = read_lock(root, key)
+    prompt = index.prompts[key]
+    stale_imports = [i for i in prompt.imports if i in stale_keys]
+    if lock is None:
+        status.reasons.append("never generated (no lock entry)")
+        return status
+    inputs = current_inputs(root, index, key, hashes)
+    if inputs is None:
+        status.reasons.append("an imported output or the prompt is missing")
+    else:
+        recorded = lock.inputs
+        if inputs.prompt != recorded.prompt:
+            status.reasons.append("prompt changed")
+        if inputs.config != recorded.config:
+            status.reasons.append("generation settings changed (provider, model, parameters or language)")
+        if inputs.context != recorded.context:
+            status.reasons.append("guideline files ([context] files, `context:`) changed")
+        if set(inputs.imports) != set(recorded.imports):
+            status.reasons.append("imports changed")
+        else:
+            for path, digest in inputs.imports.items():
+                if recorded.imports.get(path) != digest:
+                    status.reasons.append(f"imported output {CODE_DIR}/{path} changed")
+    declared = set(prompt.outputs)
+    if declared != set(lock.outputs):
+        status.reasons.append("declared outputs changed")
+    for out, digest in sorted(output_hashes(root, sorted(declared & set(lock.outputs)), hashes).items()):
+        if is_hand_edit(digest, lock.outputs[out]):
+            status.edited.append(out)
+        elif digest != lock.outputs[out]:
+            status.reasons.append(f"output {CODE_DIR}/{out} is {'missing' if digest is None else 'empty'}")
+    if prompt.verified_digest and lock.verified != prompt.verified_digest:
+        status.unverified = True
+    if not status.reasons and stale_imports:
+        status.reasons.extend(f"import {i} is stale" for i in stale_imports)
+        status.via_import = True
+    return status
+
+
+def project_status(root: Path, index: ProjectIndex, keys: list[str] | None = None) -> ProjectStatus:
+    """Status of `keys` (default: every prompt), in schedule order so imports are judged first."""
+    wanted = set(keys) if keys is not None else None
+    result: dict[str, PromptStatus] = {}
+    stale: set[str] = set()
+    hashes = FileHashes(root)
+    for key in index.order:
+        if wanted is not None and key not in wanted:
+            continue
+        status = prompt_status(root, index, key, stale, hashes)
+        if status.stale:
+            stale.add(key)
+        result[key] = status
+    return ProjectStatus(result, find_orphans(root, index))

@@ -1,0 +1,76 @@
+"""The proof a no-op needs: the last full run left every task up to date, and nothing those tasks read or
+write has changed since (`.lit/cache/up_to_date.json`, local).
+
+doit decides a no-op by creating every task and comparing each `file_dep` with its DB: at N=1,000 that is
+most of a no-op's time. After a full `lit regenerate` that succeeded, lit records the project index's
+fingerprint (the stat of lit.toml, of every prompt, module and pinned plan, and of lit's own source) and a
+digest of the stat of every other file lit's tasks check (every output, saved patch, guideline file and
+static file) and of doit's DB file. While both are unchanged, doit would find every task up to date, so
+`lit regenerate` says so without loading doit. doit's DB stays the cache of record: any change anywhere falls
+back to it. The stamp is not written while another run is registered, whose writes could land between the
+digest and the stamp.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from lit_tasks.io.atomic import Durability, write_atomic
+from lit_tasks.io.hashing import Hasher, stat_key
+from lit_tasks.model.paths import CODE_DIR, patch_rel
+from lit_tasks.state.index import ProjectIndex
+from lit_tasks.state.layout import DB_FILE, STATE_DIR
+
+STAMP_FILE = Path(".lit") / "cache" / "up_to_date.json"
+FORMAT = 1
+
+
+def checked_files(index: ProjectIndex) -> list[str]:
+    """Every file a task of the project reads or writes that the index fingerprint does not cover."""
+    files = dict.fromkeys(f"{CODE_DIR}/{out}" for entry in index.prompts.values() for out in entry.outputs)
+    files.update(dict.fromkeys(patch_rel(out) for out in sorted(index.patched)))
+    files.update(dict.fromkeys(ctx for entry in index.prompts.values() for ctx in entry.context))
+    files.update(dict.fromkeys(f"{CODE_DIR}/{static.path}" for static in index.static))
+    files[f"{STATE_DIR}/{DB_FILE}"] = None
+    return list(files)
+
+
+def digest(root: Path, index: ProjectIndex) -> str:
+    h = Hasher(f"lit-up-to-date-{FORMAT}")
+    base = os.fspath(root)
+    for rel in checked_files(index):
+        try:
+            state = repr(stat_key(os.stat(os.path.join(base, rel)))).encode()
+        except FileNotFoundError:
+            state = b"missing"
+        h.add(rel.encode()).add(state)
+    return h.hexdigest()
+
+
+def is_up_to_date(root: Path, index: ProjectIndex) -> bool:
+    """True when the last full run's stamp still holds: every task is up to date, doit need not be asked."""
+    try:
+        stamp = json.loads((root / STAMP_FILE).read_bytes())
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(stamp, dict)
+        and stamp.get("format") == FORMAT
+        and stamp.get("fingerprint") == index.fingerprint
+        and stamp.get("digest") == digest(root, index)
+    )
+
+
+def record_up_to_date(root: Path, index: ProjectIndex) -> None:
+    """After a full run that succeeded: stamp the state it left (unless another run may be changing it)."""
+    from lit_tasks.state.locks import other_runs_active
+
+    stamp = {"format": FORMAT, "fingerprint": index.fingerprint, "digest": digest(root, index)}
+    if other_runs_active(root):
+        return
+    try:
+        write_atomic(root / STAMP_FILE, json.dumps(stamp).encode(), durable=Durability.NONE)
+    except OSError:
+        pass  # a cache: the next no-op asks doit

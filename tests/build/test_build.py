@@ -1,0 +1,101 @@
+"""End-to-end builds through the real Anthropic SDK against a local Messages API server."""
+
+from __future__ import annotations
+
+from tests.conftest import LitProjectDir
+from tests.fake_llm import FakeLLM, Fault
+
+
+def chain(project: LitProjectDir) -> None:
+    """base <- util <- app, plus an independent leaf: a small graph with an edge to cut off."""
+    project.prompt("base", ["pkg/base.py"], spec=["BASE = 1"])
+    project.prompt("util", ["pkg/util.py"], imports=["base"], spec=["from pkg.base import BASE", "UTIL = BASE + 1"])
+    project.prompt("app", ["pkg/app.py", "pkg/__main__.py"], imports=["util"], spec=["APP = 3"])
+    project.prompt("leaf", ["leaf.py"], spec=["LEAF = 0"])
+
+
+def test_full_build_writes_every_output_in_dependency_order(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    chain(project)
+    assert project.lit("regenerate") == 0
+    assert project.code("pkg/util.py") == "# pkg/util.py\nfrom pkg.base import BASE\nUTIL = BASE + 1\n"
+    assert project.code("pkg/__main__.py").startswith("# pkg/__main__.py")
+    assert fake_llm.count() == 4
+    order = [c.body_text for c in fake_llm.calls]
+    assert order.index(next(t for t in order if "BASE = 1" in t)) < order.index(next(t for t in order if "UTIL" in t))
+    util_call = next(c for c in fake_llm.calls if "UTIL" in c.body_text)
+    assert "### pkg/base.py" in util_call.prompt_text, "an import's generated code is sent as context"
+
+
+def test_second_run_makes_no_call(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    chain(project)
+    assert project.lit("regenerate") == 0
+    assert project.lit("regenerate") == 0
+    assert fake_llm.count() == 4
+
+
+def test_changed_prompt_regenerates_it_and_dependents_only(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    chain(project)
+    project.lit("regenerate")
+    fake_llm.calls.clear()
+    project.prompt("util", ["pkg/util.py"], imports=["base"], spec=["from pkg.base import BASE", "UTIL = BASE + 2"])
+    assert project.lit("regenerate") == 0
+    called = sorted(c.declared[0] for c in fake_llm.calls)
+    assert called == ["pkg/app.py", "pkg/util.py"]
+    assert "UTIL = BASE + 2" in project.code("pkg/util.py")
+
+
+def test_byte_identical_output_cuts_off_dependents(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    chain(project)
+    project.lit("regenerate")
+    fake_llm.calls.clear()
+    text = (project.root / "prompts/base.prompt.md").read_text()
+    project.write("prompts/base.prompt.md", text + "\nA clarifying sentence that changes nothing in the code.\n")
+    assert project.lit("regenerate") == 0
+    assert [c.declared for c in fake_llm.calls] == [["pkg/base.py"]], "util and app must not be called"
+
+
+def test_429_with_retry_after_is_retried(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.prompt("base", ["base.py"], spec=["X = 1"])
+    fake_llm.fail_next(
+        Fault(
+            status=429,
+            headers={"retry-after": "0"},
+            body={"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}},
+        )
+    )
+    assert project.lit("regenerate") == 0
+    assert fake_llm.count() == 2
+    assert project.code("base.py") == "# base.py\nX = 1\n"
+
+
+def test_truncated_answer_writes_nothing_and_keeps_old_outputs(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys
+) -> None:
+    project.prompt("base", ["base.py"], spec=["X = 1"])
+    project.lit("regenerate")
+    project.prompt("base", ["base.py"], spec=["X = 2"])
+    fake_llm.fail_next(Fault(stop="max_tokens", text="=== FILE: base.py ===\nX = "))
+    assert project.lit("regenerate") == 1
+    assert project.code("base.py") == "# base.py\nX = 1\n"
+    assert "cut off" in capsys.readouterr().err
+    assert project.lit("regenerate") == 0, "the failed prompt is retried on the next run"
+    assert project.code("base.py") == "# base.py\nX = 2\n"
+
+
+def test_response_cache_answers_a_repeated_request_for_free(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.prompt("base", ["base.py"], spec=["X = 1"])
+    project.lit("regenerate")
+    project.prompt("base", ["base.py"], spec=["X = 2"])
+    project.lit("regenerate")
+    project.prompt("base", ["base.py"], spec=["X = 1"])
+    assert project.lit("regenerate") == 0
+    assert fake_llm.count() == 2, "going back to a previous prompt is answered by .lit/cache"
+    assert project.code("base.py") == "# base.py\nX = 1\n"
+
+
+def test_an_answer_with_an_undeclared_path_fails_that_prompt(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.prompt("base", ["base.py"], spec=["X = 1"])
+    fake_llm.fail_next(Fault(text="=== FILE: base.py ===\nX = 1\n=== FILE: ../evil.py ===\nboom\n"))
+    assert project.lit("regenerate") == 1
+    assert not (project.root / "code.lock/base.py").exists()
+    assert not (project.root / "evil.py").exists()

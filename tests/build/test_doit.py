@@ -1,0 +1,150 @@
+"""lit as a doit rule set: `doit regenerate`, list/info/clean/forget, parallel threads, embedding."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from tests.conftest import LitProjectDir, lit_toml, prompt_text
+from tests.fake_llm import FakeLLM
+
+TWO_LINE_DODO = '"""lit project: `doit regenerate` builds code.lock/ from prompts/."""\nfrom lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n'
+
+
+def small(project: LitProjectDir) -> None:
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    project.prompt("app", ["app.py"], imports=["base"], spec=["A = 2"])
+
+
+def test_doit_regenerate_with_the_two_line_dodo(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    small(project)
+    project.write("dodo.py", TWO_LINE_DODO)
+    first = project.run("doit", "regenerate")
+    assert first.returncode == 0, first.stderr
+    assert "2 prompts: 2 generated" in first.stderr
+    assert project.code("app.py") == "# app.py\nA = 2\n"
+    second = project.run("doit", "regenerate")
+    assert second.returncode == 0 and fake_llm.count() == 2
+    assert "up to date, nothing to do" in second.stderr
+    assert (project.root / ".lit/doit.sqlite").exists()
+    assert "doit.sqlite" in (project.root / ".lit/.gitignore").read_text()
+
+
+def test_list_info_clean_forget(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    small(project)
+    project.write("dodo.py", TWO_LINE_DODO)
+    listing = project.run("doit", "list", "--all").stdout
+    assert re.search(r"^regenerate:prompts/app.prompt.md +Prompt app$", listing, re.M)
+    assert project.run("doit", "regenerate").returncode == 0
+    info = project.run("doit", "info", "regenerate:prompts/app.prompt.md").stdout
+    assert "up-to-date" in info and "code.lock/base.py" in info
+    clean = project.run("doit", "clean")
+    assert clean.returncode == 0 and not (project.root / "code.lock/app.py").exists()
+    assert project.run("doit", "forget").returncode == 0
+    again = project.run("doit", "regenerate")
+    assert again.returncode == 0 and "2 generated (0 calls, 2 from cache)" in again.stderr
+    assert project.code("app.py") == "# app.py\nA = 2\n"
+    assert fake_llm.count() == 2, "cleaned outputs come back from the response cache, not a new call"
+
+
+def test_independent_prompts_run_concurrently_with_threads(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    fake_llm.latency = 0.5
+    for i in range(8):
+        project.prompt(f"p{i}", [f"p{i}.py"], spec=[f"X = {i}"])
+    assert project.lit("regenerate", "-j", "8") == 0
+    span = max(c.finished for c in fake_llm.calls) - min(c.started for c in fake_llm.calls)
+    assert fake_llm.max_in_flight >= 4, f"only {fake_llm.max_in_flight} calls were in flight at once"
+    assert span < 8 * 0.5, "eight 0.5 s calls must overlap (timed by the server, so start-up does not count)"
+    for i in range(8):
+        assert project.code(f"p{i}.py") == f"# p{i}.py\nX = {i}\n"
+
+
+def test_doit_parallel_thread_mode_keeps_per_task_output_whole(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    fake_llm.latency = 0.2
+    for i in range(6):
+        project.prompt(f"p{i}", [f"p{i}.py"], spec=[f"X = {i}"])
+    project.write("dodo.py", TWO_LINE_DODO)
+    result = project.run("doit", "-n", "6", "-P", "thread", "regenerate")
+    assert result.returncode == 0, result.stderr
+    done = [line for line in result.stderr.splitlines() if line.startswith("lit: done ")]
+    assert len(done) == 6
+    for line in done:
+        assert re.fullmatch(
+            r"lit: done prompts/p\d\.prompt\.md: 1 file, \S+ in / \S+ out tokens, \S+, \d+\.\ds", line
+        ), line
+
+
+def test_concurrency_limit_per_provider(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    fake_llm.latency = 0.3
+    project.write("lit.toml", lit_toml("anthropic", fake_llm.url) + "max_concurrent = 2\n")
+    for i in range(6):
+        project.prompt(f"p{i}", [f"p{i}.py"], spec=[f"X = {i}"])
+    assert project.lit("regenerate", "-j", "6") == 0
+    assert fake_llm.max_in_flight == 2
+
+
+def test_two_lit_projects_embedded_in_one_build(tmp_path, fake_llm: FakeLLM, monkeypatch) -> None:
+    """An existing build with its own lint and packaging tasks embeds two lit projects under their own names."""
+    monkeypatch.setenv("TEST_LLM_KEY", "k")
+    build = LitProjectDir(tmp_path / "build")
+    for sub in ("frontend", "backend"):
+        proj = LitProjectDir(build.root / sub)
+        proj.write("lit.toml", lit_toml("anthropic", fake_llm.url))
+        proj.prompt("core", ["core.py"], spec=[f"NAME = '{sub}'"])
+    build.write(
+        "dodo.py",
+        textwrap.dedent(
+            """\
+            import sys
+            from lit_tasks import LitProject
+
+            DOIT_CONFIG = {"backend": "json", "dep_file": ".build-db.json", "default_tasks": ["package"]}
+            frontend = LitProject("frontend", basename="frontend")
+            backend = LitProject("backend", basename="backend")
+            GENERATED = ["frontend/code.lock/core.py", "backend/code.lock/core.py"]
+
+            def task_lint():
+                \"\"\"compile-check the generated code\"\"\"
+                return {
+                    "actions": [f"{sys.executable} -m py_compile %(dependencies)s", "echo linted >> lint.log"],
+                    "file_dep": GENERATED,
+                }
+
+            def task_package():
+                \"\"\"bundle what both projects generated\"\"\"
+                return {
+                    "actions": ["cat %(dependencies)s > bundle.txt"],
+                    "file_dep": GENERATED,
+                    "task_dep": ["lint"],
+                    "targets": ["bundle.txt"],
+                }
+            """
+        ),
+    )
+    listing = build.run("doit", "list", "--all").stdout.split()
+    for task in ("frontend", "backend", "lint", "package", "frontend:prompts/core.prompt.md"):
+        assert task in listing, task
+    result = build.run("doit", "-n", "2")
+    assert result.returncode == 0, result.stderr
+    for sub in ("frontend", "backend"):  # both projects are named `demo`: lines name their directory
+        assert f"lit: [{sub}] generating prompts/core.prompt.md" in result.stderr
+    bundle = (build.root / "bundle.txt").read_text()
+    assert "NAME = 'frontend'" in bundle and "NAME = 'backend'" in bundle
+    assert (build.root / "lint.log").read_text() == "linted\n"  # after generation: it read the generated files
+    assert fake_llm.count() == 2
+    assert build.run("doit").returncode == 0 and fake_llm.count() == 2
+    assert (build.root / "lint.log").read_text() == "linted\n"  # nothing changed, nothing re-ran
+
+    (build.root / "backend/prompts/core.prompt.md").write_text(prompt_text(["core.py"], spec=["NAME = 'api'"]))
+    assert build.run("doit").returncode == 0
+    assert fake_llm.count() == 3  # only the backend prompt
+    assert "NAME = 'api'" in (build.root / "bundle.txt").read_text()
+    assert (build.root / "lint.log").read_text() == "linted\nlinted\n"
+
+
+def test_project_without_dodo_py_works_with_lit_regenerate(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    small(project)
+    assert not (project.root / "dodo.py").exists()
+    result = project.run("lit", "regenerate")
+    assert result.returncode == 0, result.stderr
+    assert project.code("base.py") == "# base.py\nB = 1\n"

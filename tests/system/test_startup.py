@@ -1,0 +1,76 @@
+"""Start-up: the Anthropic SDK (seconds to import) is imported only when a call is really made."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import LitProjectDir, lit_toml
+from tests.fake_llm import FakeLLM
+
+REPORTS_SDK = (
+    "import sys; from lit_tasks.commands.cli import main; rc = main(sys.argv[1:]); "
+    "print('SDK imported' if 'anthropic' in sys.modules else 'no SDK'); raise SystemExit(rc)"
+)
+
+
+def lit_reporting_sdk(project: LitProjectDir, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", REPORTS_SDK, *args], cwd=project.root, env=env, capture_output=True, text=True
+    )
+
+
+def test_a_response_cache_hit_never_imports_the_sdk(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    env = {**os.environ, "NO_COLOR": "1"}
+    first = lit_reporting_sdk(project, "regenerate", env=env)
+    assert first.returncode == 0 and first.stdout.strip() == "SDK imported", first.stderr
+    again = lit_reporting_sdk(project, "regenerate", "--force", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "from the response cache" in again.stderr and fake_llm.count() == 1
+    assert again.stdout.strip() == "no SDK"
+
+
+def test_a_missing_key_is_reported_without_importing_the_sdk(project: LitProjectDir) -> None:
+    project.write("lit.toml", lit_toml("anthropic"))  # the public endpoint, which needs a key
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")} | {"NO_COLOR": "1"}
+    result = lit_reporting_sdk(project, "regenerate", env=env)
+    assert result.returncode == 1 and "no Anthropic API key" in result.stderr
+    assert result.stdout.strip() == "no SDK"
+
+
+REPORTS_DOIT = (
+    "import sys; from lit_tasks.commands.cli import main; rc = main(sys.argv[1:]); "
+    "print('doit loaded' if 'doit.loader' in sys.modules else 'no doit'); raise SystemExit(rc)"
+)
+
+
+def lit_reporting_doit(project: LitProjectDir, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-c", REPORTS_DOIT, *args], cwd=project.root, env=env, capture_output=True, text=True
+    )
+
+
+def test_a_no_op_after_a_full_run_does_not_load_doit(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    project.prompt("app", ["app.py"], imports=["base"], spec=["A = 1"])
+    assert lit_reporting_doit(project, "regenerate").stdout.strip() == "doit loaded"
+    again = lit_reporting_doit(project, "regenerate")
+    assert again.returncode == 0 and again.stdout.strip() == "no doit", again.stderr
+    assert "2 prompts up to date, nothing to do" in again.stderr
+    one = lit_reporting_doit(project, "regenerate", "prompts/app.prompt.md")
+    assert one.stdout.strip() == "no doit" and "2 prompts up to date" in one.stderr  # app and what it imports
+
+    project.prompt("base", ["base.py"], spec=["B = 2"])
+    changed = lit_reporting_doit(project, "regenerate")
+    assert changed.stdout.strip() == "doit loaded" and changed.returncode == 0, changed.stderr
+    assert fake_llm.count() == 4 and project.code("base.py").endswith("B = 2\n")
+    (project.root / ".lit/doit.sqlite").unlink()
+    assert lit_reporting_doit(project, "regenerate").stdout.strip() == "doit loaded"
+    assert lit_reporting_doit(project, "regenerate").stdout.strip() == "no doit"
+    (project.root / "code.lock/app.py").write_text("A = 'edited by hand'\n")
+    assert lit_reporting_doit(project, "regenerate").stdout.strip() == "doit loaded"
+    assert fake_llm.count() == 4
