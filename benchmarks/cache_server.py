@@ -237,6 +237,7 @@ class Record:
     cache_read_input_tokens: int
     output_tokens: int
     stop_reason: str
+    written: list[str]  # the prefixes it wrote, by hash (16 hex digits): one written twice was not yet readable
 
 
 def error(status: int, kind: str, message: str, request_id: str) -> web.Response:
@@ -347,6 +348,7 @@ class CacheServer:
             **vars(usage),
             output_tokens=output_tokens,
             stop_reason=stop,
+            written=[key[:16] for key in writes],
         )
         with self._lock:
             self._records.append(record)
