@@ -175,7 +175,7 @@ def cache_section(results: dict) -> list[str]:
         "",
         f"`benchmarks/synth_shared.py`: {s['bases']} base prompts and {s['importers']} prompts that each import "
         f"{s['fan_in']} of them ({s['distinct_import_sets']} distinct sets, seeded); every prompt has one output "
-        f"of {c['output_bytes']:,} bytes. Built from nothing, each run on its own copy, against",
+        f"of about {c['output_bytes']:,} bytes. Built from nothing, each run on its own copy, against",
         "`benchmarks/cache_server.py`, a stand-in for Anthropic's Messages API on 127.0.0.1 that simulates prompt",
         "caching as Anthropic documents it (the rule is in its docstring; a token is 4 characters). Model "
         f"`{s['model']}`, priced from `providers/prices.toml` per million tokens: ${p['input']:g} input, "
@@ -204,8 +204,8 @@ def cache_section(results: dict) -> list[str]:
         f"arrives, the answer {lat['per_output_token_s'] * 1e3:g} ms per output token later; what a request writes",
         "to the cache is readable from its first token on.",
         "",
-        "- The ratio is to the tokens sent: a layout that sends more (context no prompt needs) lowers it and costs",
-        "  more, so compare billed input and dollars between layouts, not the ratio alone.",
+        "- The ratio is to the tokens this build sent: a layout that sends other tokens (say, context a prompt does",
+        "  not import) changes what it divides by, so between layouts compare billed input and dollars as well.",
     ]
     for row in c["rows"]:
         again = row["entries_written"] - row["distinct_prefixes_written"]
@@ -214,7 +214,11 @@ def cache_section(results: dict) -> list[str]:
             " first token had not come, or it had expired)."
             if again
             else "No prefix was written twice"
-            + (": every cacheable prefix was unique to its request." if not row["requests_reading"] else ".")
+            + (
+                ": every prefix written was unique to the request that wrote it."
+                if not row["requests_reading"]
+                else "."
+            )
         )
         lines.append(
             f"- At -j {row['jobs']}, {row['requests_reading']} of {row['requests']} requests read from the cache; "
