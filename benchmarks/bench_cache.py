@@ -9,7 +9,6 @@ dollars use the model's prices in providers/prices.toml. lit is driven only thro
 
 from __future__ import annotations
 
-import re
 import shutil
 import statistics
 import tomllib
@@ -67,8 +66,7 @@ def build(server: CacheServer, project: Path, jobs: int, prompts: int, price: di
     records = server.records()
     if len(records) != prompts or any(r.stop_reason != "end_turn" for r in records):
         raise SystemExit(f"expected {prompts} complete answers, the stand-in recorded {len(records)}:\n{err[-2000:]}")
-    match = re.search(r"; ([\d.]+)s\n", err)
-    return {"wall_s": wall, "build_s": float(match.group(1)) if match else None, **figures(records, price)}
+    return {"wall_s": wall, **figures(records, price)}
 
 
 def bench_cache(work: Path, runs: int) -> dict:

@@ -14,7 +14,7 @@ TARGETS = {
     "per_prompt_ms": 3.0,
     "scaling": 1.5,
     "make": 1.2,
-    "cache": 0.30,  # billed input / tokens sent at -j 8 (the colleague's issue)
+    "cache": 0.30,  # billed input / tokens sent at -j 8, from the prompt-caching issue
     "cache_stretch": 0.25,
 }
 

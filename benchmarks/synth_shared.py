@@ -51,9 +51,14 @@ def lit_toml(base_url: str, max_concurrent: int) -> str:
 
 
 def generate(
-    root: Path, base_url: str, bases: int = 6, importers: int = 40, fan_in: int = 3, seed: int = 1,
+    root: Path,
+    base_url: str,
+    bases: int = 6,
+    importers: int = 40,
+    fan_in: int = 3,
+    seed: int = 1,
     max_concurrent: int = 8,
-) -> dict:  # fmt: skip
+) -> dict:
     """Write the project under `root`; returns its shape."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
