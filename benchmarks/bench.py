@@ -1,4 +1,5 @@
-"""lit's benchmark: overhead against plain doit, the critical path, and calls per change.
+"""lit's benchmark: overhead against plain doit, the critical path, calls per change, and input billed with prompt
+caching.
 
     python benchmarks/bench.py [--sizes 100 1000 5000] [--runs 5] [--out benchmarks/results.json]
 
@@ -211,7 +212,7 @@ def profile_first_build(work: Path, n: int = 1000) -> str:
     return profile([RUN_LIT, "regenerate", "-j", "1"], root / "lit", work / "first.prof", r"lit_tasks", 30)
 
 
-SECTIONS = ("sizes", "parallel", "calls_per_change", "profiles", "make", "file_creation")
+SECTIONS = ("sizes", "parallel", "calls_per_change", "profiles", "make", "cache", "file_creation")
 
 
 def run_section(name: str, args: argparse.Namespace, work: Path, results: dict) -> None:
@@ -232,6 +233,10 @@ def run_section(name: str, args: argparse.Namespace, work: Path, results: dict) 
         from bench_make import bench_make
 
         results["make"] = bench_make(work, min(args.runs, 3))
+    elif name == "cache":
+        from bench_cache import bench_cache
+
+        results["cache"] = bench_cache(work, min(args.runs, 3))
     elif name == "file_creation":
         results["file_creation"] = bench_file_creation(work)
     results.setdefault("measured", {})[name] = machine()["date"]
