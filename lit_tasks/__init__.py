@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from lit_tasks.io.errors import LitError
-
+from .io.errors import LitError, ProviderError
 from .version import __version__
 
-__all__ = ["DOIT_CONFIG", "LitError", "LitProject", "doit_config", "task_plan", "task_regenerate", "__version__"]
+__all__ = [
+    "DOIT_CONFIG",
+    "LitError",
+    "LitProject",
+    "ProviderError",
+    "doit_config",
+    "task_plan",
+    "task_regenerate",
+    "__version__",
+]
 
 _FROM_DODO = {"LitProject", "doit_config", "task_plan", "task_regenerate"}
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 from cache_server import TTL_S, BadRequest, CacheServer, Latency, PromptCache, Usage, blocks_of  # noqa: E402
 
