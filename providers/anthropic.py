@@ -2,8 +2,8 @@
 
 The SDK's own retries are switched off (`max_retries=0`): lit retries every provider the same way and must
 never retry a spend-limit refusal. Sampling parameters are sent only when set, through `extra_body`, because
-newer models reject them. The system prompt and the imported context carry `cache_control`, so a stable prefix
-is billed at the cache-read rate on the next call.
+newer models reject them. Blocks carry `cache_control` where the request's layout put a breakpoint (the end of
+a prefix other prompts' requests share), so a shared prefix is billed at the cache-read rate after the first.
 """
 
 from __future__ import annotations
@@ -20,6 +20,26 @@ from providers.http_errors import classify_status
 DEFAULT_BASE_URL = PUBLIC["anthropic"][0]
 COMPLETE = {"end_turn", "stop_sequence"}
 TRUNCATED = {"max_tokens", "model_context_window_exceeded", "pause_turn"}
+
+
+CACHED = {"cache_control": {"type": "ephemeral"}}
+
+
+def message_params(request: GenerationRequest) -> dict[str, Any]:
+    """The Messages API parameters of a request: its blocks in order, a cache breakpoint wherever the request's
+    layout put one (lit.llm.request decides where a prefix other requests share ends)."""
+    system = {"type": "text", "text": request.system} | (CACHED if request.system_cache else {})
+    content = [{"type": "text", "text": b.text} | (CACHED if b.cache else {}) for b in request.context if b.text]
+    content.append({"type": "text", "text": request.body})
+    params: dict[str, Any] = {
+        "model": request.model,
+        "max_tokens": request.max_tokens,
+        "system": [system],
+        "messages": [{"role": "user", "content": content}],
+    }
+    if request.temperature is not None:
+        params["temperature"] = request.temperature
+    return params
 
 
 class AnthropicProvider:
@@ -58,20 +78,11 @@ class AnthropicProvider:
         client = self.client
         import anthropic  # for its exception types: imported by `client` already
 
-        content: list[dict[str, Any]] = []
-        if request.context:
-            content.append({"type": "text", "text": request.context, "cache_control": {"type": "ephemeral"}})
-        content.append({"type": "text", "text": request.body})
-        extra: dict[str, Any] = {}
-        if request.temperature is not None:
-            extra["temperature"] = request.temperature
+        params = message_params(request)
+        temperature = params.pop("temperature", None)  # through extra_body: newer models reject the parameter
         try:
             message = client.messages.create(
-                model=request.model,
-                max_tokens=request.max_tokens,
-                system=[{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}],
-                messages=[{"role": "user", "content": content}],
-                extra_body=extra or None,
+                **params, extra_body={"temperature": temperature} if temperature is not None else None
             )
         except anthropic.APITimeoutError:
             raise ProviderError(f"Anthropic did not answer within {self.timeout:g}s", retryable=True) from None

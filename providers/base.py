@@ -17,8 +17,23 @@ from lit_tasks.model.config import ApiSection
 Stop = Literal["complete", "truncated", "refused", "other"]
 
 
+class Block(BaseModel):
+    """One block of the user turn. `cache` marks a prompt-cache breakpoint: the request up to and including this
+    block is a prefix other requests of the project send too, so a provider that caches prefixes keeps it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    cache: bool = False
+
+
 class GenerationRequest(BaseModel):
-    """Everything a provider sends. Built deterministically: same inputs, same bytes, same cache key."""
+    """Everything a provider sends. Built deterministically: same inputs, same bytes, same cache key.
+
+    Laid out for prefix caching (docs/cost.md): `system` is the same for every prompt of a project and model,
+    `context` holds the imported code (one block per imported prompt, in the project's canonical order) and
+    the prompt's own guideline files, and `body` (the prompt's declared outputs and its specification) comes
+    last. A provider sends them in this order; one that caches prefixes honours the breakpoints."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -29,12 +44,17 @@ class GenerationRequest(BaseModel):
     temperature: float | None = None
     seed: int | None = None
     system: str
-    context: str
+    system_cache: bool = False  # a breakpoint after the system prompt
+    context: tuple[Block, ...] = ()
     body: str
+
+    def context_text(self) -> str:
+        return "".join(block.text for block in self.context)
 
     def user_text(self) -> str:
         """The user turn as one string, for providers without content blocks."""
-        return f"{self.context}\n\n{self.body}" if self.context else self.body
+        context = self.context_text()
+        return f"{context}\n\n{self.body}" if context else self.body
 
 
 class Usage(BaseModel):

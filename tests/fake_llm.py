@@ -55,7 +55,12 @@ class Call:
 
     @property
     def declared(self) -> list[str]:
-        return DECLARED.findall(self.system.split("Declared output files:", 1)[-1])
+        """The declared outputs, listed under their header before the specification (or in an older system)."""
+        for text in (self.prompt_text, self.system):
+            if "Declared output files:" in text:
+                listed = text.split("Declared output files:", 1)[1].split("\n\n", 1)[0]
+                return DECLARED.findall(listed)
+        return []
 
 
 def default_answer(call: Call) -> str:

@@ -31,7 +31,7 @@ from lit_tasks.build.verification import Checked, Verification, fix_request, ver
 from lit_tasks.build.verify import VERIFIED, trim
 from lit_tasks.io import progress
 from lit_tasks.io.errors import GenerationError
-from lit_tasks.llm.request import build_request
+from lit_tasks.llm.request import Imported, build_request
 from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.model.project import Project
 from lit_tasks.model.settings import GenerationSettings
@@ -125,11 +125,18 @@ class GenerationStep:
         project, key = self.project, self.key
         settings = project.settings(key)
         snapshot = take_snapshot(project, key)
-        imports = project.graph.import_outputs(key)
-        imported = [(p, snapshot.text(f"{CODE_DIR}/{p}")) for p in imports]
-        guidelines = [(c, snapshot.text(c)) for c in project.context_files(key)]
-        request = build_request(project.graph.prompts[key], settings, imported, guidelines)
-        imported_files = progress.plural(len(imports), "imported file")
+        graph = project.graph
+        imports = [
+            Imported(imp, [(p, snapshot.text(f"{CODE_DIR}/{p}")) for p in sorted(graph.prompts[imp].outputs)])
+            for imp in graph.import_order(key)
+        ]
+        shared = set(project.config.context.files)  # the project's guidelines go with the system prompt
+        guidelines = [(c, snapshot.text(c)) for c in project.context_files(key) if c in shared]
+        own = [(c, snapshot.text(c)) for c in project.context_files(key) if c not in shared]
+        prompt = graph.prompts[key]
+        request = build_request(prompt, settings, imports, graph.sharing(key), guidelines, own)
+        imported = [file for imp in imports for file in imp.files]
+        imported_files = progress.plural(len(imported), "imported file")
         progress.emit("start", f"generating {key} ({settings.provider}:{settings.model}, {imported_files})")
         return Prepared(settings, snapshot, imported, request)
 

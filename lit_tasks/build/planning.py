@@ -53,7 +53,6 @@ def plan_request(step: GenerationStep, settings: GenerationSettings) -> Generati
             language=language,
             taken=f"\nThese files are written by other specifications; never list them:\n{listed}" if taken else "",
         ),
-        context="",
         body="## The specification\n\n" + prompt.body.strip("\n") + "\n",
     )
 

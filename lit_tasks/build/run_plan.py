@@ -13,7 +13,7 @@ import providers
 from lit_tasks.io.progress import money
 from lit_tasks.llm.budget import cost_estimate, last_output_bytes, output_token_estimate
 from lit_tasks.llm.pricing import price_for
-from lit_tasks.llm.request import system_prompt
+from lit_tasks.llm.request import declared_outputs, system_prompt
 from lit_tasks.model.project import Project
 from lit_tasks.state.index import LazyProject
 from lit_tasks.state.status import project_status
@@ -69,7 +69,7 @@ def make_plan(lazy: LazyProject, keys: list[str] | None = None, *, force: bool =
 def prompt_estimate(project: Project, key: str) -> float | None:
     prompt = project.graph.prompts[key]
     settings = project.settings(key)
-    size = len(prompt.raw) + len(system_prompt(settings, prompt.outputs).encode())
+    size = len(prompt.raw) + len(system_prompt(settings).encode()) + len(declared_outputs(prompt.outputs))
     for path in project.graph.import_outputs(key):
         try:
             size += (project.code_dir / path).stat().st_size

@@ -10,6 +10,7 @@ from doit.doit_cmd import DoitMain
 from lit_tasks.build.dodo import LitProject, doit_config, install_sigterm_handler
 from lit_tasks.build.options import RunOptions
 from lit_tasks.build.rules import DEFAULT_BASENAME, static_task_name
+from lit_tasks.io import progress
 from lit_tasks.state.index import LazyProject
 
 # doit: 0 ok, 1 a task failed, 2 a task raised (a bug in lit: our failures are TaskFailed), 3 before running.
@@ -44,6 +45,7 @@ def run_doit(lazy: LazyProject, keys: list[str], *, jobs: int, options: RunOptio
     try:
         rc = DoitMain(ModuleTaskLoader(namespace), config_filenames=()).run(argv)
     finally:
+        progress.forget_projects()
         if "lit_tasks.state.records" in sys.modules:  # only a run that generated something has a record to close
             sys.modules["lit_tasks.state.records"].finish_all()
     return EXIT_CODES.get(rc, 3)

@@ -37,6 +37,13 @@ def register_project(root: str, name: str) -> None:
             _projects[path] = label if names.count(label) == 1 else os.path.basename(path)
 
 
+def forget_projects() -> None:
+    """The run is over: the next run in this process labels its lines by its own projects only."""
+    with _lock:
+        _names.clear()
+        _projects.clear()
+
+
 @contextlib.contextmanager
 def project_scope(root: str) -> Iterator[None]:
     """Lines emitted in the body (on this thread) belong to the project at `root`."""

@@ -64,7 +64,7 @@ def request_estimate(
     request: GenerationRequest, price: Price | None, is_local: bool, output_tokens: int | None = None
 ) -> float | None:
     """A request's cost estimate; output at `max_tokens` unless the caller knows better (`output_tokens`)."""
-    size = len(request.system.encode()) + len(request.context.encode()) + len(request.body.encode())
+    size = len(request.system.encode()) + len(request.context_text().encode()) + len(request.body.encode())
     return cost_estimate(size, request.max_tokens if output_tokens is None else output_tokens, price, is_local)
 
 

@@ -1,16 +1,31 @@
-"""Request assembly (docs/task-model.md, step 2): system prompt, then imported code, then the prompt body.
+"""Request assembly: the same information for every prompt, laid out so that prompts share request prefixes.
 
-Everything here is deterministic (sorted paths, DAG order, no timestamps), so the same inputs produce the
+Providers cache request prefixes: Anthropic bills a cached prefix at a tenth of the input price (writing one
+at 1.25x), OpenAI caches long prefixes by itself. A prefix is only worth writing if another request reads it,
+so the layout puts what prompts have in common first and what is a prompt's own last:
+
+1. the system prompt: the role, the output format, the language and framework, lit.toml's guideline files;
+   identical for every prompt of a project with the same language, framework and model;
+2. the imported code, one block per imported prompt, imports in the project's one canonical order (most
+   imported first, then by path: `PromptGraph.import_order`), so prompts sharing imports share the blocks;
+3. the prompt's own guideline files, then its declared outputs and its specification.
+
+A cache breakpoint (at most 4) goes where a prefix that another prompt's request also starts with ends, and
+only where that prefix reaches the model's minimum cacheable length. The layout is not part of a prompt's
+input hash (its settings' `identity` is): a new layout makes no project stale.
+
+Everything here is deterministic (sorted paths, one order, no timestamps), so the same inputs produce the
 same bytes: that is what makes the local response cache and the provider's prompt cache hit.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from lit_tasks.model.prompt import Prompt
 from lit_tasks.model.settings import GenerationSettings
-from providers.base import GenerationRequest
+from providers.base import Block, GenerationRequest
 
 SYSTEM_TEMPLATE = """\
 You are a code generator. You turn a specification written in natural language into complete, working source \
@@ -23,27 +38,41 @@ Output format. For every file, write a header line with its path, then the file'
 <the complete content of the file>
 
 Rules:
-- Write exactly the declared output files listed below, each once, with exactly the path shown. Never invent, \
-rename or add paths.
+- Write exactly the declared output files listed with the specification, each once, with exactly the path \
+shown. Never invent, rename or add paths.
 - Put no text before the first header and none after the last file: no explanations, no summaries.
 - Do not wrap files in Markdown code fences.
 - Follow the conventions of the language and framework; include imports, type hints and error handling.
 - Code from imported specifications is given as context; use its names and interfaces exactly as written.
-
-Declared output files:
-{outputs}
 """
 
 CONTEXT_HEADER = "## Context: code generated from the imported specifications\n"
+GUIDELINES_HEADER = "\nProject guidelines (follow them in every file):\n"
+OWN_GUIDELINES_HEADER = "## Guidelines for this specification (follow them in every file)\n"
+DECLARED_HEADER = "Declared output files:"
+
+MAX_BREAKPOINTS = 4  # Anthropic's limit per request
+CHARS_PER_TOKEN = 4  # assumed, not measured: estimates a prefix's length against the minimum below
 
 
-def system_prompt(settings: GenerationSettings, outputs: tuple[str, ...]) -> str:
+@dataclass(frozen=True)
+class Imported:
+    """One imported prompt's generated files, as the request shows them."""
+
+    prompt: str
+    files: list[tuple[str, str]]
+
+
+def system_prompt(settings: GenerationSettings) -> str:
     language = f"{settings.language} {settings.language_version}".strip()
     framework = (
         f"\nFramework: {settings.framework} {settings.framework_version or ''}".rstrip() if settings.framework else ""
     )
-    listed = "\n".join(f"  - {path}" for path in outputs)
-    return SYSTEM_TEMPLATE.format(language=language, framework=framework, outputs=listed)
+    return SYSTEM_TEMPLATE.format(language=language, framework=framework)
+
+
+def declared_outputs(outputs: tuple[str, ...]) -> str:
+    return DECLARED_HEADER + "\n" + "".join(f"  - {path}\n" for path in outputs)
 
 
 def fence_for(text: str) -> str:
@@ -52,27 +81,46 @@ def fence_for(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-GUIDELINES_HEADER = "\nProject guidelines (follow them in every file):\n"
-
-
 def context_block(files: list[tuple[str, str]], header: str = CONTEXT_HEADER) -> str:
-    """Files as fenced Markdown sections under `header`, in the order given (imports: DAG order, paths sorted)."""
+    """Files as fenced Markdown sections under `header`, in the order given."""
     if not files:
         return ""
-    parts = [header]
+    return "\n".join([header, *fenced(files)])
+
+
+def fenced(files: list[tuple[str, str]]) -> list[str]:
+    sections = []
     for path, text in files:
         fence = fence_for(text)
         body = text if text.endswith("\n") or not text else text + "\n"
-        parts.append(f"### {path}\n{fence}\n{body}{fence}\n")
-    return "\n".join(parts)
+        sections.append(f"### {path}\n{fence}\n{body}{fence}\n")
+    return sections
+
+
+def min_cacheable_tokens(model: str) -> int:
+    """The shortest prefix a provider caches: 4,096 tokens for Haiku models, 1,024 for the others."""
+    return 4096 if "haiku" in model else 1024
 
 
 def build_request(
     prompt: Prompt,
     settings: GenerationSettings,
-    imported: list[tuple[str, str]],
+    imports: list[Imported],
+    sharing: list[int],
     guidelines: list[tuple[str, str]] = (),
+    own_guidelines: list[tuple[str, str]] = (),
 ) -> GenerationRequest:
+    """The request for `prompt`: `imports` in canonical order, `sharing[i]` the number of prompts whose requests
+    start with the same imports up to the i-th; `guidelines` are the project's, `own_guidelines` the prompt's."""
+    system = system_prompt(settings) + context_block(list(guidelines), GUIDELINES_HEADER)
+    texts = [
+        ("\n".join([CONTEXT_HEADER, *fenced(imp.files)]) if i == 0 else "\n".join(["", *fenced(imp.files)]))
+        for i, imp in enumerate(imports)
+    ]
+    system_cache, cached = breakpoints(system, texts, sharing, min_cacheable_tokens(settings.model))
+    blocks = [Block(text=text, cache=i in cached) for i, text in enumerate(texts)]
+    if own_guidelines:
+        blocks.append(Block(text="\n" + context_block(list(own_guidelines), OWN_GUIDELINES_HEADER)))
     return GenerationRequest(
         prompt=prompt.path,
         outputs=prompt.outputs,
@@ -80,7 +128,23 @@ def build_request(
         max_tokens=settings.max_tokens,
         temperature=settings.temperature,
         seed=settings.seed,
-        system=system_prompt(settings, prompt.outputs) + context_block(list(guidelines), GUIDELINES_HEADER),
-        context=context_block(imported),
-        body=prompt.body.strip("\n") + "\n",
+        system=system,
+        system_cache=system_cache,
+        context=tuple(blocks),
+        body=declared_outputs(prompt.outputs) + "\n" + prompt.body.strip("\n") + "\n",
     )
+
+
+def breakpoints(system: str, texts: list[str], sharing: list[int], minimum: int) -> tuple[bool, set[int]]:
+    """Where cached prefixes end: after the system prompt when it alone is long enough (every prompt shares
+    it), and after each import block whose prefix another prompt's request starts with too and that is long
+    enough; at most `MAX_BREAKPOINTS`, keeping those that save the most (tokens x other readers)."""
+    length = len(system) // CHARS_PER_TOKEN
+    system_cache = length >= minimum
+    candidates = []
+    for i, text in enumerate(texts):
+        length += len(text) // CHARS_PER_TOKEN
+        if sharing[i] > 1 and length >= minimum:
+            candidates.append((length * (sharing[i] - 1), i))
+    room = MAX_BREAKPOINTS - int(system_cache)
+    return system_cache, {i for _, i in sorted(candidates, reverse=True)[:room]}

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from lit_tasks.llm.request import context_block
 from lit_tasks.model.prompt import Prompt
 from lit_tasks.model.settings import GenerationSettings
-from providers.base import GenerationRequest
+from providers.base import Block, GenerationRequest
 
 REVIEW_SYSTEM = """\
 You review generated source code against the specification it was generated from. Judge whether the files \
@@ -39,13 +39,14 @@ def review_request(
     prompt: Prompt, settings: GenerationSettings, generated: dict[str, str], imported: list[tuple[str, str]]
 ) -> GenerationRequest:
     files = context_block(sorted(generated.items()), "## The generated files under review\n")
+    context = context_block(imported) + ("\n" if imported else "") + files
     return GenerationRequest(
         prompt=prompt.path,
         outputs=(),
         model=settings.model,
         max_tokens=min(settings.max_tokens, 4096),
         system=REVIEW_SYSTEM,
-        context=context_block(imported) + ("\n" if imported else "") + files,
+        context=(Block(text=context),),
         body="## The specification\n\n" + prompt.body.strip("\n") + "\n",
     )
 

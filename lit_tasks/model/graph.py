@@ -7,8 +7,10 @@ none recurses, so a 10,000-prompt chain or cycle is handled like a small one.
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from lit_tasks.io.errors import GraphError, did_you_mean
@@ -26,12 +28,28 @@ class PromptGraph:
     owner: dict[str, str] = field(repr=False)
     rank: dict[str, int] = field(repr=False)
 
+    def import_order(self, key: str) -> list[str]:
+        """`key`'s imports in the project's one canonical order: the most imported first, then by path. Prompts
+        that share imports then send the same first blocks, the longest prefix a provider's cache can reuse."""
+        return sorted(self.prompts[key].imports, key=lambda imp: (-len(self.dependents[imp]), imp))
+
     def import_outputs(self, key: str) -> list[str]:
-        """The outputs of `key`'s imports, imports in schedule order and paths sorted: the request's context order."""
-        result: list[str] = []
-        for imp in sorted(self.prompts[key].imports, key=self.rank.__getitem__):
-            result.extend(sorted(self.prompts[imp].outputs))
-        return result
+        """The outputs of `key`'s imports, imports in canonical order and paths sorted: the request's context order."""
+        return [out for imp in self.import_order(key) for out in sorted(self.prompts[imp].outputs)]
+
+    def sharing(self, key: str) -> list[int]:
+        """For each of `key`'s imports in canonical order, how many prompts' requests start with the same imports
+        up to it (itself included): where a prefix that another request can read from the cache ends."""
+        order = self.import_order(key)
+        return [self._prefix_counts[tuple(order[: i + 1])] for i in range(len(order))]
+
+    @cached_property
+    def _prefix_counts(self) -> Counter[tuple[str, ...]]:
+        counts: Counter[tuple[str, ...]] = Counter()
+        for key in self.prompts:
+            order = self.import_order(key)
+            counts.update(tuple(order[: i + 1]) for i in range(len(order)))
+        return counts
 
     def closure(self, keys: Iterable[str]) -> set[str]:
         """`keys` and everything they import, transitively (what running them needs)."""

@@ -169,15 +169,41 @@ def test_sampling_parameters_are_sent_only_when_set(project: LitProjectDir, fake
     assert fake_llm.calls[1].body["temperature"] == 0.0, "a config change regenerates, and the new param is sent"
 
 
-def test_system_prompt_and_context_are_marked_for_prompt_caching(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+def blocks(call) -> list[dict]:  # noqa: ANN001 - a fake_llm Call
+    return call.body["messages"][0]["content"]
+
+
+def breakpoints(call) -> list[str]:  # noqa: ANN001
+    """The first line of each cached block's first file: which prefixes the request asks to cache."""
+    return [b["text"].split("### ", 1)[1].split("\n", 1)[0] for b in blocks(call) if "cache_control" in b]
+
+
+def test_prompts_sharing_imports_share_a_prefix_cached_where_it_ends(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    big = "x" * 6000  # ~1,500 tokens: an import long enough to be worth caching
+    project.prompt("a", ["a.py"], spec=[f"A = '{big}'"])
+    project.prompt("b", ["b.py"], spec=[f"B = '{big}'"])
+    project.prompt("p1", ["p1.py"], imports=["b", "a"], spec=["P1 = 1"])
+    project.prompt("p2", ["p2.py"], imports=["a", "b"], spec=["P2 = 1"])
+    project.prompt("p3", ["p3.py"], imports=["a"], spec=["P3 = 1"])
+    assert project.lit("regenerate", "-j", "1") == 0
+    calls = {c.declared[0]: c for c in fake_llm.calls}
+    assert len({c.system for c in calls.values()}) == 1, "one system prompt for the whole project"
+    assert "p1.py" not in calls["p1.py"].system, "a prompt's own outputs come last, not in the shared prefix"
+    p1, p2 = blocks(calls["p1.py"]), blocks(calls["p2.py"])
+    assert p1[:2] == p2[:2], "imported in one canonical order (the most imported first), whatever the frontmatter says"
+    assert breakpoints(calls["p1.py"]) == ["a.py", "b.py"]  # a: shared by 3 requests; a then b: by 2
+    assert breakpoints(calls["p3.py"]) == ["a.py"]
+    assert "cache_control" not in blocks(calls["p1.py"])[-1], "the prompt's own body is never cached"
+    assert blocks(calls["p1.py"])[-1]["text"].startswith("Declared output files:\n  - p1.py\n")
+
+
+def test_no_breakpoint_where_no_prefix_is_shared_or_long_enough(project: LitProjectDir, fake_llm: FakeLLM) -> None:
     project.prompt("base", ["base.py"], spec=["X = 1"])
     project.prompt("app", ["app.py"], imports=["base"], spec=["A = 1"])
-    project.lit("regenerate")
-    body = fake_llm.calls[1].body
-    assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
-    context, prompt_body = body["messages"][0]["content"]
-    assert context["cache_control"] == {"type": "ephemeral"} and "### base.py" in context["text"]
-    assert "cache_control" not in prompt_body
+    project.prompt("cli", ["cli.py"], imports=["base"], spec=["C = 1"])  # shared, but far below 1,024 tokens
+    assert project.lit("regenerate") == 0
+    for call in fake_llm.calls:
+        assert "cache_control" not in call.body["system"][0] and not breakpoints(call)
 
 
 def test_requests_are_byte_identical_across_runs(project: LitProjectDir, fake_llm: FakeLLM) -> None:

@@ -69,8 +69,10 @@ def test_a_module_gives_its_prompts_shared_context_and_defaults(project: LitProj
     assert project.lit("regenerate") == 0
     users = next(c for c in fake_llm.calls if "api/users.py" in c.declared)
     core = next(c for c in fake_llm.calls if "core.py" in c.declared)
-    assert "Every handler is async." in users.system and "Return JSON bodies." in users.system
-    assert "Every handler is async." not in core.system
+    guidelines = users.prompt_text  # a module's guidelines are the prompt's own: after the shared prefix
+    assert "Every handler is async." in guidelines and "Return JSON bodies." in guidelines
+    assert "Every handler is async." not in core.prompt_text + core.system
+    assert users.system == core.system, "the system prompt is the project's, shared by every prompt"
 
     fake_llm.calls.clear()
     project.write(

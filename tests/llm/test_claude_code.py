@@ -22,8 +22,8 @@ STAND_IN = textwrap.dedent(
     stdin = sys.stdin.read()
     with open({log!r}, "a") as log:
         log.write(json.dumps({{"argv": argv, "stdin": stdin}}) + "\\n")
-    system = argv[argv.index("--system-prompt") + 1]
-    declared = re.findall(r"^  - (\\S.*)$", system.split("Declared output files:", 1)[-1], re.M)
+    listed = stdin.split("Declared output files:", 1)[-1].split("\\n\\n", 1)[0]
+    declared = re.findall(r"^  - (\\S.*)$", listed, re.M)
     answer = "".join(f"=== FILE: {{p}} ===\\nVALUE = 42  # {{p}}\\n" for p in declared)
     if {mode!r} == "text":
         print(answer)
