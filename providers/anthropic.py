@@ -13,9 +13,10 @@ from typing import Any, ClassVar
 
 from lit_tasks.io.errors import ConfigError, ProviderError
 from lit_tasks.io.secrets import read_key, scrub
-from providers.base import Completion, GenerationRequest, ProviderContext, Usage
+from providers.base import Completion, GenerationRequest, ProviderContext, RateLimits, Usage
 from providers.endpoints import PUBLIC, resolve_base_url
 from providers.http_errors import classify_status
+from providers.rate_limit_headers import anthropic_limits
 
 DEFAULT_BASE_URL = PUBLIC["anthropic"][0]
 COMPLETE = {"end_turn", "stop_sequence"}
@@ -81,9 +82,10 @@ class AnthropicProvider:
         params = message_params(request)
         temperature = params.pop("temperature", None)  # through extra_body: newer models reject the parameter
         try:
-            message = client.messages.create(
+            raw = client.messages.with_raw_response.create(
                 **params, extra_body={"temperature": temperature} if temperature is not None else None
             )
+            message = raw.parse()
         except anthropic.APITimeoutError:
             raise ProviderError(f"Anthropic did not answer within {self.timeout:g}s", retryable=True) from None
         except anthropic.APIConnectionError as err:
@@ -96,28 +98,34 @@ class AnthropicProvider:
             raise ProviderError(
                 f"Anthropic answered with a malformed body ({type(err).__name__})", retryable=True
             ) from None
-        text = "".join(block.text for block in message.content if getattr(block, "type", None) == "text")
-        reason = message.stop_reason or "unknown"
-        stop = (
-            "complete"
-            if reason in COMPLETE
-            else "truncated"
-            if reason in TRUNCATED
-            else "refused"
-            if reason == "refusal"
-            else "other"
-        )
-        usage = message.usage
-        return Completion(
-            text=text,
-            usage=Usage(
-                input_tokens=usage.input_tokens or 0,
-                output_tokens=usage.output_tokens or 0,
-                cache_write_tokens=usage.cache_creation_input_tokens or 0,
-                cache_read_tokens=usage.cache_read_input_tokens or 0,
-            ),
-            stop=stop,
-            stop_reason=reason,
-            model=message.model,
-            request_id=getattr(message, "_request_id", None),
-        )
+        return completion_of(message, anthropic_limits(raw.headers))
+
+
+def completion_of(message: Any, limits: RateLimits | None = None) -> Completion:
+    """A Messages API message as lit's Completion (a batch result's message reads the same)."""
+    text = "".join(block.text for block in message.content if getattr(block, "type", None) == "text")
+    reason = message.stop_reason or "unknown"
+    stop = (
+        "complete"
+        if reason in COMPLETE
+        else "truncated"
+        if reason in TRUNCATED
+        else "refused"
+        if reason == "refusal"
+        else "other"
+    )
+    usage = message.usage
+    return Completion(
+        text=text,
+        usage=Usage(
+            input_tokens=usage.input_tokens or 0,
+            output_tokens=usage.output_tokens or 0,
+            cache_write_tokens=usage.cache_creation_input_tokens or 0,
+            cache_read_tokens=usage.cache_read_input_tokens or 0,
+        ),
+        stop=stop,
+        stop_reason=reason,
+        model=message.model,
+        request_id=getattr(message, "_request_id", None),
+        limits=limits,
+    )

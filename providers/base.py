@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from lit_tasks.model.config import ApiSection
 
@@ -70,6 +70,21 @@ class Usage(BaseModel):
         return self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
 
 
+class Window(BaseModel):
+    """One rate limit as a response reported it: what remains, and when it is fully replenished (epoch seconds)."""
+
+    remaining: int
+    reset_at: float
+    limit: int | None = None
+
+
+class RateLimits(BaseModel):
+    """The service's rate limits after a response, by kind: `requests`, `input_tokens`, `output_tokens`, or
+    `tokens` (input and output together)."""
+
+    windows: dict[str, Window] = {}
+
+
 class Completion(BaseModel):
     text: str
     usage: Usage = Usage()
@@ -78,6 +93,7 @@ class Completion(BaseModel):
     model: str
     request_id: str | None = None
     cost_usd: float | None = None  # what the service itself reported, when it does (the Claude Code CLI)
+    limits: RateLimits | None = Field(default=None, exclude=True)  # how this call left the rate limits; not cached
 
 
 class ProviderContext(BaseModel):

@@ -18,6 +18,7 @@ from lit_tasks.io.secrets import read_key, scrub
 from providers.base import Completion, GenerationRequest, ProviderContext, Usage
 from providers.endpoints import PUBLIC, resolve_base_url
 from providers.http_errors import classify_status
+from providers.rate_limit_headers import openai_limits
 
 DEFAULT_BASE_URL = PUBLIC["openai"][0]
 
@@ -119,4 +120,5 @@ def _completion(body: dict[str, Any], headers: dict[str, str], model: str) -> Co
         stop_reason=reason,
         model=str(body.get("model") or model),
         request_id=headers.get("x-request-id") or body.get("id"),
+        limits=openai_limits(headers),
     )

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -84,12 +85,42 @@ class Fault:
     raw: bytes | None = None
 
 
+@dataclass
+class RequestLimit:
+    """An account's requests-per-window limit, reported in every response's headers as Anthropic does; a request
+    over it is refused with a 429."""
+
+    requests: int
+    window_s: float
+    started: float = 0.0
+    used: int = 0
+    refused: int = 0
+
+    def admit(self) -> tuple[bool, dict[str, str]]:
+        now = time.time()
+        if now >= self.started + self.window_s:
+            self.started, self.used = now, 0
+        admitted = self.used < self.requests
+        self.used += int(admitted)
+        self.refused += int(not admitted)
+        reset = datetime.fromtimestamp(self.started + self.window_s, UTC).isoformat().replace("+00:00", "Z")
+        headers = {
+            "anthropic-ratelimit-requests-limit": str(self.requests),
+            "anthropic-ratelimit-requests-remaining": str(self.requests - self.used),
+            "anthropic-ratelimit-requests-reset": reset,
+        }
+        if not admitted:
+            headers["retry-after"] = str(max(1, round(self.started + self.window_s - now)))
+        return admitted, headers
+
+
 class FakeLLM:
     def __init__(self, model_latency: float = 0.0) -> None:
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self.answer: Callable[[Call], str] = default_answer
         self.latency = model_latency
+        self.limit: RequestLimit | None = None  # set to simulate the account's rate limit
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
@@ -198,6 +229,13 @@ class FakeLLM:
         try:
             if fault and (failed := await self._fault_response(request, fault)) is not None:
                 return failed
+            limit_headers: dict[str, str] = {}
+            if self.limit is not None:
+                with self._lock:
+                    admitted, limit_headers = self.limit.admit()
+                if not admitted:
+                    error = {"type": "error", "error": {"type": "rate_limit_error", "message": "rate limited"}}
+                    return web.json_response(error, status=429, headers=limit_headers)
             text = fault.text if fault and fault.text is not None else self.answer(call)
             stop = fault.stop if fault and fault.stop else "end_turn"
             return web.json_response(
@@ -216,7 +254,7 @@ class FakeLLM:
                         "cache_read_input_tokens": 0,
                     },
                 },
-                headers={"request-id": f"req_{len(self.calls):04d}"},
+                headers={"request-id": f"req_{len(self.calls):04d}", **limit_headers},
             )
         finally:
             self._end(call)

@@ -1,7 +1,7 @@
 """Calling a provider: one shared instance per endpoint, a concurrency limit, retries with backoff.
 
 `lit regenerate -j 32` may start 32 prompts at once; `[model.api] max_concurrent` bounds how many of them talk
-to one endpoint at a time, so a wide build does not trip the service's rate limits. Retries honour
+to one endpoint at a time, and the rate limits the service reports hold calls back before they would be refused. Retries honour
 `retry-after`; a spend-limit refusal is never retried (providers mark it non-retryable).
 """
 
@@ -16,6 +16,9 @@ from pathlib import Path
 import providers
 from lit_tasks.io.errors import ProviderError
 from lit_tasks.io.secrets import scrub
+from lit_tasks.llm.prefix_gate import PrefixGate
+from lit_tasks.llm.rate_limits import Need, RateLimiter
+from lit_tasks.llm.request import CHARS_PER_TOKEN
 from lit_tasks.model.settings import GenerationSettings
 from providers.base import Completion, GenerationRequest, ProviderContext
 
@@ -30,6 +33,8 @@ class Endpoint:
     def __init__(self, context: ProviderContext) -> None:
         self.context = context
         self.semaphore = threading.BoundedSemaphore(context.api.max_concurrent)
+        self.gate = PrefixGate()
+        self.limiter = RateLimiter()
         self._provider = None
         self._lock = threading.Lock()
 
@@ -87,13 +92,27 @@ def call(
     sleep: Callable[[float], None] = time.sleep,
     on_retry: Callable[[str], None] | None = None,
 ) -> Completion:
-    """One completion, retried on transient failures up to `max_retries` times."""
+    """One completion, retried on transient failures up to `max_retries` times. A request waits first for
+    another one in flight that is writing its cached prefix (`prefix_gate`), then for room under the service's
+    rate limits (`rate_limits`); local providers have neither."""
+    if endpoint.is_local:
+        return _retried(endpoint, request, sleep, on_retry)
+    with endpoint.gate.turn(request):
+        return _retried(endpoint, request, sleep, on_retry)
+
+
+def _retried(
+    endpoint: Endpoint,
+    request: GenerationRequest,
+    sleep: Callable[[float], None],
+    on_retry: Callable[[str], None] | None,
+) -> Completion:
     retries = endpoint.context.api.max_retries
     attempt = 0
     while True:
         try:
             with endpoint.semaphore:
-                return endpoint.provider.complete(request)
+                return _complete(endpoint, request)
         except ProviderError as err:
             if not err.retryable or attempt >= retries:
                 if err.retryable:
@@ -109,6 +128,21 @@ def call(
                 on_retry(f"{scrub(str(err))}; retrying in {wait:.1f}s (attempt {attempt + 2} of {retries + 1})")
             sleep(wait)
             attempt += 1
+
+
+def _complete(endpoint: Endpoint, request: GenerationRequest) -> Completion:
+    """The provider's call, within the rate limits the service reported."""
+    if endpoint.is_local:
+        return endpoint.provider.complete(request)
+    size = len(request.system) + len(request.context_text()) + len(request.body)
+    need = Need(input_tokens=size // CHARS_PER_TOKEN, output_tokens=request.max_tokens)
+    endpoint.limiter.acquire(need)
+    completion: Completion | None = None
+    try:
+        completion = endpoint.provider.complete(request)
+        return completion
+    finally:
+        endpoint.limiter.release(need, completion.limits if completion is not None else None)
 
 
 def _backoff(attempt: int, retry_after: float | None) -> float | None:

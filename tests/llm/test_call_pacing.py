@@ -1,0 +1,50 @@
+"""Calls paced by what the service says: its rate limits hold calls back instead of failing them, and a
+request whose cached prefix another request is writing waits for it instead of writing it again."""
+
+from __future__ import annotations
+
+from tests.conftest import LitProjectDir
+from tests.fake_llm import FakeLLM, RequestLimit
+
+
+def test_a_wide_build_stays_under_the_requests_limit_without_a_429(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    fake_llm.limit = RequestLimit(requests=2, window_s=1.0)
+    for i in range(6):
+        project.prompt(f"p{i}", [f"p{i}.py"], spec=[f"X = {i}"])
+    assert project.lit("regenerate", "-j", "6") == 0
+    assert fake_llm.count() == 6 and fake_llm.limit.refused == 0, "no call was refused"
+    starts = sorted(c.started for c in fake_llm.calls)
+    assert starts[-1] - starts[0] >= 2 * 0.9, "six calls at two a second take three windows"
+
+
+def test_without_limits_reported_the_first_call_goes_alone_then_the_rest_together(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
+    fake_llm.latency = 0.3
+    for i in range(4):
+        project.prompt(f"p{i}", [f"p{i}.py"], spec=[f"X = {i}"])
+    assert project.lit("regenerate", "-j", "4") == 0
+    first, *rest = sorted(fake_llm.calls, key=lambda c: c.started)
+    assert all(c.started >= first.finished for c in rest), "the first call finds the limits out"
+    assert fake_llm.max_in_flight == 3, "then the service said nothing: the others go at once"
+
+
+def test_requests_sharing_a_cached_prefix_wait_for_the_one_writing_it(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
+    big = "x" * 6000  # long enough to be cached (about 1,500 tokens)
+    project.prompt("base", ["base.py"], spec=[f"B = '{big}'"])
+    for name in ("a", "b", "c"):
+        project.prompt(name, [f"{name}.py"], imports=["base"], spec=[f"{name.upper()} = 1"])
+    project.prompt("solo", ["solo.py"], spec=["S = 1"])  # no shared prefix: it never waits
+    assert project.lit("regenerate", "-j", "4") == 0  # base and solo first; a, b and c become ready together
+    fake_llm.latency = 0.4
+    project.prompt("base", ["base.py"], spec=[f"B = '{big}!'"])  # a new base: its importers regenerate together
+    fake_llm.calls.clear()
+    assert project.lit("regenerate", "-j", "4") == 0
+    importers = sorted(
+        (c for c in fake_llm.calls if c.declared[0] in ("a.py", "b.py", "c.py")), key=lambda c: c.started
+    )
+    writer, *readers = importers
+    assert len(readers) == 2 and all(r.started >= writer.finished for r in readers), "they read what it wrote"
+    assert readers[1].started - readers[0].started < 0.2, "and then go together, not one after another"
