@@ -121,6 +121,7 @@ class FakeLLM:
         self.answer: Callable[[Call], str] = default_answer
         self.latency = model_latency
         self.limit: RequestLimit | None = None  # set to simulate the account's rate limit
+        self.cache_usage: dict[str, int] = {}  # cache_creation/cache_read_input_tokens every answer reports
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
@@ -252,7 +253,8 @@ class FakeLLM:
                         "output_tokens": max(1, len(text) // 4),
                         "cache_creation_input_tokens": 0,
                         "cache_read_input_tokens": 0,
-                    },
+                    }
+                    | self.cache_usage,
                 },
                 headers={"request-id": f"req_{len(self.calls):04d}", **limit_headers},
             )

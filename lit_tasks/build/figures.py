@@ -42,9 +42,18 @@ def call_values(key: str, answer: Answer, outputs: list[str], written: list[str]
         "cache_read_tokens": 0 if cached else usage.cache_read_tokens,
         "cost_usd": 0.0 if cached else full_cost,
         "saved_usd": (full_cost or 0.0) if cached else 0.0,
+        "cache_saved_usd": caching_saved(answer) if not cached else 0.0,
         "estimate_usd": answer.estimate,
         "seconds": round(time.monotonic() - started, 3),
     }
+
+
+def caching_saved(answer: Answer) -> float:
+    """What the provider's prompt cache saved on this call (0 for a local call, or a price lit does not know)."""
+    completion = answer.completion
+    if answer.endpoint.is_local or answer.price is None or completion.cost_usd is not None:
+        return 0.0
+    return answer.price.caching_saved(completion.usage)
 
 
 def task_values(values: dict[str, Any]) -> dict[str, Any]:

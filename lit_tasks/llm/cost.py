@@ -22,6 +22,7 @@ def _row(prompts: list[PromptRecord]) -> dict[str, Any]:
         "cost_usd": round(sum(known), 10),
         "cost_complete": len(known) == len(prompts),
         "saved_usd": round(sum(p.saved_usd for p in prompts), 10),
+        "cache_saved_usd": round(sum(p.cache_saved_usd for p in prompts), 10),
         "estimate_usd": round(sum(p.estimate_usd for p in prompts if p.estimate_usd is not None), 10),
     }
 
@@ -70,6 +71,16 @@ def report(records: list[RunRecord], *, last: bool, breakdown: bool, by: str | N
     return result
 
 
+def savings(row: dict[str, Any]) -> list[str]:
+    """What caching saved, in dollars, when it saved (or lost) anything."""
+    saved = row.get("cache_saved_usd", 0.0)
+    if not saved:
+        return []
+    if saved < 0:
+        return [f"  prompt caching cost {money(-saved)} more than no caching (prefixes written, never read)"]
+    return [f"  saved by prompt caching: {money(saved)}"]
+
+
 def render(data: dict[str, Any]) -> str:
     total = data["total"]
     cost = money(total["cost_usd"]) + ("" if total["cost_complete"] else " + unknown")
@@ -82,6 +93,7 @@ def render(data: dict[str, Any]) -> str:
         f"  cost: {cost}"
         + (f" (estimated {money(total['estimate_usd'])} before the calls)" if total["estimate_usd"] else "")
         + (f" ({money(total['saved_usd'])} saved by the response cache)" if total["saved_usd"] else ""),
+        *savings(total),
     ]
     if "run" in data:
         run = data["run"]
@@ -102,8 +114,9 @@ def render(data: dict[str, Any]) -> str:
                 + (f" (estimated {money(item['estimate_usd'])})" if item["estimate_usd"] is not None else "")
             )
         else:
+            saved = f", {money(item['cache_saved_usd'])} saved by prompt caching" if item["cache_saved_usd"] > 0 else ""
             lines.append(
                 f"  {item['id']}: {plural(item['prompts'], 'prompt')} ({plural(item['calls'], 'call')}), "
-                f"{money(item['cost_usd'])}"
+                f"{money(item['cost_usd'])}{saved}"
             )
     return "\n".join(lines)

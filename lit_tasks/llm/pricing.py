@@ -34,6 +34,18 @@ class Price(BaseModel):
         )
         return per_million / 1_000_000
 
+    def caching_saved(self, usage: Usage) -> float:
+        """What prompt caching saved on `usage`, against every input token at the input price: cache reads are
+        cheaper, cache writes dearer, so a prefix written and never read shows as a loss."""
+        uncached = usage.model_copy(
+            update={
+                "input_tokens": usage.input_tokens + usage.cache_write_tokens + usage.cache_read_tokens,
+                "cache_write_tokens": 0,
+                "cache_read_tokens": 0,
+            }
+        )
+        return self.cost(uncached) - self.cost(usage)
+
 
 @lru_cache(maxsize=1)
 def price_table() -> tuple[Price, ...]:

@@ -37,7 +37,8 @@ class PromptRecord(BaseModel):
     stop_reason: str
     seconds: float
     cost_usd: float | None
-    saved_usd: float = 0.0
+    saved_usd: float = 0.0  # what the response cache saved: this call was not made
+    cache_saved_usd: float = 0.0  # what the provider's prompt cache saved (negative: writes never read back)
     estimate_usd: float | None = None  # what the spending limit expected this call to cost, before it was made
     cached: bool
     input_hash: str
@@ -74,6 +75,7 @@ class PromptRecord(BaseModel):
             seconds=values["seconds"],
             cost_usd=values["cost_usd"],
             saved_usd=values["saved_usd"],
+            cache_saved_usd=values.get("cache_saved_usd", 0.0),
             estimate_usd=values.get("estimate_usd"),
             cached=values["cached"],
             input_hash=input_hash,
@@ -94,7 +96,8 @@ class Summary(BaseModel):
     usage: Usage = Usage()
     cost_usd: float = 0.0
     cost_complete: bool = True
-    saved_usd: float = 0.0
+    saved_usd: float = 0.0  # what the response cache saved: this call was not made
+    cache_saved_usd: float = 0.0  # what the provider's prompt cache saved (negative: writes never read back)
     files_written: int = 0
     seconds: float = 0.0
 

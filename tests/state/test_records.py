@@ -109,7 +109,8 @@ def test_a_record_spans_the_whole_run(priced: LitProjectDir, fake_llm: FakeLLM) 
     record = load_records(priced.root)[-1]
     first_finished = min(datetime.fromisoformat(p.finished) for p in record.prompts)
     assert datetime.fromisoformat(record.started) <= first_finished - timedelta(seconds=0.5)
-    assert 0.5 <= record.summary.seconds < 0.5 * 2, "wall time, not the sum of two overlapping prompts"
+    wall = (datetime.fromisoformat(record.finished) - datetime.fromisoformat(record.started)).total_seconds()
+    assert record.summary.seconds == pytest.approx(wall, abs=0.002), "the run's wall time, not a sum of prompts"
 
 
 def test_budget_refuses_before_any_call(priced: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
@@ -160,3 +161,21 @@ def test_unknown_model_price_is_unknown_not_guessed(project: LitProjectDir, fake
     assert "cost unknown" in capsys.readouterr().err
     assert load_records(project.root)[0].prompts[0].cost_usd is None
     assert project.lit("regenerate", "--max-cost", "1", "--force") == 2
+
+
+def test_cost_shows_what_prompt_caching_saved_or_lost(priced: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
+    fake_llm.cache_usage = {"cache_read_input_tokens": 10_000}  # every call read 10k tokens from the cache
+    assert priced.lit("regenerate") == 0
+    record = load_records(priced.root)[-1]
+    # read at $0.30/M instead of $3/M: $0.027 a call, for the two calls
+    assert record.prompts[0].cache_saved_usd == pytest.approx(10_000 * (3.0 - 0.30) / 1e6)
+    capsys.readouterr()
+    assert priced.lit("cost") == 0
+    assert "saved by prompt caching: $0.05" in capsys.readouterr().out
+
+    fake_llm.cache_usage = {"cache_creation_input_tokens": 10_000}  # written, never read: 1.25x the input price
+    priced.prompt("app", ["app.py"], imports=["base"], spec=["A = 2"])  # one call: nothing imports app
+    assert priced.lit("regenerate") == 0
+    capsys.readouterr()
+    assert priced.lit("cost", "--last") == 0
+    assert "prompt caching cost $0.0075 more than no caching" in capsys.readouterr().out
