@@ -11,6 +11,7 @@ Not part of `make test`: run it with `make bench` or `doit bench`.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -56,6 +58,20 @@ def calls(stderr: str) -> int:
     return int(match.group(1)) if match else -1
 
 
+def fresh_runs(lit: Path, runs: int, keep_cache: bool) -> tuple[list[float], list[int]]:
+    """`lit regenerate` with no doit DB, as in a fresh clone, the local caches kept or not (a real `git clone`
+    has none of `.lit/cache`); the times and the calls each run made."""
+    times, made = [], []
+    for _ in range(runs):
+        (lit / ".lit" / "doit.sqlite").unlink()
+        if not keep_cache:
+            shutil.rmtree(lit / ".lit" / "cache")
+        elapsed, err = timed([PY, RUN_LIT, "regenerate"], lit)
+        times.append(elapsed)
+        made.append(calls(err))
+    return times, made
+
+
 def bench_size(n: int, runs: int, work: Path) -> dict:
     root = work / f"n{n}"
     shape = generate(root, n, depth=8, fan_in=3, seed=n)
@@ -67,13 +83,8 @@ def bench_size(n: int, runs: int, work: Path) -> dict:
     noop_lit, _ = median_build([PY, RUN_LIT, "regenerate"], [lit] * runs)
     noop_doit, _ = median_build([DOIT, "regenerate"], [lit] * runs)
     check, _ = median_build([PY, RUN_LIT, "check"], [lit] * runs)
-    db = lit / ".lit" / "doit.sqlite"
-    fresh_times, fresh_calls = [], []
-    for _ in range(runs):
-        db.unlink()
-        elapsed, err = timed([PY, RUN_LIT, "regenerate"], lit)
-        fresh_times.append(elapsed)
-        fresh_calls.append(calls(err))
+    fresh_times, fresh_calls = fresh_runs(lit, runs, keep_cache=True)
+    clone_times, clone_calls = fresh_runs(lit, runs, keep_cache=False)
     base_first, _ = median_build([DOIT], base_copies)
     noop_base, _ = median_build([DOIT], base_copies[:1] * runs)
     return {
@@ -85,6 +96,8 @@ def bench_size(n: int, runs: int, work: Path) -> dict:
         "check_s": check,
         "fresh_clone_s": statistics.median(fresh_times),
         "fresh_clone_calls": max(fresh_calls),
+        "clone_s": statistics.median(clone_times),
+        "clone_calls": max(clone_calls),
         "baseline_first_s": base_first,
         "baseline_noop_s": noop_base,
         "overhead_per_prompt_ms": (first_build - noop_lit) / n * 1000,
@@ -212,33 +225,38 @@ def profile_first_build(work: Path, n: int = 1000) -> str:
     return profile([RUN_LIT, "regenerate", "-j", "1"], root / "lit", work / "first.prof", r"lit_tasks", 30)
 
 
-SECTIONS = ("sizes", "parallel", "calls_per_change", "profiles", "make", "cache", "file_creation")
+def profiles(args: argparse.Namespace, work: Path) -> dict:
+    if not (work / "n1000" / "lit").exists():
+        bench_size(1000, 1, work)  # the built project the no-op profile runs in
+    return {"profile": profile_noop(work), "profile_first": profile_first_build(work)}
+
+
+def section(module: str, function: str, max_runs: int) -> Callable[[argparse.Namespace, Path], dict]:
+    """A section measured by a module of its own, imported only when it runs."""
+
+    def measure(args: argparse.Namespace, work: Path) -> dict:
+        bench = getattr(importlib.import_module(module), function)
+        return {module.removeprefix("bench_"): bench(work, min(args.runs, max_runs))}
+
+    return measure
+
+
+# Each section measures into its own keys of results.json; file creation last: it deletes thousands of files.
+SECTIONS: dict[str, Callable[[argparse.Namespace, Path], dict]] = {
+    "sizes": lambda args, work: {"sizes": [bench_size(n, args.runs, work) for n in args.sizes]},
+    "parallel": lambda args, work: {"parallel": bench_parallel(work, args.runs)},
+    "calls_per_change": lambda args, work: {"calls_per_change": bench_calls_per_change(work)},
+    "profiles": profiles,
+    "make": section("bench_make", "bench_make", 3),
+    "cache": section("bench_cache", "bench_cache", 3),
+    "startup": section("bench_startup", "bench_startup", 7),
+    "file_creation": lambda args, work: {"file_creation": bench_file_creation(work)},
+}
 
 
 def run_section(name: str, args: argparse.Namespace, work: Path, results: dict) -> None:
-    """Measure one section into `results` (file creation last: it deletes thousands of files)."""
     print(f"{name} ...", file=sys.stderr)
-    if name == "sizes":
-        results["sizes"] = [bench_size(n, args.runs, work) for n in args.sizes]
-    elif name == "parallel":
-        results["parallel"] = bench_parallel(work, args.runs)
-    elif name == "calls_per_change":
-        results["calls_per_change"] = bench_calls_per_change(work)
-    elif name == "profiles":
-        if not (work / "n1000" / "lit").exists():
-            bench_size(1000, 1, work)  # the built project the no-op profile runs in
-        results["profile"] = profile_noop(work)
-        results["profile_first"] = profile_first_build(work)
-    elif name == "make":
-        from bench_make import bench_make
-
-        results["make"] = bench_make(work, min(args.runs, 3))
-    elif name == "cache":
-        from bench_cache import bench_cache
-
-        results["cache"] = bench_cache(work, min(args.runs, 3))
-    elif name == "file_creation":
-        results["file_creation"] = bench_file_creation(work)
+    results.update(SECTIONS[name](args, work))
     results.setdefault("measured", {})[name] = machine()["date"]
 
 

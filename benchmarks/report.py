@@ -8,12 +8,13 @@ from pathlib import Path
 
 TARGETS = {
     "noop": 1.3,
-    "fresh": 3.0,
+    "fresh": 2.5,
     "check": 1.5,
     "parallel": 1.15,
     "per_prompt_ms": 3.0,
     "scaling": 1.5,
     "make": 1.2,
+    "startup": 1.2,
     "cache": 0.30,  # billed input / tokens sent at -j 8, from the prompt-caching issue
     "cache_stretch": 0.25,
 }
@@ -58,7 +59,9 @@ def noop_ok(s: dict) -> bool:
 
 
 def fresh_ok(s: dict) -> bool:
-    return ratio(s, "fresh_clone_s") <= TARGETS["fresh"] and s["fresh_clone_calls"] == 0
+    """The target holds for a clone as `git clone` makes it (no `.lit/cache`), where it was measured."""
+    key = "clone_s" if "clone_s" in s else "fresh_clone_s"
+    return ratio(s, key) <= TARGETS["fresh"] and s["fresh_clone_calls"] == 0 and s.get("clone_calls", 0) == 0
 
 
 def check_ok(s: dict) -> bool:
@@ -88,6 +91,8 @@ def missed(results: dict) -> list[str]:
     out += ["scaling"] if factor is not None and factor > TARGETS["scaling"] else []
     par = results.get("parallel")
     out += ["the parallel build"] if par and par["ratio"] > TARGETS["parallel"] else []
+    startup = results.get("startup")
+    out += ["start-up against the SDK import"] if startup and startup["ratio"] > TARGETS["startup"] else []
     make = results.get("make")
     out += [
         f"`make -j {make['jobs']}` at {row['latency_s']:g} s per call"
@@ -163,6 +168,30 @@ def cache_verdict(row: dict) -> str:
     if ratio <= TARGETS["cache_stretch"]:
         return target + "meets, stretch too"
     return target + verdict(ratio <= TARGETS["cache"])
+
+
+def startup_section(results: dict) -> list[str]:
+    st = results["startup"]
+    ok = st["ratio"] <= TARGETS["startup"]
+    return [
+        "",
+        f"## Start-up: one stale prompt against importing the SDK{measured(results, 'startup')}",
+        "",
+        "| what | time (median) |",
+        "|---|---|",
+        f'| `python -c "import anthropic"` alone | {st["sdk_import_s"]:.2f} s |',
+        f"| `lit regenerate`, one stale prompt, Anthropic stand-in answering at once | {st['stale_wall_s']:.2f} s "
+        f"({st['stale_wall_s'] / st['sdk_import_s']:.2f}x the SDK import; target <= {TARGETS['startup']}x: "
+        f"{verdict(ok)}) |",
+        f"| ... from the process start to the request reaching the stand-in | {st['first_request_s']:.2f} s |",
+        f"| `lit regenerate`, the stale prompt answered from the response cache | {st['cache_hit_wall_s']:.2f} s |",
+        "",
+        f"`benchmarks/bench_startup.py`, {st['runs']} runs each, a one-prompt project on the `anthropic` provider",
+        "pointed at `benchmarks/cache_server.py` with no latency. A response-cache hit imports the SDK: "
+        + ("**yes**" if st["cache_hit_imports_sdk"] else "no")
+        + " (`python -X importtime benchmarks/run_lit.py regenerate`). The SDK is imported on the first real",
+        "call, not before: not for a cache hit, a missing key, a plan or a dry run.",
+    ]
 
 
 def cache_section(results: dict) -> list[str]:
@@ -264,19 +293,22 @@ def write_report(results: dict, docs: Path) -> None:
         "",
         "## Fresh clone and `lit check`",
         "",
-        "| N | fresh clone (no doit DB, lock present) | calls | / baseline no-op | target | lit check | / baseline no-op | target |",
+        "| N | no doit DB, `.lit/cache` kept | a clone: no doit DB, no `.lit/cache` | calls | target | lit check | / baseline no-op | target |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for s in sizes:
+        clone = f"{s['clone_s']:.2f} s ({ratio(s, 'clone_s'):.2f}x)" if "clone_s" in s else "-"
         lines.append(
-            f"| {s['n']} | {s['fresh_clone_s']:.2f} s | {s['fresh_clone_calls']} | {ratio(s, 'fresh_clone_s'):.2f}x | "
-            f"<= {TARGETS['fresh']}x: {verdict(fresh_ok(s))} | "
+            f"| {s['n']} | {s['fresh_clone_s']:.2f} s ({ratio(s, 'fresh_clone_s'):.2f}x) | {clone} | "
+            f"{max(s['fresh_clone_calls'], s.get('clone_calls', 0))} | <= {TARGETS['fresh']}x: {verdict(fresh_ok(s))} | "
             f"{s['check_s']:.2f} s | {ratio(s, 'check_s'):.2f}x | <= {TARGETS['check']}x: {verdict(check_ok(s))} |"
         )
     lines += [
         "",
-        "Fresh clone: `.lit/doit.sqlite` deleted before each run, `code.lock/` and `.lit/lock/` present, then",
-        "`python benchmarks/run_lit.py regenerate`; calls counted by the provider.",
+        "Times against the baseline's no-op. `.lit/doit.sqlite` deleted before each run (and `.lit/cache/` too for",
+        "the clone: a `git clone` has neither, both are gitignored), `code.lock/` and `.lit/lock/` present, then",
+        "`python benchmarks/run_lit.py regenerate`; calls counted by the provider. Without `.lit/cache/` the",
+        "project is loaded and every frontmatter parsed, which the first column's index spares.",
         "",
         "## Overhead per generated prompt and scaling",
         "",
@@ -330,6 +362,8 @@ def write_report(results: dict, docs: Path) -> None:
         lines += make_section(results)
     if "cache" in results:
         lines += cache_section(results)
+    if "startup" in results:
+        lines += startup_section(results)
     c = results["calls_per_change"]
     lines += [
         "",

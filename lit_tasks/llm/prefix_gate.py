@@ -48,9 +48,6 @@ class PrefixGate:
         if not keys:
             yield
             return
-        writer = self._writer_of(keys)
-        if writer is not None:
-            writer.wait()  # its answer has ended: the prefix is in the cache
         done = threading.Event()
         mine = self._claim(keys, done)
         ok = False
@@ -60,21 +57,28 @@ class PrefixGate:
         finally:
             self._settle(mine, done, ok)
 
-    def _writer_of(self, keys: list[str]) -> threading.Event | None:
-        with self._lock:
-            return next((self._writing[k] for k in reversed(keys) if k in self._writing), None)
-
     def _claim(self, keys: list[str], done: threading.Event) -> list[str]:
-        """The prefixes this request will write (not cached, not being written), marked as being written."""
-        with self._lock:
-            now = self._clock()
-            mine = [k for k in keys if k not in self._writing and now - self._written.get(k, -TTL_S) >= TTL_S]
-            for k in mine:
-                self._writing[k] = done
-            for k in keys:
-                if k not in mine and k in self._written:
-                    self._written[k] = now  # read again: the provider keeps it alive
-            return mine
+        """Wait once for a request in flight that writes this request's deepest shared prefix; then mark the
+        prefixes this request will write (not cached, not being written) as being written, atomically, so two
+        requests arriving together never both write one prefix."""
+        waited = False
+        while True:
+            with self._lock:
+                writer = None if waited else next((self._writing[k] for k in reversed(keys) if k in self._writing), None)
+                if writer is None:
+                    return self._mark(keys, done)
+            writer.wait()  # its answer has ended: the prefix is in the cache
+            waited = True
+
+    def _mark(self, keys: list[str], done: threading.Event) -> list[str]:
+        now = self._clock()
+        mine = [k for k in keys if k not in self._writing and now - self._written.get(k, -TTL_S) >= TTL_S]
+        for k in mine:
+            self._writing[k] = done
+        for k in keys:
+            if k not in mine and k in self._written:
+                self._written[k] = now  # read again: the provider keeps it alive
+        return mine
 
     def _settle(self, mine: list[str], done: threading.Event, ok: bool) -> None:
         with self._lock:

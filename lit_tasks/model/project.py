@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 from lit_tasks.io.errors import ConfigError
-from lit_tasks.io.hashing import hash_bytes
+from lit_tasks.io.hashing import STAT_HASHES
 from lit_tasks.model.config import LitConfig, load_config
 from lit_tasks.model.discovery import Scan, scan_sources
 from lit_tasks.model.graph import PromptGraph, build_graph
@@ -128,17 +128,17 @@ def load_project(root: Path, scan: Scan | None = None, cache: FrontmatterCache |
     prompts: dict[str, Prompt] = {}
     planned: set[str] = set()
     for rel, _ in scan.prompts:
-        raw = (root / rel).read_bytes()
+        raw, digest, _ = STAT_HASHES.read(root / rel)  # remembered: seeding and snapshots need not read it again
         default: tuple[str, ...] = ()
         if mode == "direct":
             default = direct_outputs(rel, config.language.default)
         elif mode == "inferred":
             manifest = read_manifest(root, rel)
-            if manifest is not None and manifest.current_for(hash_bytes(raw)):
+            if manifest is not None and manifest.current_for(digest):
                 default = tuple(manifest.outputs)
                 planned.add(rel)
         defaults = defaults_for(rel, modules) if modules else None
-        prompts[rel] = parse_prompt(rel, raw, default_outputs=default, cache=cache, defaults=defaults)
+        prompts[rel] = parse_prompt(rel, raw, default_outputs=default, cache=cache, defaults=defaults, digest=digest)
     prompts = _canonical_imports(prompts)
     inferred = frozenset(k for k, p in prompts.items() if mode == "inferred" and not p.frontmatter.outputs)
     unplanned = inferred - planned

@@ -126,18 +126,20 @@ def parse_prompt(
     default_outputs: tuple[str, ...] = (),
     cache: FrontmatterCache | None = None,
     defaults: dict[str, Any] | None = None,
+    digest: str | None = None,
 ) -> Prompt:
-    """Parse one prompt file's bytes. `default_outputs` is what `direct` mapping derives from the path or an
+    """Parse one prompt file's bytes (whose hash `digest` the caller may have computed already). `default_outputs` is what `direct` mapping derives from the path or an
     `inferred` plan pinned; `cache` supplies frontmatter already parsed from identical bytes; `defaults` are the
     keys its `module.lit.md` files set (`modular` mapping), under the prompt's own."""
     text = decode(raw, path)
     yaml_text, body, yaml_line, body_line = split_frontmatter(text, path)
-    digest = hash_bytes(raw) if cache is not None else ""
-    data = cache.get(path, digest) if cache is not None else None
+    if cache is not None and digest is None:
+        digest = hash_bytes(raw)
+    data = cache.get(path, digest) if cache is not None and digest is not None else None
     fresh = data is None
     if data is None:
         data = load_yaml(yaml_text, path, yaml_line)
-    if fresh and cache is not None:
+    if fresh and cache is not None and digest is not None:
         cache.put(path, digest, data)
     try:
         frontmatter = Frontmatter.model_validate(merge_defaults(defaults, data) if defaults else data)
