@@ -9,6 +9,7 @@ dollars use the model's prices in providers/prices.toml. lit is driven only thro
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import statistics
 import tomllib
@@ -60,6 +61,31 @@ def figures(records: list[Record], price: dict[str, float]) -> dict:
     }
 
 
+def import_sets(project: Path) -> list[tuple[str, ...]]:
+    """Each prompt's imports, read from its frontmatter (`synth_shared.py` lists them one per line)."""
+    sets = []
+    for path in sorted((project / "prompts").rglob("*.prompt.md")):
+        front = path.read_text().split("---\n")[1]
+        sets.append(tuple(line[4:] for line in front.splitlines() if line.startswith("  - prompts/")))
+    return [s for s in sets if s]
+
+
+def prefix_trees(sets: list[tuple[str, ...]]) -> dict:
+    """How many distinct import prefixes the requests start with, for every order of the imported prompts:
+    each must be written to the cache once (or sent uncached), whatever the layout's order, so the smallest is
+    a floor for any layout that sends a prompt its own imports and nothing else."""
+    bases = sorted({b for s in sets for b in s})
+    sizes = []
+    for order in itertools.permutations(bases) if len(bases) <= 8 else [tuple(bases)]:
+        rank = {b: i for i, b in enumerate(order)}
+        prefixes = set()
+        for imports in sets:
+            ordered = sorted(imports, key=rank.__getitem__)
+            prefixes.update(tuple(ordered[: i + 1]) for i in range(len(ordered)))
+        sizes.append(len(prefixes))
+    return {"orders": len(sizes), "smallest": min(sizes), "largest": max(sizes)}
+
+
 def build(server: CacheServer, project: Path, jobs: int, prompts: int, price: dict[str, float]) -> dict:
     server.reset()
     wall, err = timed([PY, RUN_LIT, "regenerate", "-j", str(jobs)], project, {KEY_ENV: "not-a-real-key"})
@@ -96,6 +122,7 @@ def bench_cache(work: Path, runs: int) -> dict:
         server.stop()
     return {
         "shape": shape,
+        "prefix_trees": prefix_trees(import_sets(source)),
         "output_bytes": OUTPUT_BYTES,
         "latency": vars(LATENCY),
         "prices": price,

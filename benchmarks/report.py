@@ -186,11 +186,25 @@ def startup_section(results: dict) -> list[str]:
         f"| ... from the process start to the request reaching the stand-in | {st['first_request_s']:.2f} s |",
         f"| `lit regenerate`, the stale prompt answered from the response cache | {st['cache_hit_wall_s']:.2f} s |",
         "",
-        f"`benchmarks/bench_startup.py`, {st['runs']} runs each, a one-prompt project on the `anthropic` provider",
-        "pointed at `benchmarks/cache_server.py` with no latency. A response-cache hit imports the SDK: "
-        + ("**yes**" if st["cache_hit_imports_sdk"] else "no")
+        f"`benchmarks/bench_startup.py`, {st['runs']} runs each, a one-prompt project on the `anthropic`",
+        "provider pointed at `benchmarks/cache_server.py` with no latency. A response-cache hit imports the SDK:",
+        ("**yes**" if st["cache_hit_imports_sdk"] else "no")
         + " (`python -X importtime benchmarks/run_lit.py regenerate`). The SDK is imported on the first real",
         "call, not before: not for a cache hit, a missing key, a plan or a dry run.",
+        "",
+        "Considered and not built:",
+        "",
+        "- Importing the SDK in a background thread while the project loads: the import is Python code run under",
+        "  the GIL, so it would slow the loading by about what it overlaps, and a run answered from the cache would",
+        "  pay for an import it never uses. The stale-prompt run above costs the SDK import plus",
+        f"  {st['stale_wall_s'] - st['sdk_import_s']:.2f} s (lit shares pydantic and httpx with the SDK, so its own",
+        "  imports come nearly free).",
+        "- A warm worker (`lit serve`: a long-lived process holding the SDK and the loaded project, each `lit`",
+        "  command a thin client on a local socket). It would help Make builds most: every recipe that generates",
+        "  pays the SDK import again, once per level of the graph on the critical path (the `make` section's bench",
+        "  provider needs no SDK, so it does not show this). The cost is a server's lifecycle (starting, stopping,",
+        "  a stale worker after an upgrade or an edit of lit.toml) and a local socket to secure; `lit regenerate`",
+        "  over the whole graph runs in one process and pays the import once.",
     ]
 
 
@@ -222,6 +236,17 @@ def cache_section(results: dict) -> list[str]:
             f"{row['cache_read_tokens']:,} | {row['billed_input_tokens']:,.0f} | {row['billed_ratio']:.2f}x{spread} | "
             f"{cache_verdict(row)} | ${row['usd_input']:.2f} | ${row['usd']:.2f} | {row['wall_s']:.1f} s |"
         )
+    trees = c.get("prefix_trees")
+    if trees:
+        lines += [
+            "",
+            f"What any order can reach: the requests of this project start with {trees['smallest']} distinct import",
+            f"prefixes in the best of the {trees['orders']} orders of its base prompts ({trees['largest']} in the worst;",
+            "`prefix_trees` in `benchmarks/bench_cache.py`). Each must be written to the cache once, or sent",
+            "uncached, by any layout that sends a prompt its own imports and nothing more; a build that writes each",
+            "distinct prefix exactly once, as -j 1 does, is at that floor, and a ratio target below it cannot be met",
+            "without sending prompts code they do not import.",
+        ]
     lines += [
         "",
         "Command: `python benchmarks/bench.py --only cache --runs 3`, whose builds are",
