@@ -85,7 +85,7 @@ class GenerationStep:
         previous = read_lock(self.project.root, self.key)
         if self._is_current(previous, check):
             return self._adopt()
-        if not self.options.force:
+        if self.key not in self.options.forced:
             guard_hand_edits(self.project, self.key, previous)
         prepared = self._prepare()
         before = current_outputs(self.project, self.outputs) if check is not None else {}
@@ -110,7 +110,7 @@ class GenerationStep:
         """The lock entry already describes these inputs and outputs (and their verification)."""
         return (
             previous is not None
-            and not self.options.force
+            and self.key not in self.options.forced
             and (check is None or previous.verified == check.digest)
             and entry_matches(self.project.root, self.index, previous)
         )

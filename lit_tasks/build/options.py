@@ -13,6 +13,6 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class RunOptions:
     use_cache: bool = True
-    force: bool = False
+    forced: frozenset[str] = frozenset()  # prompts regenerated even if up to date, over hand edits (`--force`)
     budget: Budget | None = None
     started: float = field(default_factory=time.time)  # when the run began: its record's `started`

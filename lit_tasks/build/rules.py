@@ -235,7 +235,8 @@ def prompt_tasks(
     }
     for key in index.order:
         task = prompt_task(lazy, key, basename, options, rel)
-        seed_from_lock(lazy, key, task)
+        if key not in options.forced:
+            seed_from_lock(lazy, key, task)
         yield task
     if verified:
         yield {"basename": vbase, "name": None, "doc": f"run the verify: commands of {index.name}'s prompts (lit)"}
@@ -265,7 +266,7 @@ def prompt_task(
             *(rel(c) for c in entry.context),
         ],
         "targets": [rel(f"{CODE_DIR}/{out}") for out in entry.outputs],
-        "uptodate": [SettingsChanged(entry.identity_digest)],
+        "uptodate": [SettingsChanged(entry.identity_digest), *([False] if key in options.forced else [])],
         "clean": True,
         "doc": entry.title,
         "meta": {

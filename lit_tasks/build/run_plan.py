@@ -53,13 +53,14 @@ class Plan:
         return lines
 
 
-def make_plan(lazy: LazyProject, keys: list[str] | None = None, *, force: bool = False) -> Plan:
-    """What a run of `keys` (default: all) would generate; with `force`, every selected prompt."""
+def make_plan(lazy: LazyProject, keys: list[str] | None = None, *, forced: frozenset[str] = frozenset()) -> Plan:
+    """What a run of `keys` (default: all) would generate; `forced` prompts whether stale or not."""
     project = lazy.project
     selected = sorted(project.graph.closure(keys)) if keys else None
     status = project_status(lazy.root, lazy.index, selected)
     items = []
     for s in status.prompts.values():
+        force = s.prompt in forced
         if s.stale or force:
             reasons = s.reasons or ["--force"]
             items.append(PlanItem(s.prompt, reasons, s.via_import and not force, prompt_estimate(project, s.prompt)))

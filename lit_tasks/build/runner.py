@@ -39,8 +39,6 @@ def run_doit(lazy: LazyProject, keys: list[str], *, jobs: int, options: RunOptio
     argv = ["run"]
     if jobs > 1:
         argv += ["-n", str(jobs), "-P", "thread"]
-    if options.force:
-        argv.append("--always-execute")
     argv += selection(lazy, keys, static_only=static_only)
     try:
         rc = DoitMain(ModuleTaskLoader(namespace), config_filenames=()).run(argv)

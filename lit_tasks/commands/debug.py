@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from lit_tasks.commands.common import add_parser
+from lit_tasks.io import progress
 from lit_tasks.io.errors import LitError
 from lit_tasks.model.paths import find_root
 from lit_tasks.state.index import LazyProject
@@ -92,7 +93,7 @@ def show_dag(root: Path) -> None:
     print("generation order (longest remaining chain first):")
     for i, key in enumerate(graph.order, 1):
         n = len(graph.prompts[key].imports)
-        print(f"  {i}. {key} ({'root' if n == 0 else f'{n} imports'})")
+        print(f"  {i}. {key} ({'root' if n == 0 else progress.plural(n, 'import')})")
     roots = [k for k in graph.order if not graph.prompts[k].imports]
     leaves = [k for k in graph.order if not graph.dependents[k]]
     print(f"roots: {', '.join(roots)}")

@@ -136,6 +136,11 @@ def run(args: argparse.Namespace) -> int:
     def create(rel: str, text: str) -> None:
         path = here / rel
         if path.exists():
+            if rel == "dodo.py" and "task_regenerate" not in path.read_text(errors="replace"):
+                progress.emit(
+                    "warn",
+                    "kept your dodo.py; for `doit regenerate`, add `from lit_tasks import DOIT_CONFIG, task_regenerate`",
+                )
             return
         write_atomic(path, text.encode())
         created.append(rel)

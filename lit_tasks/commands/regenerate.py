@@ -105,18 +105,21 @@ def regenerate(
         return 0
     if static_only and keys:
         raise UsageError("--static-only writes lit.toml's static files only; give no PATH with it")
+    if max_cost is not None and max_cost < 0:
+        raise UsageError(f"--max-cost {max_cost:g}: a spending limit is a number of dollars, 0 or more")
     if not (force or dry_run or static_only) and nothing_to_do(lazy, keys, started):
         return 0
+    forced = frozenset(keys or lazy.index.order) if force else frozenset()  # the prompts named, not their imports
     from lit_tasks.build.options import RunOptions
 
     budget = None
     if not static_only and (dry_run or max_cost is not None or lazy.index.max_usd_per_run is not None):
-        plan = planned(lazy, keys, force)
+        plan = planned(lazy, keys, forced)
         if dry_run:
             print("\n".join(plan.lines()))
             return 0
         budget = within_budget(plan, max_cost if max_cost is not None else lazy.project.config.budget.max_usd_per_run)
-    options = RunOptions(use_cache=use_cache, force=force, budget=budget, started=started)
+    options = RunOptions(use_cache=use_cache, forced=forced, budget=budget, started=started)
     return run_registered(lazy, keys, jobs, options, static_only)
 
 
@@ -132,10 +135,10 @@ def nothing_to_do(lazy: LazyProject, keys: list[str], started: float) -> bool:
     return True
 
 
-def planned(lazy: LazyProject, keys: list[str], force: bool) -> Plan:
+def planned(lazy: LazyProject, keys: list[str], forced: frozenset[str]) -> Plan:
     from lit_tasks.build.run_plan import make_plan
 
-    return make_plan(lazy, keys or None, force=force)
+    return make_plan(lazy, keys or None, forced=forced)
 
 
 def within_budget(plan: Plan, limit: float) -> Budget:

@@ -98,6 +98,8 @@ def render(data: dict[str, Any]) -> str:
     if "run" in data:
         run = data["run"]
         lines.append(f"  run {run['id']} at {run['started']}" + (" (interrupted)" if not run["complete"] else ""))
+    elif data["runs"] == 1:
+        lines.append(f"  run at {data['first_run']}")
     elif data["runs"]:
         lines.append(f"  from {data['first_run']} to {data['last_run']}")
     if "by" in data:

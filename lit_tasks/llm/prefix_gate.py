@@ -64,7 +64,9 @@ class PrefixGate:
         waited = False
         while True:
             with self._lock:
-                writer = None if waited else next((self._writing[k] for k in reversed(keys) if k in self._writing), None)
+                writer = (
+                    None if waited else next((self._writing[k] for k in reversed(keys) if k in self._writing), None)
+                )
                 if writer is None:
                     return self._mark(keys, done)
             writer.wait()  # its answer has ended: the prefix is in the cache

@@ -274,7 +274,24 @@ def load_with_cache(root: Path, scan: Scan | None = None) -> Project:
     project = load_project(root, scan, cache)
     if (root / STATE_DIR).is_dir():
         cache.save()
+    check_providers(project)
     return project
+
+
+def check_providers(project: Project) -> None:
+    """Every provider the project names is installed: a misspelt one is a configuration error (exit 2) when the
+    project loads, not a stale prompt for `lit check` and a failed one for `lit regenerate`."""
+    import providers
+
+    config = project.config
+    names = {config.model.provider}
+    names.update(role.provider for role in vars(config.roles).values() if role is not None and role.provider)
+    for prompt in project.graph.prompts.values():
+        override = prompt.frontmatter.model
+        if override is not None and override.provider:
+            names.add(override.provider)
+    for name in sorted(names):
+        providers.provider_class(name)  # ConfigError, with the nearest installed name
 
 
 class LazyProject:

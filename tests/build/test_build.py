@@ -99,3 +99,15 @@ def test_an_answer_with_an_undeclared_path_fails_that_prompt(project: LitProject
     assert project.lit("regenerate") == 1
     assert not (project.root / "code.lock/base.py").exists()
     assert not (project.root / "evil.py").exists()
+
+
+def test_force_regenerates_the_named_prompt_only_never_its_imports(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.prompt("greet", ["greet.py"], spec=["G = 1"])
+    project.prompt("cli", ["cli.py"], imports=["greet"], spec=["C = 1"])
+    assert project.lit("regenerate") == 0
+    (project.root / "code.lock/greet.py").write_text("G = 'my precious hand edit'\n")  # in an imported file
+    fake_llm.calls.clear()
+    assert project.lit("regenerate", "--force", "prompts/cli.prompt.md") == 0
+    assert project.code("greet.py") == "G = 'my precious hand edit'\n", "the import's hand edit is kept"
+    assert [c.declared for c in fake_llm.calls] == [["cli.py"]], "only the prompt named was regenerated"
+    assert "my precious hand edit" in fake_llm.calls[0].prompt_text  # the edited import is its context

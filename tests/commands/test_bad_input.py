@@ -67,3 +67,12 @@ def test_symlink_loops_under_prompts_are_skipped(project: LitProjectDir, fake_ll
     os.symlink(project.root / "prompts/sub", project.root / "prompts/sub/again")
     assert project.lit("regenerate") == 0
     assert fake_llm.count() == 1
+
+
+def test_a_misspelt_provider_is_a_configuration_error_for_every_command(project: LitProjectDir) -> None:
+    project.write("lit.toml", (project.root / "lit.toml").read_text().replace('"anthropic"', '"opnai"'))
+    project.prompt("a", ["a.py"], spec=["A = 1"])
+    for command in ("check", "regenerate", "status"):
+        result = project.run("lit", command)
+        assert result.returncode == 2, (command, result.stderr)
+        assert "unknown provider `opnai` (did you mean `openai`?)" in result.stderr

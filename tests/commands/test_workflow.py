@@ -311,6 +311,18 @@ def test_interactive_init_asks_on_a_terminal(tmp_path: Path) -> None:
     assert 'model = "gpt-5"' in config
 
 
+def test_init_keeps_an_existing_dodo_py_and_says_what_it_needs(tmp_path: Path) -> None:
+    proj = LitProjectDir(tmp_path / "app")
+    proj.write("dodo.py", "def task_hello():\n    return {'actions': ['echo hi']}\n")
+    result = proj.run("lit", "init", "--defaults")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "kept your dodo.py; for `doit regenerate`, add `from lit_tasks import DOIT_CONFIG, task_regenerate`"
+        in result.stderr
+    )
+    assert "task_hello" in (proj.root / "dodo.py").read_text()
+
+
 def test_init_inside_another_repository_says_where_it_commits(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q")
     inside = LitProjectDir(tmp_path / "hello")

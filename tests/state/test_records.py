@@ -179,3 +179,9 @@ def test_cost_shows_what_prompt_caching_saved_or_lost(priced: LitProjectDir, fak
     capsys.readouterr()
     assert priced.lit("cost", "--last") == 0
     assert "prompt caching cost $0.0075 more than no caching" in capsys.readouterr().out
+
+
+def test_a_negative_spending_limit_is_a_usage_error(priced: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
+    assert priced.lit("regenerate", "--max-cost", "-1") == 2
+    assert "--max-cost -1: a spending limit is a number of dollars, 0 or more" in capsys.readouterr().err
+    assert fake_llm.count() == 0
