@@ -45,6 +45,7 @@ def message_params(request: GenerationRequest) -> dict[str, Any]:
 class AnthropicProvider:
     name: ClassVar[str] = "anthropic"
     is_local: ClassVar[bool] = False
+    batches: ClassVar[str] = "providers.anthropic_batches:AnthropicBatches"  # Message Batches (lit --batch)
 
     def __init__(self, context: ProviderContext) -> None:
         api = context.api

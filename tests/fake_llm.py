@@ -1,7 +1,7 @@
 """A local stand-in for LLM services on 127.0.0.1, speaking the real wire protocols.
 
-It serves Anthropic's Messages API (`POST /v1/messages`) and OpenAI's chat completions
-(`POST /v1/chat/completions`), so lit's real code paths run: the official `anthropic` SDK and the aiohttp
+It serves Anthropic's Messages API (`POST /v1/messages`), its Message Batches (`tests/fake_batches.py`) and
+OpenAI's chat completions (`POST /v1/chat/completions`), so lit's real code paths run: the official `anthropic` SDK and the aiohttp
 client. By default it behaves like a well-mannered model: it answers every declared output with content taken
 from the prompt's `> ` lines. Tests queue faults (`fail_next`) or replace the answer (`answer_with`).
 """
@@ -96,6 +96,9 @@ class FakeLLM:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
+        from tests.fake_batches import FakeBatches  # it builds on this module's Call
+
+        self.batches = FakeBatches(self)
 
     # -- test controls ---------------------------------------------------------------------------------------
     def fail_next(self, *faults: Fault) -> None:
@@ -123,6 +126,7 @@ class FakeLLM:
             app = web.Application(client_max_size=64 * 1024 * 1024)
             app.router.add_post("/v1/messages", self._anthropic)
             app.router.add_post("/v1/chat/completions", self._openai)
+            self.batches.add_routes(app)
             self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
