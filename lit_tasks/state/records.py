@@ -39,6 +39,7 @@ class PromptRecord(BaseModel):
     cost_usd: float | None
     saved_usd: float = 0.0
     estimate_usd: float | None = None  # what the spending limit expected this call to cost, before it was made
+    batch: str | None = None  # the batch that answered the call (billed at the batch price), None if interactive
     cached: bool
     input_hash: str
     request_key: str
@@ -75,6 +76,7 @@ class PromptRecord(BaseModel):
             cost_usd=values["cost_usd"],
             saved_usd=values["saved_usd"],
             estimate_usd=values.get("estimate_usd"),
+            batch=values.get("batch"),
             cached=values["cached"],
             input_hash=input_hash,
             request_key=request_key,
