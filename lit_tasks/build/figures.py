@@ -26,7 +26,7 @@ def call_values(key: str, answer: Answer, outputs: list[str], written: list[str]
     """One call's figures: tokens and money as billed (nothing for a cache hit, whose price is money saved)."""
     completion, cached = answer.completion, answer.cached
     usage = completion.usage
-    full_cost = call_cost(completion, answer.endpoint.is_local, answer.price)
+    full_cost = call_cost(completion, answer.endpoint.is_local, answer.price, batch=answer.batch is not None)
     return {
         "prompt": key,
         "provider": answer.endpoint.context.name,
@@ -43,6 +43,7 @@ def call_values(key: str, answer: Answer, outputs: list[str], written: list[str]
         "cost_usd": 0.0 if cached else full_cost,
         "saved_usd": (full_cost or 0.0) if cached else 0.0,
         "estimate_usd": answer.estimate,
+        "batch": answer.batch,
         "seconds": round(time.monotonic() - started, 3),
     }
 

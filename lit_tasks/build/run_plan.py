@@ -53,8 +53,9 @@ class Plan:
         return lines
 
 
-def make_plan(lazy: LazyProject, keys: list[str] | None = None, *, force: bool = False) -> Plan:
-    """What a run of `keys` (default: all) would generate; with `force`, every selected prompt."""
+def make_plan(lazy: LazyProject, keys: list[str] | None = None, *, force: bool = False, batch: bool = False) -> Plan:
+    """What a run of `keys` (default: all) would generate; with `force`, every selected prompt; with `batch`,
+    priced at batch rates."""
     project = lazy.project
     selected = sorted(project.graph.closure(keys)) if keys else None
     status = project_status(lazy.root, lazy.index, selected)
@@ -62,11 +63,12 @@ def make_plan(lazy: LazyProject, keys: list[str] | None = None, *, force: bool =
     for s in status.prompts.values():
         if s.stale or force:
             reasons = s.reasons or ["--force"]
-            items.append(PlanItem(s.prompt, reasons, s.via_import and not force, prompt_estimate(project, s.prompt)))
+            estimate = prompt_estimate(project, s.prompt, batch)
+            items.append(PlanItem(s.prompt, reasons, s.via_import and not force, estimate))
     return Plan(items, len(selected) if selected else len(project.graph.prompts))
 
 
-def prompt_estimate(project: Project, key: str) -> float | None:
+def prompt_estimate(project: Project, key: str, batch: bool = False) -> float | None:
     prompt = project.graph.prompts[key]
     settings = project.settings(key)
     size = len(prompt.raw) + len(system_prompt(settings).encode()) + len(declared_outputs(prompt.outputs))
@@ -77,4 +79,4 @@ def prompt_estimate(project: Project, key: str) -> float | None:
             size += settings.max_tokens * 4  # not generated yet: at most what its prompt may produce
     is_local = bool(getattr(providers.provider_class(settings.provider), "is_local", False))
     output = output_token_estimate(last_output_bytes(project.code_dir, prompt.outputs), settings.max_tokens)
-    return cost_estimate(size, output, price_for(settings.model, settings.pricing), is_local)
+    return cost_estimate(size, output, price_for(settings.model, settings.pricing), is_local, batch)
