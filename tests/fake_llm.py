@@ -1,7 +1,7 @@
 """A local stand-in for LLM services on 127.0.0.1, speaking the real wire protocols.
 
-It serves Anthropic's Messages API (`POST /v1/messages`), its Message Batches (`tests/fake_batches.py`) and
-OpenAI's chat completions (`POST /v1/chat/completions`), so lit's real code paths run: the official `anthropic` SDK and the aiohttp
+It serves Anthropic's Messages API (`POST /v1/messages`) and OpenAI's chat completions
+(`POST /v1/chat/completions`), so lit's real code paths run: the official `anthropic` SDK and the aiohttp
 client. By default it behaves like a well-mannered model: it answers every declared output with content taken
 from the prompt's `> ` lines. Tests queue faults (`fail_next`) or replace the answer (`answer_with`).
 """

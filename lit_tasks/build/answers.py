@@ -130,4 +130,6 @@ def call_cost(completion: Completion, is_local: bool, price: Price | None, batch
         return 0.0
     if completion.cost_usd is not None:
         return completion.cost_usd
-    return price.cost(completion.usage, batch=batch) if price is not None else None
+    if price is None:
+        return None
+    return price.cost(completion.usage) * (price.batch if batch else 1.0)

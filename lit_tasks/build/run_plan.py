@@ -7,12 +7,12 @@ is stale may cost nothing (early cutoff), but is counted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import providers
 from lit_tasks.io.progress import money
 from lit_tasks.llm.budget import cost_estimate, last_output_bytes, output_token_estimate
-from lit_tasks.llm.pricing import price_for
+from lit_tasks.llm.pricing import batch_multiplier, price_for
 from lit_tasks.llm.request import declared_outputs, system_prompt
 from lit_tasks.model.project import Project
 from lit_tasks.state.index import LazyProject
@@ -53,9 +53,8 @@ class Plan:
         return lines
 
 
-def make_plan(lazy: LazyProject, keys: list[str] | None = None, *, force: bool = False, batch: bool = False) -> Plan:
-    """What a run of `keys` (default: all) would generate; with `force`, every selected prompt; with `batch`,
-    priced at batch rates."""
+def make_plan(lazy: LazyProject, keys: list[str] | None = None, *, force: bool = False) -> Plan:
+    """What a run of `keys` (default: all) would generate; with `force`, every selected prompt."""
     project = lazy.project
     selected = sorted(project.graph.closure(keys)) if keys else None
     status = project_status(lazy.root, lazy.index, selected)
@@ -63,12 +62,11 @@ def make_plan(lazy: LazyProject, keys: list[str] | None = None, *, force: bool =
     for s in status.prompts.values():
         if s.stale or force:
             reasons = s.reasons or ["--force"]
-            estimate = prompt_estimate(project, s.prompt, batch)
-            items.append(PlanItem(s.prompt, reasons, s.via_import and not force, estimate))
+            items.append(PlanItem(s.prompt, reasons, s.via_import and not force, prompt_estimate(project, s.prompt)))
     return Plan(items, len(selected) if selected else len(project.graph.prompts))
 
 
-def prompt_estimate(project: Project, key: str, batch: bool = False) -> float | None:
+def prompt_estimate(project: Project, key: str) -> float | None:
     prompt = project.graph.prompts[key]
     settings = project.settings(key)
     size = len(prompt.raw) + len(system_prompt(settings).encode()) + len(declared_outputs(prompt.outputs))
@@ -79,4 +77,12 @@ def prompt_estimate(project: Project, key: str, batch: bool = False) -> float | 
             size += settings.max_tokens * 4  # not generated yet: at most what its prompt may produce
     is_local = bool(getattr(providers.provider_class(settings.provider), "is_local", False))
     output = output_token_estimate(last_output_bytes(project.code_dir, prompt.outputs), settings.max_tokens)
-    return cost_estimate(size, output, price_for(settings.model, settings.pricing), is_local, batch)
+    return cost_estimate(size, output, price_for(settings.model, settings.pricing), is_local)
+
+
+def at_batch_rates(plan: Plan) -> Plan:
+    """The plan of a `--batch` run: every call priced at the batch rate (a local one costs 0 either way)."""
+    rate = batch_multiplier()
+    return replace(
+        plan, items=[replace(i, estimate=None if i.estimate is None else i.estimate * rate) for i in plan.items]
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from lit_tasks.commands.common import add_parser, load_lazy_here, select_prompts
@@ -16,6 +15,7 @@ from lit_tasks.state import locks
 if TYPE_CHECKING:
     from lit_tasks.build.options import RunOptions
     from lit_tasks.build.run_plan import Plan
+    from lit_tasks.llm.batcher import Batcher
     from lit_tasks.llm.budget import Budget
     from lit_tasks.state.index import LazyProject, ProjectIndex
 
@@ -134,24 +134,21 @@ def regenerate(
     from lit_tasks.build.options import RunOptions
 
     batching = batch and not static_only
-    if batching:
-        wave = batch_preflight(lazy, keys)
-        jobs = jobs or wave
+    wave = batch_preflight(lazy, keys) if batching else 4
+    jobs = jobs or wave
+
     budget = None
     if not static_only and (dry_run or max_cost is not None or lazy.index.max_usd_per_run is not None):
-        plan = planned(lazy, keys, force, batching)
+        plan = planned(lazy, keys, force)
         if dry_run:
-            print("\n".join(plan.lines()))
+            print("\n".join(batch_priced(plan, batching).lines()))
             return 0
-        budget = within_budget(plan, max_cost if max_cost is not None else lazy.project.config.budget.max_usd_per_run)
-    options = RunOptions(use_cache=use_cache, force=force, budget=budget, started=started)
-    if batch_poll_s is not None:
-        options = replace(options, batch_poll_s=batch_poll_s)
-    if batching:
-        from lit_tasks.llm.batcher import Batcher
-
-        options = replace(options, batcher=Batcher(options.batch_poll_s))
-    return run_registered(lazy, keys, jobs or 4, options, static_only)
+        limit = max_cost if max_cost is not None else lazy.project.config.budget.max_usd_per_run
+        budget = within_budget(batch_priced(plan, batching), limit)
+    options = RunOptions(
+        use_cache=use_cache, force=force, budget=budget, started=started, **batch_options(batching, batch_poll_s)
+    )
+    return run_registered(lazy, keys, jobs, options, static_only)
 
 
 def nothing_to_do(lazy: LazyProject, keys: list[str], started: float) -> bool:
@@ -166,31 +163,10 @@ def nothing_to_do(lazy: LazyProject, keys: list[str], started: float) -> bool:
     return True
 
 
-def planned(lazy: LazyProject, keys: list[str], force: bool, batch: bool = False) -> Plan:
+def planned(lazy: LazyProject, keys: list[str], force: bool) -> Plan:
     from lit_tasks.build.run_plan import make_plan
 
-    return make_plan(lazy, keys or None, force=force, batch=batch)
-
-
-def batch_preflight(lazy: LazyProject, keys: list[str]) -> int:
-    """`--batch` needs a batch API for every provider the run may call (local ones never batch); returns the
-    default -j: every task of the selection at once, so that a whole wave can wait in one batch."""
-    from lit_tasks.llm.batch_api import supports_batch
-
-    project = lazy.project
-    selected = sorted(closure(lazy.index, keys)) if keys else list(project.graph.order)
-    verified = [key for key in selected if project.verify_commands(key) or project.review_enabled(key)]
-    for key in selected:
-        roles = [
-            "generate",
-            *(["fix", "review"] if key in verified else []),
-            *(["plan"] if key in lazy.index.inferred else []),
-        ]
-        for role in roles:
-            provider = project.settings(key, role).provider
-            if not supports_batch(provider):
-                raise UsageError(f"--batch: provider `{provider}` ({key}) has no batch API; run without --batch")
-    return min(MAX_BATCH_JOBS, len(selected) + len(verified))
+    return make_plan(lazy, keys or None, force=force)
 
 
 def within_budget(plan: Plan, limit: float) -> Budget:
@@ -233,3 +209,43 @@ def run_registered(lazy: LazyProject, keys: list[str], jobs: int, options: RunOp
     finally:
         os.chdir(old)
         locks.leave_run(lazy.root)
+
+
+def batch_preflight(lazy: LazyProject, keys: list[str]) -> int:
+    """`--batch` needs a batch API for every provider the run may call (local ones never batch); returns the
+    default -j: every task of the selection at once, so that a whole wave can wait in one batch."""
+    from lit_tasks.llm.batch_api import supports_batch
+
+    project = lazy.project
+    selected = sorted(closure(lazy.index, keys)) if keys else list(project.graph.order)
+    verified = [key for key in selected if project.verify_commands(key) or project.review_enabled(key)]
+    for key in selected:
+        roles = [
+            "generate",
+            *(["fix", "review"] if key in verified else []),
+            *(["plan"] if key in lazy.index.inferred else []),
+        ]
+        for role in roles:
+            provider = project.settings(key, role).provider
+            if not supports_batch(provider):
+                raise UsageError(f"--batch: provider `{provider}` ({key}) has no batch API; run without --batch")
+    return min(MAX_BATCH_JOBS, len(selected) + len(verified))
+
+
+def batch_priced(plan: Plan, batching: bool) -> Plan:
+    """The plan as the run will pay for it: at batch rates with `--batch`."""
+    from lit_tasks.build.run_plan import at_batch_rates
+
+    return at_batch_rates(plan) if batching else plan
+
+
+def batch_options(batching: bool, poll_s: float | None) -> dict[str, Batcher | float]:
+    """The run's batch switches: its batcher with `--batch`, and how often to poll any batch it waits for."""
+    from lit_tasks.build.options import BATCH_POLL_S
+
+    options: dict[str, Batcher | float] = {"batch_poll_s": poll_s or BATCH_POLL_S}
+    if batching:
+        from lit_tasks.llm.batcher import Batcher
+
+        options["batcher"] = Batcher(options["batch_poll_s"])
+    return options

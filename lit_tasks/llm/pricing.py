@@ -25,31 +25,21 @@ class Price(BaseModel):
     cache_read: float | None = None
     batch: float = 1.0  # a batch call's price relative to an interactive one (prices.toml [defaults] batch)
 
-    def cost(self, usage: Usage, *, batch: bool = False) -> float:
-        """USD for `usage` (at batch rates if `batch`); cache buckets fall back to the input price when the table
-        has no cache rate."""
+    def cost(self, usage: Usage) -> float:
+        """USD for `usage`; cache buckets fall back to the input price when the table has no cache rate."""
         per_million = (
             usage.input_tokens * self.input
             + usage.output_tokens * self.output
             + usage.cache_write_tokens * (self.cache_write if self.cache_write is not None else self.input)
             + usage.cache_read_tokens * (self.cache_read if self.cache_read is not None else self.input)
         )
-        return per_million / 1_000_000 * (self.batch if batch else 1.0)
-
-
-@lru_cache(maxsize=1)
-def _price_data() -> dict:
-    return tomllib.loads(resources.files("providers").joinpath("prices.toml").read_text(encoding="utf-8"))
-
-
-def price_defaults() -> dict:
-    """What applies to every price unless an entry says otherwise (the batch multiplier)."""
-    return _price_data().get("defaults", {})
+        return per_million / 1_000_000
 
 
 @lru_cache(maxsize=1)
 def price_table() -> tuple[Price, ...]:
-    return tuple(Price.model_validate(price_defaults() | entry) for entry in _price_data().get("price", []))
+    data = tomllib.loads(resources.files("providers").joinpath("prices.toml").read_text(encoding="utf-8"))
+    return tuple(Price.model_validate({"batch": batch_multiplier()} | entry) for entry in data.get("price", []))
 
 
 def price_for(model: str, override: PricingSection | None = None, on: date | None = None) -> Price | None:
@@ -62,7 +52,7 @@ def price_for(model: str, override: PricingSection | None = None, on: date | Non
             output=override.output_per_million,
             cache_write=override.cache_write_per_million,
             cache_read=override.cache_read_per_million,
-            **price_defaults(),
+            batch=batch_multiplier(),
         )
     return _table_price(model, on or date.today())
 
@@ -74,3 +64,10 @@ def _table_price(model: str, when: date) -> Price | None:
     if not candidates:
         return None
     return max(candidates, key=lambda p: (len(p.prefix), p.effective))
+
+
+@lru_cache(maxsize=1)
+def batch_multiplier() -> float:
+    """What a batch call costs relative to an interactive one, for every model (prices.toml [defaults] batch)."""
+    data = tomllib.loads(resources.files("providers").joinpath("prices.toml").read_text(encoding="utf-8"))
+    return float(data.get("defaults", {}).get("batch", 1.0))

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from lit_tasks.build.run_plan import make_plan
+from lit_tasks.build.run_plan import at_batch_rates, make_plan
 from lit_tasks.llm import batcher
 from lit_tasks.state.index import LazyProject
 from lit_tasks.state.records import PromptRecord, load_records
@@ -114,7 +114,7 @@ def test_the_plan_and_the_budget_price_a_batch_run_at_batch_rates(
 ) -> None:
     project.prompt("a", ["a.py"], spec=["A = 1"])
     lazy = LazyProject.load(project.root)
-    batch = make_plan(lazy, batch=True).estimate
+    batch = at_batch_rates(make_plan(lazy)).estimate
     assert batch == pytest.approx(make_plan(lazy).estimate / 2)
     assert project.lit("regenerate", "--dry-run", "--batch") == 0
     assert f"an estimated ${batch:.2f}" in capsys.readouterr().out
