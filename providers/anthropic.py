@@ -46,6 +46,7 @@ def message_params(request: GenerationRequest) -> dict[str, Any]:
 class AnthropicProvider:
     name: ClassVar[str] = "anthropic"
     is_local: ClassVar[bool] = False
+    batches: ClassVar[str] = "providers.anthropic_batches:AnthropicBatches"  # Message Batches (lit --batch)
 
     def __init__(self, context: ProviderContext) -> None:
         api = context.api
@@ -101,8 +102,9 @@ class AnthropicProvider:
         return completion_of(message, anthropic_limits(raw.headers))
 
 
-def completion_of(message: Any, limits: RateLimits | None = None) -> Completion:
-    """A Messages API message as lit's Completion (a batch result's message reads the same)."""
+def completion_of(message: Any, limits: RateLimits | None = None, request_id: str | None = None) -> Completion:
+    """A Messages API message as lit's Completion (a batch result's message reads the same; its id stands for
+    the request id a batch item has none of)."""
     text = "".join(block.text for block in message.content if getattr(block, "type", None) == "text")
     reason = message.stop_reason or "unknown"
     stop = (
@@ -126,6 +128,6 @@ def completion_of(message: Any, limits: RateLimits | None = None) -> Completion:
         stop=stop,
         stop_reason=reason,
         model=message.model,
-        request_id=getattr(message, "_request_id", None),
+        request_id=request_id or getattr(message, "_request_id", None),
         limits=limits,
     )

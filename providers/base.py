@@ -114,3 +114,51 @@ class Provider(Protocol):
     def __init__(self, context: ProviderContext) -> None: ...
 
     def complete(self, request: GenerationRequest) -> Completion: ...
+
+
+BatchResultType = Literal["succeeded", "errored", "canceled", "expired"]
+
+
+class BatchCounts(BaseModel):
+    """How many of a batch's requests are in each state, as the service reports them."""
+
+    processing: int = 0
+    succeeded: int = 0
+    errored: int = 0
+    canceled: int = 0
+    expired: int = 0
+
+
+class BatchStatus(BaseModel):
+    """One look at a submitted batch: `ended` once every request has a result (succeeded, errored, canceled or
+    expired); before that the results cannot be read."""
+
+    id: str
+    ended: bool
+    counts: BatchCounts
+
+
+class BatchResult(BaseModel):
+    """One request's result. Only `succeeded` carries a completion and is billed; `errored` says whether asking
+    again may help (`retryable`: a server or capacity error, not an invalid request)."""
+
+    custom_id: str
+    type: BatchResultType
+    completion: Completion | None = None
+    error: str | None = None
+    retryable: bool = False
+
+
+class BatchAPI(Protocol):
+    """A provider's batch service (`lit regenerate --batch`): many requests in one submission, answered within
+    hours at a discount. A provider offers one by naming its class in `batches` ("module:Class"); the class is
+    constructed with the provider instance, so it shares the provider's client and key. Errors are
+    `lit_tasks.ProviderError`, marked retryable when trying again may help."""
+
+    def __init__(self, provider: Provider) -> None: ...
+
+    def create(self, items: list[tuple[str, GenerationRequest]]) -> BatchStatus: ...
+
+    def retrieve(self, batch_id: str) -> BatchStatus: ...
+
+    def results(self, batch_id: str) -> list[BatchResult]: ...

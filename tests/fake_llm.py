@@ -128,6 +128,9 @@ class FakeLLM:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
+        from tests.fake_batches import FakeBatches  # it builds on this module's Call
+
+        self.batches = FakeBatches(self)
 
     # -- test controls ---------------------------------------------------------------------------------------
     def fail_next(self, *faults: Fault) -> None:
@@ -155,6 +158,7 @@ class FakeLLM:
             app = web.Application(client_max_size=64 * 1024 * 1024)
             app.router.add_post("/v1/messages", self._anthropic)
             app.router.add_post("/v1/chat/completions", self._openai)
+            self.batches.add_routes(app)
             self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)

@@ -1,4 +1,5 @@
-"""Getting an answer for a request: from the response cache, or from a call within the budget and retries.
+"""Getting an answer for a request: from the response cache, or from a call within the budget and retries, or
+from a batch (`lit regenerate --batch`, or an earlier run's batch that holds the request: `llm.batch_call`).
 
 Only a complete answer is ever used or cached: a truncated, refused or empty one fails the prompt, and the
 FILE protocol is parsed before the answer is stored, so a bad answer is never replayed.
@@ -11,12 +12,14 @@ from pathlib import Path
 
 from lit_tasks.build.options import RunOptions
 from lit_tasks.io import progress
-from lit_tasks.io.errors import ResponseError
+from lit_tasks.llm.batch_call import batch_call
+from lit_tasks.llm.batcher import BatchItem
 from lit_tasks.llm.budget import last_output_bytes, output_token_estimate, request_estimate
 from lit_tasks.llm.calls import Endpoint, call, endpoint_for
 from lit_tasks.llm.pricing import Price, price_for
-from lit_tasks.llm.response import ParsedResponse, parse_response
+from lit_tasks.llm.response import ParsedResponse, accept, parse_response
 from lit_tasks.model.settings import GenerationSettings
+from lit_tasks.state.pending_batches import claim_ended, find_pending
 from lit_tasks.state.response_cache import ResponseCache, request_key
 from providers.base import Completion, GenerationRequest
 
@@ -32,6 +35,7 @@ class Answer:
     price: Price | None
     endpoint: Endpoint
     estimate: float | None = None  # what the budget expected the call to cost (None: a cache hit, or no price)
+    batch: str | None = None  # the batch that answered it (billed at the batch price)
 
 
 class Asker:
@@ -52,21 +56,51 @@ class Asker:
         price = price_for(settings.model, settings.pricing)
         completion = cache.get(rkey) if cache is not None else None
         if completion is not None:
-            return Answer(completion, self._read(completion, parse), True, rkey, price, endpoint)
-        estimate = self._estimate(request, price, endpoint, parse)
-        completion = self._call(endpoint, request, price, estimate)
+            batch = claim_ended(self.root, rkey)  # paid for in an earlier run's batch, and recorded by no run yet
+            return Answer(completion, self._read(completion, parse), batch is None, rkey, price, endpoint, batch=batch)
+        batched = self._batched(endpoint, rkey, request, price, parse)
+        if batched is not None:
+            completion, batch, estimate = batched
+        else:
+            batch, estimate = None, self._estimate(request, price, endpoint, parse)
+            completion = self._call(endpoint, request, price, estimate)
         parsed = self._read(completion, parse)
         if cache is not None:
             cache.put(rkey, completion)  # only a complete, well-formed answer is ever cached
-        return Answer(completion, parsed, False, rkey, price, endpoint, estimate)
+        return Answer(completion, parsed, False, rkey, price, endpoint, estimate, batch)
 
     def _estimate(
-        self, request: GenerationRequest, price: Price | None, endpoint: Endpoint, parse: bool
+        self, request: GenerationRequest, price: Price | None, endpoint: Endpoint, parse: bool, batch: bool = False
     ) -> float | None:
         output = None  # a review's verdict has no history: max_tokens
         if parse:
             output = output_token_estimate(last_output_bytes(self.root / "code.lock", self.outputs), request.max_tokens)
-        return request_estimate(request, price, endpoint.is_local, output)
+        return request_estimate(request, price, endpoint.is_local, output, batch=batch)
+
+    def _batched(
+        self, endpoint: Endpoint, rkey: str, request: GenerationRequest, price: Price | None, parse: bool
+    ) -> tuple[Completion, str, float | None] | None:
+        """The answer from a batch, inside the budget at batch rates: when this run batches, or when an earlier
+        run's batch holds this very request (it is paid for already). None: make the call."""
+        if endpoint.is_local or not (self.options.batcher is not None or find_pending(self.root, rkey)):
+            return None
+        item = BatchItem(rkey, request, self.key, self.outputs if parse else (), parse)
+        estimate = self._estimate(request, price, endpoint, parse, batch=True)
+        budget = self.options.budget
+        if budget is not None:
+            budget.reserve(self.key, estimate)
+        spent = 0.0
+        try:
+            found = batch_call(endpoint, item, self.options.batcher, self.options.batch_poll_s, self._warn)
+            if found is not None:
+                spent = call_cost(found[0], False, price, batch=True) or 0.0
+        finally:
+            if budget is not None:
+                budget.settle(estimate, spent)
+        return (*found, estimate) if found is not None else None
+
+    def _warn(self, message: str) -> None:
+        progress.emit("warn", f"{self.key}: {message}")
 
     def _call(
         self, endpoint: Endpoint, request: GenerationRequest, price: Price | None, estimate: float | None
@@ -89,29 +123,13 @@ class Asker:
         return parse_response(completion.text, self.outputs) if parse else NO_FILES
 
 
-def accept(completion: Completion) -> None:
-    """Only a complete answer may be used; the message says what to change."""
-    if completion.stop == "truncated":
-        raise ResponseError(
-            f"the answer was cut off (stop reason `{completion.stop_reason}`, {completion.usage.output_tokens} output "
-            "tokens); raise [model] max_tokens or split the prompt; nothing was written"
-        )
-    if completion.stop == "refused":
-        raise ResponseError(
-            f"the model refused to answer (stop reason `{completion.stop_reason}`); nothing was written"
-        )
-    if completion.stop != "complete":
-        raise ResponseError(
-            f"the answer did not end normally (stop reason `{completion.stop_reason}`); nothing was written"
-        )
-    if not completion.text.strip():
-        raise ResponseError("the answer is empty; nothing was written")
-
-
-def call_cost(completion: Completion, is_local: bool, price: Price | None) -> float | None:
-    """What a call cost: nothing if local, what the service reported if it did, else usage at the known price."""
+def call_cost(completion: Completion, is_local: bool, price: Price | None, batch: bool = False) -> float | None:
+    """What a call cost: nothing if local, what the service reported if it did, else usage at the known price
+    (at batch rates for an answer from a batch)."""
     if is_local:
         return 0.0
     if completion.cost_usd is not None:
         return completion.cost_usd
-    return price.cost(completion.usage) if price is not None else None
+    if price is None:
+        return None
+    return price.cost(completion.usage) * (price.batch if batch else 1.0)

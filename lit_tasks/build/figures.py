@@ -26,7 +26,7 @@ def call_values(key: str, answer: Answer, outputs: list[str], written: list[str]
     """One call's figures: tokens and money as billed (nothing for a cache hit, whose price is money saved)."""
     completion, cached = answer.completion, answer.cached
     usage = completion.usage
-    full_cost = call_cost(completion, answer.endpoint.is_local, answer.price)
+    full_cost = call_cost(completion, answer.endpoint.is_local, answer.price, batch=answer.batch is not None)
     return {
         "prompt": key,
         "provider": answer.endpoint.context.name,
@@ -43,7 +43,9 @@ def call_values(key: str, answer: Answer, outputs: list[str], written: list[str]
         "cost_usd": 0.0 if cached else full_cost,
         "saved_usd": (full_cost or 0.0) if cached else 0.0,
         "cache_saved_usd": caching_saved(answer) if not cached else 0.0,
+        "batch_saved_usd": batching_saved(answer) if not cached else 0.0,
         "estimate_usd": answer.estimate,
+        "batch": answer.batch,
         "seconds": round(time.monotonic() - started, 3),
     }
 
@@ -53,7 +55,16 @@ def caching_saved(answer: Answer) -> float:
     completion = answer.completion
     if answer.endpoint.is_local or answer.price is None or completion.cost_usd is not None:
         return 0.0
-    return answer.price.caching_saved(completion.usage)
+    saved = answer.price.caching_saved(completion.usage)
+    return saved * answer.price.batch if answer.batch is not None else saved
+
+
+def batching_saved(answer: Answer) -> float:
+    """What answering in a batch saved on this call: the interactive price of its tokens less the batch price."""
+    completion = answer.completion
+    if answer.batch is None or answer.endpoint.is_local or answer.price is None or completion.cost_usd is not None:
+        return 0.0
+    return answer.price.cost(completion.usage) * (1 - answer.price.batch)
 
 
 def task_values(values: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from lit_tasks.llm.batcher import Batcher
     from lit_tasks.llm.budget import Budget
+
+BATCH_POLL_S = 30.0  # how often a batch is asked whether it ended (`--batch-poll`)
 
 
 @dataclass(frozen=True)
@@ -16,3 +19,5 @@ class RunOptions:
     forced: frozenset[str] = frozenset()  # prompts regenerated even if up to date, over hand edits (`--force`)
     budget: Budget | None = None
     started: float = field(default_factory=time.time)  # when the run began: its record's `started`
+    batcher: Batcher | None = None  # `--batch`: calls go into Message Batches (llm.batcher)
+    batch_poll_s: float = BATCH_POLL_S  # also for waiting on an earlier run's batch in a run without --batch

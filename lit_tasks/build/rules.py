@@ -7,6 +7,7 @@ put a lit project in a subdirectory under its own basename.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import posixpath
@@ -63,7 +64,8 @@ class GenerateAction:
         """Load the project and run the step; a LitError is this task's failure, named `what`."""
         from lit_tasks.state.locks import prompt_lock
 
-        with progress.project_scope(str(self.lazy.root)):
+        batcher = self.options.batcher  # --batch: its barrier counts the actions that may ask
+        with progress.project_scope(str(self.lazy.root)), batcher.running() if batcher else contextlib.nullcontext():
             try:
                 project = self.lazy.project
                 with prompt_lock(self.lazy.root, self.key):  # another run may be generating it: wait, then adopt

@@ -7,12 +7,12 @@ is stale may cost nothing (early cutoff), but is counted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import providers
 from lit_tasks.io.progress import money
 from lit_tasks.llm.budget import cost_estimate, last_output_bytes, output_token_estimate
-from lit_tasks.llm.pricing import price_for
+from lit_tasks.llm.pricing import batch_multiplier, price_for
 from lit_tasks.llm.request import declared_outputs, system_prompt
 from lit_tasks.model.project import Project
 from lit_tasks.state.index import LazyProject
@@ -79,3 +79,11 @@ def prompt_estimate(project: Project, key: str) -> float | None:
     is_local = bool(getattr(providers.provider_class(settings.provider), "is_local", False))
     output = output_token_estimate(last_output_bytes(project.code_dir, prompt.outputs), settings.max_tokens)
     return cost_estimate(size, output, price_for(settings.model, settings.pricing), is_local)
+
+
+def at_batch_rates(plan: Plan) -> Plan:
+    """The plan of a `--batch` run: every call priced at the batch rate (a local one costs 0 either way)."""
+    rate = batch_multiplier()
+    return replace(
+        plan, items=[replace(i, estimate=None if i.estimate is None else i.estimate * rate) for i in plan.items]
+    )

@@ -131,6 +131,19 @@ def run(args: argparse.Namespace) -> int:
             answers = ask(answers)
         else:
             progress.emit("note", "standard input is not a terminal: using the defaults (see lit init --defaults)")
+    created = write_project(here, answers)
+    commit, new = commit_project(here, created, args.new_repo)
+    progress.emit("done", f"initialised lit project `{answers['name']}` in {here}")
+    print(f"created: {', '.join(created)}")
+    print(f"commit:  {commit[:7]} lit init{' (new git repository)' if new else ''}")
+    print(
+        "next:    write prompts/<name>.prompt.md (frontmatter `outputs:`), then `lit regenerate` and `lit commit -m ...`"
+    )
+    return 0
+
+
+def write_project(here: Path, answers: dict[str, str]) -> list[str]:
+    """The project's files, never over an existing one; returns what was created."""
     created: list[str] = []
 
     def create(rel: str, text: str) -> None:
@@ -158,11 +171,17 @@ def run(args: argparse.Namespace) -> int:
         prefix = "" if not existing or existing.endswith("\n") else "\n"
         write_atomic(gitignore, (existing + prefix + "\n".join(missing) + "\n").encode())
         created.append(".gitignore")
+    return created
+
+
+def commit_project(here: Path, created: list[str], new_repo: bool) -> tuple[str, bool]:
+    """Commit what was created: in the enclosing repository (saying so), or a new one here; returns the commit
+    and whether the repository is new."""
     import pygit2
 
     from lit_tasks.io.git import commit_files, init_repository
 
-    found = None if args.new_repo else pygit2.discover_repository(str(here))
+    found = None if new_repo else pygit2.discover_repository(str(here))
     repo = pygit2.Repository(found) if found else init_repository(here)
     if repo.workdir is None:
         raise ConfigError("this directory is inside a bare git repository; `lit init --new-repo` makes one here")
@@ -174,11 +193,4 @@ def run(args: argparse.Namespace) -> int:
         )
     prefix = here.relative_to(Path(repo.workdir).resolve()).as_posix()
     paths = [rel if prefix == "." else f"{prefix}/{rel}" for rel in created]
-    commit = commit_files(repo, paths, "lit init")
-    progress.emit("done", f"initialised lit project `{answers['name']}` in {here}")
-    print(f"created: {', '.join(created)}")
-    print(f"commit:  {commit[:7]} lit init{'' if found else ' (new git repository)'}")
-    print(
-        "next:    write prompts/<name>.prompt.md (frontmatter `outputs:`), then `lit regenerate` and `lit commit -m ...`"
-    )
-    return 0
+    return commit_files(repo, paths, "lit init"), not found

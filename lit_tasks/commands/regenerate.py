@@ -15,8 +15,11 @@ from lit_tasks.state import locks
 if TYPE_CHECKING:
     from lit_tasks.build.options import RunOptions
     from lit_tasks.build.run_plan import Plan
+    from lit_tasks.llm.batcher import Batcher
     from lit_tasks.llm.budget import Budget
     from lit_tasks.state.index import LazyProject, ProjectIndex
+
+MAX_BATCH_JOBS = 512  # threads doit may run in batch mode: a wider wave goes out as more than one batch
 
 EXAMPLES = """\
   lit regenerate                      generate every stale prompt of the project
@@ -26,6 +29,7 @@ EXAMPLES = """\
                                       regenerate one prompt even if up to date (and over hand edits)
   lit regenerate --dry-run            print the plan (what would regenerate, why, its estimated cost)
   lit regenerate --max-cost 2.50      refuse to start, or stop starting prompts, beyond $2.50
+  lit regenerate --batch              send each wave of prompts as one Message Batch: half price, slower
 """
 
 
@@ -39,7 +43,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         EXAMPLES,
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="prompt files or directories (default: all)")
-    p.add_argument("-j", "--jobs", type=int, default=4, metavar="N", help="prompts generated at once (default 4)")
+    p.add_argument(
+        "-j", "--jobs", type=int, metavar="N", help="prompts generated at once (default 4; with --batch, all of them)"
+    )
     p.add_argument(
         "--force", action="store_true", help="regenerate the selected prompts even if up to date, over hand edits"
     )
@@ -53,6 +59,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--max-cost", type=float, metavar="USD", help="spending limit for this run ([budget] max_usd_per_run)"
+    )
+    p.add_argument(
+        "--batch",
+        action="store_true",
+        help="send each wave of ready prompts as one batch (Anthropic Message Batches): half the price, answers "
+        "within 24 hours; a killed run's batch is picked up by the next run",
+    )
+    p.add_argument(
+        "--batch-poll",
+        type=float,
+        metavar="S",
+        help="how often, in seconds, to ask whether a batch has ended (default 30)",
     )
     p.set_defaults(func=run)
 
@@ -69,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         max_cost=args.max_cost,
         static_only=args.static_only,
+        batch=args.batch,
+        batch_poll_s=args.batch_poll,
     )
 
 
@@ -87,17 +107,21 @@ def regenerate(
     lazy: LazyProject,
     keys: list[str],
     *,
-    jobs: int = 4,
+    jobs: int | None = None,
     force: bool = False,
     use_cache: bool = True,
     dry_run: bool = False,
     max_cost: float | None = None,
     static_only: bool = False,
+    batch: bool = False,
+    batch_poll_s: float | None = None,
 ) -> int:
     """The whole regenerate flow, shared with `lit commit`: the no-op proof, plan and budget, orphans, doit."""
     started = time.time()
-    if jobs < 1:
+    if jobs is not None and jobs < 1:
         raise UsageError("-j/--jobs must be at least 1")
+    if batch_poll_s is not None and batch_poll_s <= 0:
+        raise UsageError("--batch-poll must be more than 0 seconds")
     if not lazy.index.prompts:
         progress.emit(
             "note", "no prompts yet: write prompts/<name>.prompt.md (frontmatter `outputs:`, then the specification)"
@@ -112,14 +136,21 @@ def regenerate(
     forced = frozenset(keys or lazy.index.order) if force else frozenset()  # the prompts named, not their imports
     from lit_tasks.build.options import RunOptions
 
+    batching = batch and not static_only
+    wave = batch_preflight(lazy, keys) if batching else 4
+    jobs = jobs or wave
+
     budget = None
     if not static_only and (dry_run or max_cost is not None or lazy.index.max_usd_per_run is not None):
         plan = planned(lazy, keys, forced)
         if dry_run:
-            print("\n".join(plan.lines()))
+            print("\n".join(batch_priced(plan, batching).lines()))
             return 0
-        budget = within_budget(plan, max_cost if max_cost is not None else lazy.project.config.budget.max_usd_per_run)
-    options = RunOptions(use_cache=use_cache, forced=forced, budget=budget, started=started)
+        limit = max_cost if max_cost is not None else lazy.project.config.budget.max_usd_per_run
+        budget = within_budget(batch_priced(plan, batching), limit)
+    options = RunOptions(
+        use_cache=use_cache, forced=forced, budget=budget, started=started, **batch_options(batching, batch_poll_s)
+    )
     return run_registered(lazy, keys, jobs, options, static_only)
 
 
@@ -181,3 +212,43 @@ def run_registered(lazy: LazyProject, keys: list[str], jobs: int, options: RunOp
     finally:
         os.chdir(old)
         locks.leave_run(lazy.root)
+
+
+def batch_preflight(lazy: LazyProject, keys: list[str]) -> int:
+    """`--batch` needs a batch API for every provider the run may call (local ones never batch); returns the
+    default -j: every task of the selection at once, so that a whole wave can wait in one batch."""
+    from lit_tasks.llm.batch_api import supports_batch
+
+    project = lazy.project
+    selected = sorted(closure(lazy.index, keys)) if keys else list(project.graph.order)
+    verified = [key for key in selected if project.verify_commands(key) or project.review_enabled(key)]
+    for key in selected:
+        roles = [
+            "generate",
+            *(["fix", "review"] if key in verified else []),
+            *(["plan"] if key in lazy.index.inferred else []),
+        ]
+        for role in roles:
+            provider = project.settings(key, role).provider
+            if not supports_batch(provider):
+                raise UsageError(f"--batch: provider `{provider}` ({key}) has no batch API; run without --batch")
+    return min(MAX_BATCH_JOBS, len(selected) + len(verified))
+
+
+def batch_priced(plan: Plan, batching: bool) -> Plan:
+    """The plan as the run will pay for it: at batch rates with `--batch`."""
+    from lit_tasks.build.run_plan import at_batch_rates
+
+    return at_batch_rates(plan) if batching else plan
+
+
+def batch_options(batching: bool, poll_s: float | None) -> dict[str, Batcher | float]:
+    """The run's batch switches: its batcher with `--batch`, and how often to poll any batch it waits for."""
+    from lit_tasks.build.options import BATCH_POLL_S
+
+    options: dict[str, Batcher | float] = {"batch_poll_s": poll_s or BATCH_POLL_S}
+    if batching:
+        from lit_tasks.llm.batcher import Batcher
+
+        options["batcher"] = Batcher(options["batch_poll_s"])
+    return options

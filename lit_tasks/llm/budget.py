@@ -49,23 +49,31 @@ def last_output_bytes(code_dir: Path, outputs: Iterable[str]) -> int | None:
         return None
 
 
-def cost_estimate(input_bytes: int, output_tokens: int, price: Price | None, is_local: bool) -> float | None:
-    """What one call is expected to cost in USD (input bounded, output as estimated); None without a price."""
+def cost_estimate(
+    input_bytes: int, output_tokens: int, price: Price | None, is_local: bool, batch: bool = False
+) -> float | None:
+    """What one call is expected to cost in USD (input bounded, output as estimated; at batch rates for a call
+    in a batch); None without a price."""
     if is_local:
         return 0.0
     if price is None:
         return None
-    return (
-        input_token_bound(input_bytes) * max(price.input, price.cache_write or 0.0) + output_tokens * price.output
-    ) / 1e6
+    full = input_token_bound(input_bytes) * max(price.input, price.cache_write or 0.0) + output_tokens * price.output
+    return full / 1e6 * (price.batch if batch else 1.0)
 
 
 def request_estimate(
-    request: GenerationRequest, price: Price | None, is_local: bool, output_tokens: int | None = None
+    request: GenerationRequest,
+    price: Price | None,
+    is_local: bool,
+    output_tokens: int | None = None,
+    *,
+    batch: bool = False,
 ) -> float | None:
     """A request's cost estimate; output at `max_tokens` unless the caller knows better (`output_tokens`)."""
     size = len(request.system.encode()) + len(request.context_text().encode()) + len(request.body.encode())
-    return cost_estimate(size, request.max_tokens if output_tokens is None else output_tokens, price, is_local)
+    output = request.max_tokens if output_tokens is None else output_tokens
+    return cost_estimate(size, output, price, is_local, batch)
 
 
 class Budget:

@@ -14,6 +14,8 @@ def _row(prompts: list[PromptRecord]) -> dict[str, Any]:
     return {
         "prompts": len({p.prompt for p in prompts}),  # fix attempts, reviews and reruns are calls, not prompts
         "calls": sum(0 if p.cached else 1 for p in prompts),
+        "batch_calls": sum(1 for p in prompts if p.batch and not p.cached),
+        "batch_cost_usd": round(sum(p.cost_usd or 0.0 for p in prompts if p.batch and not p.cached), 10),
         "cache_hits": sum(1 for p in prompts if p.cached),
         "input_tokens": sum(p.usage.input_tokens for p in prompts),
         "output_tokens": sum(p.usage.output_tokens for p in prompts),
@@ -23,6 +25,7 @@ def _row(prompts: list[PromptRecord]) -> dict[str, Any]:
         "cost_complete": len(known) == len(prompts),
         "saved_usd": round(sum(p.saved_usd for p in prompts), 10),
         "cache_saved_usd": round(sum(p.cache_saved_usd for p in prompts), 10),
+        "batch_saved_usd": round(sum(p.batch_saved_usd for p in prompts), 10),
         "estimate_usd": round(sum(p.estimate_usd for p in prompts if p.estimate_usd is not None), 10),
     }
 
@@ -59,6 +62,7 @@ def report(records: list[RunRecord], *, last: bool, breakdown: bool, by: str | N
                     "prompt": p.prompt,
                     "model": p.model,
                     "cached": p.cached,
+                    "batch": p.batch,
                     "cost_usd": p.cost_usd,
                     "estimate_usd": p.estimate_usd,
                     "input_tokens": p.usage.input_tokens + p.usage.cache_write_tokens + p.usage.cache_read_tokens,
@@ -72,13 +76,16 @@ def report(records: list[RunRecord], *, last: bool, breakdown: bool, by: str | N
 
 
 def savings(row: dict[str, Any]) -> list[str]:
-    """What caching saved, in dollars, when it saved (or lost) anything."""
+    """What prompt caching and batching saved, in dollars, when they saved (or lost) anything."""
+    lines = []
     saved = row.get("cache_saved_usd", 0.0)
-    if not saved:
-        return []
     if saved < 0:
-        return [f"  prompt caching cost {money(-saved)} more than no caching (prefixes written, never read)"]
-    return [f"  saved by prompt caching: {money(saved)}"]
+        lines.append(f"  prompt caching cost {money(-saved)} more than no caching (prefixes written, never read)")
+    elif saved:
+        lines.append(f"  saved by prompt caching: {money(saved)}")
+    if row.get("batch_saved_usd"):
+        lines.append(f"  saved by batching: {money(row['batch_saved_usd'])}")
+    return lines
 
 
 def render(data: dict[str, Any]) -> str:
@@ -87,10 +94,12 @@ def render(data: dict[str, Any]) -> str:
     head = "last run" if "run" in data else f"{data['runs']} run{'s' if data['runs'] != 1 else ''}"
     lines = [
         f"{head}: {plural(total['prompts'], 'prompt')} generated "
-        f"({plural(total['calls'], 'call')}, {total['cache_hits']} from cache)",
+        f"({plural(total['calls'], 'call')}, {total['cache_hits']} from cache"
+        + (f", {total['batch_calls']} in batches)" if total["batch_calls"] else ")"),
         f"  tokens: {tokens(total['input_tokens'])} in, {tokens(total['output_tokens'])} out, "
         f"{tokens(total['cache_write_tokens'])} cache write, {tokens(total['cache_read_tokens'])} cache read",
         f"  cost: {cost}"
+        + (f" ({money(total['batch_cost_usd'])} of it at the batch price)" if total["batch_calls"] else "")
         + (f" (estimated {money(total['estimate_usd'])} before the calls)" if total["estimate_usd"] else "")
         + (f" ({money(total['saved_usd'])} saved by the response cache)" if total["saved_usd"] else ""),
         *savings(total),
@@ -111,8 +120,9 @@ def render(data: dict[str, Any]) -> str:
     for item in data.get("breakdown", []):
         if "prompt" in item:
             lines.append(
-                f"  {item['prompt']} ({'cached' if item['cached'] else item['model']}): "
-                f"{tokens(item['input_tokens'])} in / {tokens(item['output_tokens'])} out, {money(item['cost_usd'])}"
+                f"  {item['prompt']} ({'cached' if item['cached'] else item['model']}"
+                + (f", batch {item['batch']}): " if item["batch"] and not item["cached"] else "): ")
+                + f"{tokens(item['input_tokens'])} in / {tokens(item['output_tokens'])} out, {money(item['cost_usd'])}"
                 + (f" (estimated {money(item['estimate_usd'])})" if item["estimate_usd"] is not None else "")
             )
         else:

@@ -23,6 +23,7 @@ class Price(BaseModel):
     output: float
     cache_write: float | None = None
     cache_read: float | None = None
+    batch: float = 1.0  # a batch call's price relative to an interactive one (prices.toml [defaults] batch)
 
     def cost(self, usage: Usage) -> float:
         """USD for `usage`; cache buckets fall back to the input price when the table has no cache rate."""
@@ -50,7 +51,7 @@ class Price(BaseModel):
 @lru_cache(maxsize=1)
 def price_table() -> tuple[Price, ...]:
     data = tomllib.loads(resources.files("providers").joinpath("prices.toml").read_text(encoding="utf-8"))
-    return tuple(Price.model_validate(entry) for entry in data.get("price", []))
+    return tuple(Price.model_validate({"batch": batch_multiplier()} | entry) for entry in data.get("price", []))
 
 
 def price_for(model: str, override: PricingSection | None = None, on: date | None = None) -> Price | None:
@@ -63,6 +64,7 @@ def price_for(model: str, override: PricingSection | None = None, on: date | Non
             output=override.output_per_million,
             cache_write=override.cache_write_per_million,
             cache_read=override.cache_read_per_million,
+            batch=batch_multiplier(),
         )
     return _table_price(model, on or date.today())
 
@@ -74,3 +76,10 @@ def _table_price(model: str, when: date) -> Price | None:
     if not candidates:
         return None
     return max(candidates, key=lambda p: (len(p.prefix), p.effective))
+
+
+@lru_cache(maxsize=1)
+def batch_multiplier() -> float:
+    """What a batch call costs relative to an interactive one, for every model (prices.toml [defaults] batch)."""
+    data = tomllib.loads(resources.files("providers").joinpath("prices.toml").read_text(encoding="utf-8"))
+    return float(data.get("defaults", {}).get("batch", 1.0))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from lit_tasks.io.errors import ResponseError
 from lit_tasks.model.paths import UnsafePathError, normalise_relpath
+from providers.base import Completion
 
 HEADER = re.compile(r"^===\s*FILE:\s*(?P<path>.*?)\s*(?:=+\s*)?$")
 FENCE_OPEN = re.compile(r"^(?P<ticks>`{3,}|~{3,})[\w+.#-]*\s*$")
@@ -108,3 +109,22 @@ def _closing_fence(body: list[str], ticks: str) -> int | None:
         if stripped and set(stripped) == {char} and len(stripped) >= len(ticks):
             return i
     return None
+
+
+def accept(completion: Completion) -> None:
+    """Only a complete answer may be used; the message says what to change."""
+    if completion.stop == "truncated":
+        raise ResponseError(
+            f"the answer was cut off (stop reason `{completion.stop_reason}`, {completion.usage.output_tokens} output "
+            "tokens); raise [model] max_tokens or split the prompt; nothing was written"
+        )
+    if completion.stop == "refused":
+        raise ResponseError(
+            f"the model refused to answer (stop reason `{completion.stop_reason}`); nothing was written"
+        )
+    if completion.stop != "complete":
+        raise ResponseError(
+            f"the answer did not end normally (stop reason `{completion.stop_reason}`); nothing was written"
+        )
+    if not completion.text.strip():
+        raise ResponseError("the answer is empty; nothing was written")

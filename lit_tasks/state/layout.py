@@ -13,6 +13,7 @@ DB_FILE = "doit.sqlite"
 STATE_GITIGNORE = """\
 # Written by lit: local state that must never be committed.
 # Committed state (lock/, generations/, patches/, manifests/) is not listed here.
+batches/
 cache/
 doit.sqlite
 doit.sqlite-journal

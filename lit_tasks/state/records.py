@@ -39,7 +39,9 @@ class PromptRecord(BaseModel):
     cost_usd: float | None
     saved_usd: float = 0.0  # what the response cache saved: this call was not made
     cache_saved_usd: float = 0.0  # what the provider's prompt cache saved (negative: writes never read back)
+    batch_saved_usd: float = 0.0  # what answering in a batch saved against the interactive price
     estimate_usd: float | None = None  # what the spending limit expected this call to cost, before it was made
+    batch: str | None = None  # the batch that answered the call (billed at the batch price), None if interactive
     cached: bool
     input_hash: str
     request_key: str
@@ -76,7 +78,9 @@ class PromptRecord(BaseModel):
             cost_usd=values["cost_usd"],
             saved_usd=values["saved_usd"],
             cache_saved_usd=values.get("cache_saved_usd", 0.0),
+            batch_saved_usd=values.get("batch_saved_usd", 0.0),
             estimate_usd=values.get("estimate_usd"),
+            batch=values.get("batch"),
             cached=values["cached"],
             input_hash=input_hash,
             request_key=request_key,
@@ -98,6 +102,7 @@ class Summary(BaseModel):
     cost_complete: bool = True
     saved_usd: float = 0.0  # what the response cache saved: this call was not made
     cache_saved_usd: float = 0.0  # what the provider's prompt cache saved (negative: writes never read back)
+    batch_saved_usd: float = 0.0  # what answering in a batch saved against the interactive price
     files_written: int = 0
     seconds: float = 0.0
 

@@ -1,0 +1,100 @@
+"""Anthropic's Message Batches API through the official SDK (`lit regenerate --batch`): half price, answered
+within 24 hours.
+
+Each item's params are exactly what an interactive call sends (`message_params`), so a batch answer is the
+answer the same request would get one by one, prompt-cache breakpoints included. Results are read as the
+service streams them (JSONL, any order, matched by `custom_id`); each is `succeeded`, `errored`, `canceled` or
+`expired`, and only `succeeded` is billed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from lit_tasks.io.errors import ProviderError
+from lit_tasks.io.secrets import scrub
+from providers.anthropic import AnthropicProvider, completion_of, message_params
+from providers.base import BatchCounts, BatchResult, BatchStatus, GenerationRequest
+from providers.http_errors import classify_status
+
+# Error types of an errored item that may go away when asked again (the others: fix the request or account).
+RETRYABLE_ERRORS = {"api_error", "overloaded_error", "rate_limit_error", "gateway_timeout_error"}
+
+
+class AnthropicBatches:
+    """The batch service of one Anthropic provider instance: its client, key and base URL."""
+
+    def __init__(self, provider: AnthropicProvider) -> None:
+        self.provider = provider
+
+    def create(self, items: list[tuple[str, GenerationRequest]]) -> BatchStatus:
+        requests = [{"custom_id": custom_id, "params": message_params(request)} for custom_id, request in items]
+        with self._errors():
+            return status_of(self.provider.client.messages.batches.create(requests=requests))
+
+    def retrieve(self, batch_id: str) -> BatchStatus:
+        with self._errors():
+            return status_of(self.provider.client.messages.batches.retrieve(batch_id))
+
+    def results(self, batch_id: str) -> list[BatchResult]:
+        with self._errors():
+            return [result_of(line) for line in self.provider.client.messages.batches.results(batch_id)]
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """The SDK's exceptions as lit's ProviderError, classified like an interactive call's."""
+        import anthropic
+
+        try:
+            yield
+        except anthropic.APITimeoutError:
+            raise ProviderError(f"Anthropic did not answer within {self.provider.timeout:g}s", retryable=True) from None
+        except anthropic.APIConnectionError as err:
+            raise ProviderError(
+                f"cannot reach Anthropic at {self.provider.base_url}: {scrub(str(err))}", retryable=True
+            ) from None
+        except anthropic.APIStatusError as err:
+            raise classify_status("Anthropic", err.status_code, err.response.headers, err.body, err.message) from None
+        except (anthropic.APIResponseValidationError, UnicodeDecodeError, ValueError) as err:
+            raise ProviderError(
+                f"Anthropic answered with a malformed body ({type(err).__name__})", retryable=True
+            ) from None
+        except anthropic.AnthropicError as err:  # e.g. results asked for before the batch ended
+            raise ProviderError(f"Anthropic's batch service: {scrub(str(err))}", retryable=True) from None
+
+
+def status_of(batch: Any) -> BatchStatus:  # noqa: ANN401 - anthropic.types.messages.MessageBatch
+    counts = batch.request_counts
+    return BatchStatus(
+        id=batch.id,
+        ended=batch.processing_status == "ended",
+        counts=BatchCounts(
+            processing=counts.processing,
+            succeeded=counts.succeeded,
+            errored=counts.errored,
+            canceled=counts.canceled,
+            expired=counts.expired,
+        ),
+    )
+
+
+def result_of(line: Any) -> BatchResult:  # noqa: ANN401 - anthropic.types.messages.MessageBatchIndividualResponse
+    result = line.result
+    if result.type == "succeeded":
+        return BatchResult(
+            custom_id=line.custom_id,
+            type="succeeded",
+            completion=completion_of(result.message, request_id=result.message.id),
+        )
+    if result.type == "errored":
+        error = result.error.error
+        message = scrub(str(getattr(error, "message", "") or ""))[:500]
+        return BatchResult(
+            custom_id=line.custom_id,
+            type="errored",
+            error=f"{error.type}: {message}" if message else error.type,
+            retryable=error.type in RETRYABLE_ERRORS,
+        )
+    return BatchResult(custom_id=line.custom_id, type=result.type)

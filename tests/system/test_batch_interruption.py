@@ -1,0 +1,57 @@
+"""A batch build killed while it waits: the batch goes on at the service, and the next run collects it."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from lit_tasks.llm import batcher
+from tests.build.test_batch import POLL, batch_prompts, paid, three_waves
+from tests.conftest import LitProjectDir
+from tests.fake_llm import FakeLLM
+from tests.system.test_process_faults import start, wait_for
+
+
+@pytest.fixture
+def killed_while_waiting(project: LitProjectDir, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A three-wave project whose batch run was killed with SIGKILL while waiting for its first batch."""
+    monkeypatch.setattr(batcher, "SETTLE_S", 0.05)
+    three_waves(project)
+    fake_llm.batches.hold()
+    proc = start(project, "--batch", *POLL)
+    wait_for(lambda: fake_llm.batches.polls >= 2)  # sent, recorded, and waiting
+    assert [p.name for p in (project.root / ".lit/batches").iterdir()] == ["msgbatch_0001.json"]
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    fake_llm.batches.hold(False)
+
+
+@pytest.mark.usefixtures("killed_while_waiting")
+def test_a_batch_rerun_waits_for_the_same_batch_and_pays_nothing_twice(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
+    assert project.lit("regenerate", "--batch", *POLL) == 0
+    assert batch_prompts(fake_llm) == [["a.py", "b.py"], ["c.py"], ["d.py"]], "one batch creation for a and b"
+    assert fake_llm.count() == 0
+    assert {p: [r.batch for r in rs] for p, rs in paid(project).items()} == {
+        "a": ["msgbatch_0001"],
+        "b": ["msgbatch_0001"],
+        "c": ["msgbatch_0002"],
+        "d": ["msgbatch_0003"],
+    }, "each call is recorded once, at the batch that answered it"
+    assert not list((project.root / ".lit/batches").iterdir())
+    assert project.lit("check") == 0
+
+
+@pytest.mark.usefixtures("killed_while_waiting")
+def test_an_interactive_rerun_waits_too_and_every_answer_of_the_batch_is_cached_and_recorded_once(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
+    assert project.lit("regenerate", "prompts/a.prompt.md", *POLL) == 0
+    assert [r.batch for r in paid(project)["a"]] == ["msgbatch_0001"]
+    assert (project.root / ".lit/batches/msgbatch_0001.json").exists(), "b's answer is cached, not yet recorded"
+    assert project.lit("regenerate") == 0
+    assert len(fake_llm.batches.created) == 1 and fake_llm.count() == 2, "b from the cache: only c and d are called"
+    assert [r.batch for r in paid(project)["b"]] == ["msgbatch_0001"], "b's batch call is recorded, once"
+    assert not list((project.root / ".lit/batches").iterdir())
