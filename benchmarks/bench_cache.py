@@ -16,11 +16,12 @@ import tomllib
 from datetime import date
 from pathlib import Path
 
+from cache_batches import PARALLEL
 from cache_server import CacheServer, Latency, Record
 from harness import PY, REPO, RUN_LIT, settle, timed
 from synth_shared import KEY_ENV, MODEL, generate
 
-JOBS = (8, 1)
+JOBS: tuple[int | str, ...] = (8, 1, "batch")
 OUTPUT_BYTES = 12_000
 LATENCY = Latency(base_s=0.2, per_input_token_s=0.00002, per_output_token_s=0.0003)
 WRITE, READ = 1.25, 0.1  # cache write and read, in multiples of an uncached input token
@@ -31,7 +32,8 @@ def prices(model: str, today: date) -> dict[str, float]:
     table = tomllib.loads((REPO / "providers" / "prices.toml").read_text())["price"]
     entries = [p for p in table if model.startswith(p["prefix"]) and date.fromisoformat(p["effective"]) <= today]
     best = max(entries, key=lambda p: (len(p["prefix"]), p["effective"]))
-    return {k: best[k] for k in ("input", "output", "cache_write", "cache_read")}
+    batch = tomllib.loads((REPO / "providers" / "prices.toml").read_text()).get("defaults", {}).get("batch", 1.0)
+    return {k: best[k] for k in ("input", "output", "cache_write", "cache_read")} | {"batch": batch}
 
 
 def figures(records: list[Record], price: dict[str, float]) -> dict:
@@ -86,13 +88,16 @@ def prefix_trees(sets: list[tuple[str, ...]]) -> dict:
     return {"orders": len(sizes), "smallest": min(sizes), "largest": max(sizes)}
 
 
-def build(server: CacheServer, project: Path, jobs: int, prompts: int, price: dict[str, float]) -> dict:
+def build(server: CacheServer, project: Path, jobs: int | str, prompts: int, price: dict[str, float]) -> dict:
+    """A build at `-j jobs`, or with `--batch` when `jobs` is "batch" (priced at the batch rate)."""
     server.reset()
-    wall, err = timed([PY, RUN_LIT, "regenerate", "-j", str(jobs)], project, {KEY_ENV: "not-a-real-key"})
+    mode = ["--batch", "--batch-poll", "0.2"] if jobs == "batch" else ["-j", str(jobs)]
+    wall, err = timed([PY, RUN_LIT, "regenerate", *mode], project, {KEY_ENV: "not-a-real-key"})
     records = server.records()
     if len(records) != prompts or any(r.stop_reason != "end_turn" for r in records):
         raise SystemExit(f"expected {prompts} complete answers, the stand-in recorded {len(records)}:\n{err[-2000:]}")
-    return {"wall_s": wall, **figures(records, price)}
+    at = price if jobs != "batch" else {k: v * price["batch"] for k, v in price.items() if k != "batch"}
+    return {"wall_s": wall, **figures(records, at)}
 
 
 def bench_cache(work: Path, runs: int) -> dict:
@@ -100,7 +105,7 @@ def bench_cache(work: Path, runs: int) -> dict:
     server = CacheServer(LATENCY, OUTPUT_BYTES).start()
     try:
         source = work / "shared-imports"
-        shape = generate(source, server.url, max_concurrent=max(JOBS))
+        shape = generate(source, server.url, max_concurrent=8)
         projects = {j: [Path(shutil.copytree(source, work / f"shared-j{j}-run{i}")) for i in range(runs)] for j in JOBS}
         settle()
         rows = []
@@ -123,6 +128,7 @@ def bench_cache(work: Path, runs: int) -> dict:
     return {
         "shape": shape,
         "prefix_trees": prefix_trees(import_sets(source)),
+        "batch_parallel": PARALLEL,
         "output_bytes": OUTPUT_BYTES,
         "latency": vars(LATENCY),
         "prices": price,

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from cache_batches import Batches
 
 TTL_S = 300.0
 MAX_BREAKPOINTS = 4
@@ -238,6 +239,7 @@ class Record:
     output_tokens: int
     stop_reason: str
     written: list[str]  # the prefixes it wrote, by hash (16 hex digits): one written twice was not yet readable
+    batch: str | None = None  # the Message Batch the request was an item of
 
 
 def error(status: int, kind: str, message: str, request_id: str) -> web.Response:
@@ -266,6 +268,7 @@ class CacheServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.batches = Batches(self)
 
     @property
     def url(self) -> str:
@@ -287,6 +290,7 @@ class CacheServer:
             self._loop = asyncio.new_event_loop()
             app = web.Application(client_max_size=64 * 1024 * 1024)
             app.router.add_post("/v1/messages", self._messages)
+            self.batches.add_routes(app)
             self._runner = web.AppRunner(app, access_log=None)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -316,18 +320,30 @@ class CacheServer:
 
     async def _messages(self, request: web.Request) -> web.Response:
         arrival = self.clock()
-        with self._lock:
-            self._count += 1
-            request_id = f"req_{self._count:06d}"
+        request_id = self._next_id()
         try:
             body = await request.json()
+        except ValueError as err:
+            return error(400, "invalid_request_error", str(err), request_id)
+        status, payload = await self.respond(body, arrival, request_id)
+        return web.json_response(payload, status=status, headers={"request-id": request_id})
+
+    def _next_id(self) -> str:
+        with self._lock:
+            self._count += 1
+            return f"req_{self._count:06d}"
+
+    async def respond(self, body: dict, arrival: float, request_id: str, batch: str | None = None) -> tuple[int, dict]:
+        """One Messages API request, answered after its simulated latency: the HTTP status and the JSON body."""
+        try:
             model = body["model"]
             blocks = blocks_of(body)
         except (BadRequest, KeyError, TypeError, ValueError) as err:
-            return error(400, "invalid_request_error", str(err), request_id)
+            return 400, {"type": "error", "error": {"type": "invalid_request_error", "message": str(err)}}
         outputs = declared_outputs(blocks)
         if not outputs:
-            return error(400, "invalid_request_error", f"the stand-in found no {DECLARED!r} list", request_id)
+            message = f"the stand-in found no {DECLARED!r} list"
+            return 400, {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
         text, stop = answer(outputs, self.output_bytes), "end_turn"
         if tokens(text) > body.get("max_tokens", math.inf):
             text, stop = text[: 4 * body["max_tokens"]], "max_tokens"
@@ -349,24 +365,22 @@ class CacheServer:
             output_tokens=output_tokens,
             stop_reason=stop,
             written=[key[:16] for key in writes],
+            batch=batch,
         )
         with self._lock:
             self._records.append(record)
         if self.on_record:
             self.on_record(record)
-        return web.json_response(
-            {
-                "id": f"msg_{request_id[4:]}",
-                "type": "message",
-                "role": "assistant",
-                "model": model,
-                "content": [{"type": "text", "text": text}],
-                "stop_reason": stop,
-                "stop_sequence": None,
-                "usage": {**vars(usage), "output_tokens": output_tokens},
-            },
-            headers={"request-id": request_id},
-        )
+        return 200, {
+            "id": f"msg_{request_id[4:]}",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": stop,
+            "stop_sequence": None,
+            "usage": {**vars(usage), "output_tokens": output_tokens},
+        }
 
 
 def main() -> None:
