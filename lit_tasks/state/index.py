@@ -31,7 +31,6 @@ from lit_tasks.model.paths import (
     PATCH_DIR,
     PATCH_SUFFIX,
 )
-from lit_tasks.model.settings import commands_digest
 from lit_tasks.state.layout import STATE_DIR, ensure_state_dir
 
 if TYPE_CHECKING:
@@ -127,6 +126,8 @@ class ProjectIndex:
 
 
 def _verified_digest(project: Project, key: str) -> str:
+    from lit_tasks.model.settings import commands_digest  # pydantic: only when a project is loaded in full
+
     commands, review = project.verify_commands(key), project.review_enabled(key)
     return commands_digest(commands, review) if commands or review else ""
 
