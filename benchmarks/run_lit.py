@@ -1,10 +1,12 @@
 """`lit` with the in-process `bench` provider registered: `python benchmarks/run_lit.py regenerate -j 8`.
 
-Prints the number of provider calls to stderr as `bench-calls: N` when the command ends.
+Prints the number of provider calls to stderr as `bench-calls: N` when the command ends, and ends the process
+as the installed `lit` does (`lit_tasks.commands.cli.entry`).
 """
 
 from __future__ import annotations
 
+import atexit
 import sys
 from pathlib import Path
 
@@ -14,10 +16,14 @@ import providers  # noqa: E402
 
 providers.register("bench", "bench_provider:BenchProvider")  # imported on the first call, like an entry point
 
-from lit_tasks.commands.cli import main  # noqa: E402
+from lit_tasks.commands.cli import entry  # noqa: E402
 
-if __name__ == "__main__":
-    code = main(sys.argv[1:])
+
+def report_calls() -> None:
     bench = sys.modules.get("bench_provider")
     sys.stderr.write(f"bench-calls: {bench.CALLS['n'] if bench else 0}\n")
-    sys.exit(code)
+
+
+if __name__ == "__main__":
+    atexit.register(report_calls)  # before lit's own exit handlers run, and ended as the `lit` command ends
+    entry(sys.argv[1:])

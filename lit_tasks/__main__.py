@@ -1,5 +1,5 @@
 """`python -m lit_tasks`: the `lit` command, for when the console script is not on PATH."""
 
-from lit_tasks.commands.cli import main
+from lit_tasks.commands.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -8,8 +8,12 @@ to stderr.
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
+import os
 import sys
 import traceback
+from typing import NoReturn
 
 from lit_tasks.io import progress
 from lit_tasks.io.errors import LitError
@@ -77,5 +81,18 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+def entry(argv: list[str] | None = None) -> NoReturn:
+    """The `lit` command: `main`, then the exit handlers (the run's record, the sync of what it generated), then
+    the process ends without tearing the interpreter down. Finalizing a process that imported the Anthropic SDK
+    takes about a second (collecting its thousands of classes and objects), which every generating run and every
+    Make recipe would pay after its work is done (docs/performance.md, "Start-up")."""
+    code = main(argv)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream: nothing left to say
+            stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # `python -m lit_tasks.commands.cli`; `python -m lit_tasks` is the short way
-    raise SystemExit(main())
+    entry()
