@@ -93,6 +93,7 @@ class Completion(BaseModel):
     model: str
     request_id: str | None = None
     cost_usd: float | None = None  # what the service itself reported, when it does (the Claude Code CLI)
+    usage_anomaly: str | None = None  # reported usage beyond what the request allowed (`llm.usage_bounds`)
     limits: RateLimits | None = Field(default=None, exclude=True)  # how this call left the rate limits; not cached
 
 

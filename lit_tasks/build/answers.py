@@ -18,6 +18,7 @@ from lit_tasks.llm.budget import last_output_bytes, output_token_estimate, reque
 from lit_tasks.llm.calls import Endpoint, call, endpoint_for
 from lit_tasks.llm.pricing import Price, price_for
 from lit_tasks.llm.response import ParsedResponse, accept, parse_response
+from lit_tasks.llm.usage_bounds import bound_usage
 from lit_tasks.model.settings import GenerationSettings
 from lit_tasks.state.pending_batches import claim_ended, find_pending
 from lit_tasks.state.response_cache import ResponseCache, request_key
@@ -97,7 +98,7 @@ class Asker:
         finally:
             if budget is not None:
                 budget.settle(estimate, spent)
-        return (*found, estimate) if found is not None else None
+        return (self._bounded(found[0], request), found[1], estimate) if found is not None else None
 
     def _warn(self, message: str) -> None:
         progress.emit("warn", f"{self.key}: {message}")
@@ -112,10 +113,16 @@ class Asker:
         spent = 0.0
         try:
             completion = call(endpoint, request, on_retry=lambda msg: progress.emit("warn", f"{self.key}: {msg}"))
-            spent = call_cost(completion, endpoint.is_local, price) or 0.0
+            spent = call_cost(completion, endpoint.is_local, price) or 0.0  # as reported: it may be the bill
         finally:
             if budget is not None:
                 budget.settle(estimate, spent)
+        return self._bounded(completion, request)
+
+    def _bounded(self, completion: Completion, request: GenerationRequest) -> Completion:
+        completion = bound_usage(completion, request)
+        if completion.usage_anomaly:
+            self._warn(completion.usage_anomaly)
         return completion
 
     def _read(self, completion: Completion, parse: bool) -> ParsedResponse:

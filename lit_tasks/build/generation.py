@@ -22,6 +22,7 @@ from lit_tasks.build.outputs import (
     current_outputs,
     guard_hand_edits,
     rebase_patches,
+    refuse_non_files,
     remove_undeclared,
     restore,
     write_outputs,
@@ -85,6 +86,7 @@ class GenerationStep:
         previous = read_lock(self.project.root, self.key)
         if self._is_current(previous, check):
             return self._adopt()
+        refuse_non_files(self.project, self.outputs)
         if self.key not in self.options.forced:
             guard_hand_edits(self.project, self.key, previous)
         prepared = self._prepare()

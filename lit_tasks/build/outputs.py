@@ -16,13 +16,21 @@ from lit_tasks.io import progress
 from lit_tasks.io.atomic import Durability, write_all_atomic, write_atomic
 from lit_tasks.io.errors import GenerationError
 from lit_tasks.io.hashing import STAT_HASHES, hash_bytes
-from lit_tasks.model.paths import CODE_DIR
+from lit_tasks.model.paths import CODE_DIR, NOT_A_FILE_ADVICE
 from lit_tasks.model.project import Project
-from lit_tasks.state.lock import LockEntry, edited_outputs
+from lit_tasks.state.lock import LockEntry, edited_outputs, not_files
 from lit_tasks.state.orphans import remove_if_unchanged
 from lit_tasks.state.patches import make_patch, merge3, patch_rel, read_patch, write_patch
 
 CONFLICTS_DIR = Path(".lit") / "cache" / "conflicts"
+
+
+def refuse_non_files(project: Project, outputs: tuple[str, ...]) -> None:
+    """Stop before any call when an output's place holds a directory, FIFO, socket or device: the answer could
+    not be written there, even with `--force`."""
+    blocked = not_files(project.root, outputs)
+    if blocked:
+        raise GenerationError(f"{CODE_DIR}/{blocked[0]} {NOT_A_FILE_ADVICE}")
 
 
 def guard_hand_edits(project: Project, key: str, previous: LockEntry | None) -> None:
@@ -89,12 +97,20 @@ def write_outputs(project: Project, files: dict[str, str]) -> tuple[list[str], d
         write_all_atomic(targets, durable=Durability.AT_EXIT)
     except OSError as err:
         raise GenerationError(
-            f"cannot write {CODE_DIR}/: {err.strerror or err}; the previous files are intact"
+            f"cannot write {_named(project, err.filename)}: {err.strerror or err}; no output was changed"
         ) from None
     for rel in changed:  # doit's checker and the next prompt's snapshot need not read them back
         with contextlib.suppress(OSError):
             STAT_HASHES.remember(os.stat(os.path.join(code_dir, rel)), digests[rel])
     return sorted(changed), digests
+
+
+def _named(project: Project, filename: str | None) -> str:
+    """The file a write failed on, as the user knows it (`code.lock/b.py`)."""
+    if not filename:
+        return f"{CODE_DIR}/"
+    rel = os.path.relpath(filename, project.code_dir)
+    return f"{CODE_DIR}/{rel}" if not rel.startswith("..") else filename
 
 
 def remove_undeclared(project: Project, key: str, previous: LockEntry | None, outputs: dict[str, str]) -> None:

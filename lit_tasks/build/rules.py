@@ -23,6 +23,7 @@ from lit_tasks.build.seed import seed_from_lock
 from lit_tasks.io import progress
 from lit_tasks.io.atomic import write_atomic
 from lit_tasks.io.errors import LitError
+from lit_tasks.io.hashing import is_regular_or_missing
 from lit_tasks.model.paths import CODE_DIR, patch_rel, relpath_posix
 from lit_tasks.state.index import LazyProject, StaticFile
 
@@ -44,6 +45,19 @@ class SettingsChanged(config_changed):
     def __init__(self, digest: str) -> None:
         super().__init__(digest)
         self.config_digest = digest  # known before doit's check: seeding saves it without running one
+
+
+class OutputsAreFiles:
+    """An `uptodate` check: a task whose output's place holds a directory, FIFO, socket or device is not up to
+    date (doit only asks whether a target exists), so its action runs and reports that output as the problem."""
+
+    __signature__ = inspect.Signature()  # doit inspects it for `task` and `values`; it needs neither
+
+    def __init__(self, code_dir: Path, outputs: tuple[str, ...]) -> None:
+        self.paths = [os.path.join(code_dir, out) for out in outputs]
+
+    def __call__(self) -> bool | None:
+        return None if all(map(is_regular_or_missing, self.paths)) else False  # None: no say in the verdict
 
 
 class GenerateAction:
@@ -268,7 +282,11 @@ def prompt_task(
             *(rel(c) for c in entry.context),
         ],
         "targets": [rel(f"{CODE_DIR}/{out}") for out in entry.outputs],
-        "uptodate": [SettingsChanged(entry.identity_digest), *([False] if key in options.forced else [])],
+        "uptodate": [
+            SettingsChanged(entry.identity_digest),
+            OutputsAreFiles(lazy.code_dir, entry.outputs),
+            *([False] if key in options.forced else []),
+        ],
         "clean": True,
         "doc": entry.title,
         "meta": {

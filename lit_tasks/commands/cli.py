@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from lit_tasks.io import progress
 from lit_tasks.io.errors import LitError
+from lit_tasks.io.terminal import EscapingStream
 from lit_tasks.version import __version__
 
 WORKFLOW = """\
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    stdout, stderr = sys.stdout, sys.stderr  # results and messages name files and model-chosen paths
+    sys.stdout, sys.stderr = EscapingStream(stdout), EscapingStream(stderr)  # type: ignore[assignment]
     try:
         return args.func(args)
     except LitError as err:
@@ -79,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         progress.emit("fail", "internal error (a bug in lit); please report it with the traceback above")
         return 3
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
 
 
 def entry(argv: list[str] | None = None) -> NoReturn:

@@ -1,8 +1,14 @@
 """Atomic file writes: a reader (or a killed process) sees the old file or the new one, never a mix.
 
-A temp file in the same directory, then `os.replace`. Writing a group of files stages every temp file first,
-so a full disk or a read-only directory fails before any target is touched. Atomicity is what protects work
-from a crash of lit itself (an exception, Ctrl-C, SIGKILL): the kernel keeps the renamed file either way.
+A temp file in the same directory, then `os.replace`. A group of files (one prompt's outputs) is written as a
+transaction: every temp file is staged and every destination checked (a directory or a FIFO where a file
+should be fails here, before any target is touched), then the files are renamed in, the previous version of
+each kept as a hard link until the last rename succeeded; a failure renames the previous versions back. So a
+full disk, a read-only directory or a destination that cannot be replaced leaves every target as it was and
+no temp file behind. Atomicity is what protects work from a crash of lit itself (an exception, Ctrl-C,
+SIGKILL): the kernel keeps the renamed file either way, and a killed run's temp files are swept by the next.
+Temp names have a fixed length (`.<pid>-<n>.lit-tmp`), so an output whose name is as long as the file system
+allows can still be staged next to it.
 
 Durability against a power cut is a separate cost, chosen per file (`Durability`):
 - NOW: fsync before the rename: a saved hand-edit patch, the run's record, the files `lit init` writes.
@@ -20,10 +26,14 @@ import atexit
 import contextlib
 import itertools
 import os
+import stat
 import threading
 from collections.abc import Mapping
 from enum import Enum
 from typing import TypeAlias
+
+from lit_tasks.io.errors import LitError
+from lit_tasks.io.hashing import not_a_file
 
 try:
     import fcntl
@@ -58,10 +68,15 @@ def _count(delta: int) -> None:
         _in_flight += delta
 
 
+class WriteError(OSError):
+    """A file of a group could not be written; `filename` names it. Nothing of the group was changed."""
+
+
 def _stage(path: str, data: bytes, fsync: bool) -> str:
-    directory, name = os.path.split(path)
-    mode = _mode_for(path)
-    fd, tmp = _create_temp(directory, name)
+    directory = os.path.dirname(path)
+    _check_directory(directory)
+    mode = _destination_mode(path)
+    fd, tmp = _create_temp(directory)
     _count(1)
     try:
         try:
@@ -73,11 +88,50 @@ def _stage(path: str, data: bytes, fsync: bool) -> str:
         finally:
             os.close(fd)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        _count(-1)
+        _discard(tmp)
         raise
     return tmp
+
+
+def _discard(tmp: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    _count(-1)
+
+
+class OutsideRootError(LitError):
+    """A write into a project would land outside it: a directory on the way is a link leading out."""
+
+
+_roots: dict[str, str] = {}  # project root as lit spells it -> its real path
+_directories: set[str] = set()  # directories checked already, once per process
+
+
+def confine(root: str) -> None:
+    """From now on every write of this process under `root` must land inside it: a symlinked directory on the
+    way that leads elsewhere (a cloned repository can carry one) is refused. Writes elsewhere are not checked."""
+    if root not in _roots:
+        _roots[root] = os.path.realpath(root)
+        _directories.clear()
+
+
+def _check_directory(directory: str) -> None:
+    """Refuse a write into `directory` of a confined project when its real path (or, if it does not exist yet,
+    the real path of its deepest existing ancestor, where it would be created) is outside that project."""
+    if directory in _directories:
+        return
+    for root, real_root in _roots.items():
+        if directory == root or directory.startswith(root + os.sep):
+            probe = directory
+            while not os.path.lexists(probe) and probe != root:
+                probe = os.path.dirname(probe)
+            real = os.path.realpath(probe)
+            if real != real_root and not real.startswith(real_root + os.sep):
+                raise OutsideRootError(
+                    f"{os.path.relpath(probe, root)} resolves to {real}, outside the project (a symlink?); lit "
+                    "writes only inside the project: replace the link with a directory"
+                )
+    _directories.add(directory)
 
 
 def write_fd(fd: int, data: bytes) -> None:
@@ -93,6 +147,7 @@ _APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC"
 def append_exclusive(path: str, data: bytes) -> None:
     """Append `data` as one record: other processes appending to the same file (overlapping runs) wait, so
     a record is never interleaved with another, even when one write takes several system calls."""
+    _check_directory(os.path.dirname(path))
     try:
         fd = os.open(path, _APPEND_FLAGS, 0o644)
     except FileNotFoundError:
@@ -111,12 +166,13 @@ _NEW_FILE_MODE = 0o666 & ~_UMASK
 _temp_numbers = itertools.count()
 
 
-def _create_temp(directory: str, name: str) -> tuple[int, str]:
-    """A new temp file next to `name`: pid and a counter make the name unique, so no random names are drawn,
-    and the directory is created only when the first try finds it missing (one syscall in the usual case)."""
+def _create_temp(directory: str) -> tuple[int, str]:
+    """A new temp file in `directory`, named by pid and a counter: unique without drawing random names, and of
+    a fixed length whatever the target's name. The directory is created only when the first try finds it
+    missing (one syscall in the usual case)."""
     made_directory = False
     while True:
-        tmp = os.path.join(directory, f".{name}.{os.getpid()}-{next(_temp_numbers)}{TEMP_SUFFIX}")
+        tmp = os.path.join(directory, f".{os.getpid()}-{next(_temp_numbers)}{TEMP_SUFFIX}")
         try:
             return os.open(tmp, _TEMP_FLAGS, 0o666), tmp
         except FileExistsError:
@@ -135,12 +191,17 @@ def temp_owner(name: str) -> int | None:
     return int(pid) if stem != name and pid.isdigit() else None
 
 
-def _mode_for(path: str) -> int:
-    """Keep an existing file's permissions; a new file gets the usual 0666 & ~umask."""
+def _destination_mode(path: str) -> int:
+    """The permissions the new file gets: an existing file's own, else the usual 0666 & ~umask. A destination
+    that is not a regular file (a directory, a FIFO, a socket, a device) is refused here, before anything of
+    its group is renamed."""
     try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
+        st = os.stat(path)
+    except FileNotFoundError:
         return _NEW_FILE_MODE
+    if not stat.S_ISREG(st.st_mode):
+        raise not_a_file(path, st.st_mode)
+    return st.st_mode & 0o7777
 
 
 def write_atomic(path: StrPath, data: bytes, *, durable: Durability = Durability.NOW) -> None:
@@ -148,23 +209,88 @@ def write_atomic(path: StrPath, data: bytes, *, durable: Durability = Durability
 
 
 def write_all_atomic(files: Mapping[StrPath, bytes], *, durable: Durability = Durability.NOW) -> None:
-    """Stage every file, then rename each into place; on a staging failure no target has changed."""
+    """Write every file or none (see the module's docstring); a failure raises a `WriteError` naming the file."""
     if durable is Durability.AT_EXIT:
         durable = _sync_at_exit()
     staged: list[tuple[str, str]] = []
     try:
         for path, data in files.items():
             target = os.fspath(path)
-            staged.append((_stage(target, data, durable is Durability.NOW), target))
+            staged.append((_stage_named(target, data, durable is Durability.NOW), target))
     except BaseException:
         for tmp, _ in staged:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            _count(-1)
+            _discard(tmp)
         raise
-    for tmp, path in staged:
-        os.replace(tmp, path)
-        _count(-1)
+    if len(staged) == 1:
+        _rename_in(*staged[0])
+    else:
+        _rename_all(staged)
+
+
+def _stage_named(target: str, data: bytes, fsync: bool) -> str:
+    try:
+        return _stage(target, data, fsync)
+    except OSError as err:
+        if err.filename == target:
+            raise
+
+        raise WriteError(err.errno, err.strerror or str(err), target) from None
+
+
+def _rename_in(tmp: str, target: str) -> None:
+    try:
+        os.replace(tmp, target)
+    except OSError as err:
+        _discard(tmp)
+        raise WriteError(err.errno, err.strerror or str(err), target) from None
+    _count(-1)
+
+
+def _rename_all(staged: list[tuple[str, str]]) -> None:
+    """Rename a group in, keeping each previous version as a hard link until all are in; on a failure put the
+    previous versions back, remove the new files that had none, and discard every temp file."""
+    done: list[tuple[str, str | None]] = []  # (target, its previous version's link, None if it had none)
+    try:
+        for tmp, target in staged:
+            backup = _keep_previous(target)
+            try:
+                os.replace(tmp, target)
+            except OSError as err:
+                if backup is not None:
+                    _discard(backup)
+                raise WriteError(err.errno, err.strerror or str(err), target) from None
+            _count(-1)
+            done.append((target, backup))
+    except BaseException:
+        for target, backup in reversed(done):
+            with contextlib.suppress(OSError):
+                if backup is None:
+                    os.unlink(target)
+                else:
+                    os.replace(backup, target)
+                    _count(-1)
+        for tmp, _ in staged[len(done) :]:
+            _discard(tmp)
+        raise
+    for _, backup in done:
+        if backup is not None:
+            _discard(backup)
+
+
+def _keep_previous(target: str) -> str | None:
+    """A hard link to the file at `target` (its previous version, to put back on a rollback); None if there is
+    no file there."""
+    directory = os.path.dirname(target)
+    while True:
+        link = os.path.join(directory, f".{os.getpid()}-{next(_temp_numbers)}{TEMP_SUFFIX}")
+        try:
+            os.link(target, link, follow_symlinks=False)
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            return None
+        _count(1)
+        return link
 
 
 _sync_registered = False

@@ -6,7 +6,9 @@ hashes at memory speed (doit's default MD5 is ~10x slower).
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 
 import xxhash
 
@@ -17,9 +19,38 @@ def hash_bytes(data: bytes) -> str:
     return xxhash.xxh3_128_hexdigest(data)
 
 
+class NotAFileError(OSError):
+    """Where a file should be there is a directory, a FIFO, a socket or a device: nothing lit can hash or
+    replace. Its message says which."""
+
+
+def not_a_file(path: str | os.PathLike[str], mode: int) -> NotAFileError:
+    kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+    return NotAFileError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL, f"it is {kind}", os.fspath(path))
+
+
+def is_regular_or_missing(path: str) -> bool:
+    """False when something other than a regular file (or a symlink to one) is at `path`."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+
+
+def _open_file(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
+    """A regular file open for reading, with its stat; never blocks on a FIFO (O_NONBLOCK), refuses the rest."""
+    fd = os.open(path, _READ_FLAGS)
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise not_a_file(path, st.st_mode)
+    return fd, st
+
+
 def hash_file(path: str | os.PathLike[str]) -> str:
+    fd, _ = _open_file(path)
     h = xxhash.xxh3_128()
-    with open(path, "rb") as f:
+    with open(fd, "rb") as f:
         while chunk := f.read(CHUNK):
             h.update(chunk)
     return h.hexdigest()
@@ -48,6 +79,8 @@ class StatHashes:
     def of(self, path: str | os.PathLike[str], st: os.stat_result | None = None) -> str:
         """The hash of the file at `path` (stat `st` if the caller has it); read only if this version is new."""
         st = st or os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise not_a_file(path, st.st_mode)
         digest = self._memo.get(stat_key(st))
         if digest is None:
             digest = self.read(path)[1]
@@ -55,9 +88,8 @@ class StatHashes:
 
     def read(self, path: str | os.PathLike[str]) -> tuple[bytes, str, os.stat_result]:
         """The bytes, hash and stat of the file at `path`, the hash remembered for this version of the file."""
-        fd = os.open(path, _READ_FLAGS)  # not open(): its buffer, tell and isatty calls double the syscalls
-        try:
-            st = os.fstat(fd)  # before reading: a write during the read leaves a later stat, not this one
+        fd, st = _open_file(path)  # not open(): its buffer, tell and isatty calls double the syscalls
+        try:  # the stat is from before reading: a write during the read leaves a later stat, not this one
             data = _read_all(fd, st.st_size)
         finally:
             os.close(fd)
@@ -66,7 +98,7 @@ class StatHashes:
         return data, digest, st
 
 
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def _read_all(fd: int, size: int) -> bytes:
@@ -82,10 +114,14 @@ def _read_all(fd: int, size: int) -> bytes:
 STAT_HASHES = StatHashes()
 
 
+NOT_A_FILE = "<not a regular file>"  # what a directory, FIFO, socket or device "hashes" to: never a real digest
+
+
 class FileHashes:
     """Content hashes of a project's files by root-relative path, each file read at most once per version.
 
-    An import's output is hashed once, not once per prompt that imports it. A missing file hashes to None.
+    An import's output is hashed once, not once per prompt that imports it. A missing file hashes to None, a
+    path that is not a regular file to `NOT_A_FILE` (never read: a FIFO would block the reader).
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
@@ -94,6 +130,8 @@ class FileHashes:
     def of(self, rel: str) -> str | None:
         try:
             return STAT_HASHES.of(os.path.join(self.root, rel))
+        except NotAFileError:
+            return NOT_A_FILE
         except (FileNotFoundError, NotADirectoryError):
             return None
 

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TextIO
 
+from lit_tasks.io.terminal import escape_controls
+
 _lock = threading.Lock()
 _names: dict[str, str] = {}  # root -> name of every project this process created tasks for
 _projects: dict[str, str] = {}  # root -> how its lines are labelled
@@ -57,6 +59,8 @@ def project_scope(root: str) -> Iterator[None]:
 def emit(kind: str, text: str, stream: TextIO | None = None) -> None:
     """Write one message line (`kind` picks the colour) to stderr."""
     out = stream or sys.stderr
+    out = getattr(out, "wrapped", out)  # the text is escaped here; the colour codes must stay codes
+    text = escape_controls(text)
     root = _current.get()
     if root is not None and len(_projects) > 1:
         text = f"[{_projects.get(root, root)}] {text}"

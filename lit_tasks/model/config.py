@@ -172,6 +172,33 @@ def load_config(root: Path) -> LitConfig:
     return parse_config(raw)
 
 
+def deepest_line(text: str) -> int:
+    """The line where brackets and braces nest deepest (strings and comments skipped, approximately: for a
+    message only)."""
+    depth = deepest = 0
+    line = where = 1
+    quote = ""
+    comment = False
+    for char in text:
+        if char == "\n":
+            line, comment = line + 1, False
+        elif comment:
+            continue
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            comment = True
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, line
+        elif char in "]}":
+            depth -= 1
+    return where
+
+
 def parse_config(raw: bytes) -> LitConfig:
     """Validate lit.toml's bytes; a ConfigError names the line, the key and the nearest valid key."""
     try:
@@ -182,6 +209,10 @@ def parse_config(raw: bytes) -> LitConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{CONFIG_FILE}: invalid TOML: {err}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        raise ConfigError(
+            f"{CONFIG_FILE}:{deepest_line(text)}: arrays or tables nested too deeply; lit's settings nest a few levels"
+        ) from None
     try:
         config = LitConfig.model_validate(data)
     except ValidationError as err:

@@ -22,6 +22,7 @@ LOCK_DIR = Path(".lit") / "lock"
 PATCH_SUFFIX = ".patch"
 MANIFEST_DIR = Path(".lit") / "manifests"
 MODULE_FILE = "module.lit.md"
+NOT_A_FILE_ADVICE = "is not a regular file (a directory, FIFO, socket or device); lit writes files only: move it away"
 
 
 def patch_rel(output: str) -> str:

@@ -8,6 +8,7 @@ the key, its line and the nearest valid key.
 from __future__ import annotations
 
 import re
+import reprlib
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -95,6 +96,6 @@ def explain(
             problems.append(f"{where}: missing required key `{key}`")
         else:
             value = item.get("input")
-            shown = repr(value) if not isinstance(value, dict) else "a table"
+            shown = reprlib.repr(value) if not isinstance(value, dict) else "a table"  # bounded: nesting, length
             problems.append(f"{where}: `{key}` = {shown}: {item['msg']}")
     return ConfigError("\n".join(problems))

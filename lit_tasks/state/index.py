@@ -32,6 +32,7 @@ from lit_tasks.model.paths import (
     PATCH_SUFFIX,
 )
 from lit_tasks.state.layout import STATE_DIR, ensure_state_dir
+from lit_tasks.state.tree_shape import check_tree_shape
 
 if TYPE_CHECKING:
     from lit_tasks.model.project import Project
@@ -308,14 +309,17 @@ class LazyProject:
     def load(cls, root: Path) -> LazyProject:
         """The project at `root` from its index when nothing it depends on changed, else loaded and indexed."""
         root = root.resolve()
+        check_tree_shape(root)  # before the index is written into .lit/
         scan = scan_sources(root)
         sources = sources_fingerprint(root, scan)
         current = fingerprint(root, sources)
         index = read_index(root)
         if index is not None and index.fingerprint == current:
+            check_tree_shape(root, index.prompts)
             return cls(root, index)
         project = load_with_cache(root, scan)
         index = ProjectIndex.of(project, current, sources)
+        check_tree_shape(root, index.prompts)
         write_index(root, index)
         return cls(root, index, project)
 

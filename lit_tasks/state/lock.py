@@ -12,13 +12,15 @@ too, so `lit check` can say *why* a prompt is stale.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import msgspec
 
 from lit_tasks.io.atomic import Durability, write_atomic
-from lit_tasks.io.hashing import FileHashes, Hasher, hash_bytes
+from lit_tasks.io.hashing import FileHashes, Hasher, hash_bytes, is_regular_or_missing
 from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, lock_path, locked_prompts, patch_rel
 
 __all__ = ["LOCK_DIR", "LockEntry", "InputState", "lock_path", "locked_prompts", "read_lock", "write_lock"]
@@ -140,6 +142,11 @@ def output_hashes(
 
 
 EMPTY = hash_bytes(b"")
+
+
+def not_files(root: Path, outputs: Iterable[str]) -> list[str]:
+    """The outputs where something other than a regular file stands (nothing lit may hash or replace)."""
+    return [out for out in outputs if not is_regular_or_missing(os.path.join(root, CODE_DIR, out))]
 
 
 def is_hand_edit(digest: str | None, written: str) -> bool:

@@ -42,6 +42,7 @@ class PromptRecord(BaseModel):
     batch_saved_usd: float = 0.0  # what answering in a batch saved against the interactive price
     estimate_usd: float | None = None  # what the spending limit expected this call to cost, before it was made
     batch: str | None = None  # the batch that answered the call (billed at the batch price), None if interactive
+    usage_anomaly: str | None = None  # the service reported more than the request allowed (`llm.usage_bounds`)
     cached: bool
     input_hash: str
     request_key: str
@@ -81,6 +82,7 @@ class PromptRecord(BaseModel):
             batch_saved_usd=values.get("batch_saved_usd", 0.0),
             estimate_usd=values.get("estimate_usd"),
             batch=values.get("batch"),
+            usage_anomaly=None if values["cached"] else completion.usage_anomaly,
             cached=values["cached"],
             input_hash=input_hash,
             request_key=request_key,

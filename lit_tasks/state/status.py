@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lit_tasks.io.hashing import FileHashes
-from lit_tasks.model.paths import CODE_DIR
+from lit_tasks.io.hashing import NOT_A_FILE, FileHashes
+from lit_tasks.model.paths import CODE_DIR, NOT_A_FILE_ADVICE
 from lit_tasks.state.index import ProjectIndex
 from lit_tasks.state.lock import current_inputs, is_hand_edit, output_hashes, read_lock
 from lit_tasks.state.orphans import Orphan, find_orphans
@@ -96,7 +96,9 @@ def prompt_status(root: Path, index: ProjectIndex, key: str, stale_keys: set[str
     if declared != set(lock.outputs):
         status.reasons.append("declared outputs changed")
     for out, digest in sorted(output_hashes(root, sorted(declared & set(lock.outputs)), hashes).items()):
-        if is_hand_edit(digest, lock.outputs[out]):
+        if digest == NOT_A_FILE:
+            status.reasons.append(f"output {CODE_DIR}/{out} {NOT_A_FILE_ADVICE}")
+        elif is_hand_edit(digest, lock.outputs[out]):
             status.edited.append(out)
         elif digest != lock.outputs[out]:
             status.reasons.append(f"output {CODE_DIR}/{out} is {'missing' if digest is None else 'empty'}")

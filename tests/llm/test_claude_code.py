@@ -17,11 +17,16 @@ from tests.conftest import LitProjectDir
 STAND_IN = textwrap.dedent(
     """\
     #!{python}
-    import json, re, sys
+    import json, os, re, sys
     argv = sys.argv[1:]
+    if argv == ["--help"]:
+        print("Options:\\n  --disallowedTools <tools...>\\n  --mcp-config <configs...>")
+        if {mode!r} != "old":
+            print("  --tools <tools...>\\n  --setting-sources <sources>")
+        sys.exit(0)
     stdin = sys.stdin.read()
     with open({log!r}, "a") as log:
-        log.write(json.dumps({{"argv": argv, "stdin": stdin}}) + "\\n")
+        log.write(json.dumps({{"argv": argv, "stdin": stdin, "cwd": os.getcwd(), "seen": os.listdir()}}) + "\\n")
     listed = stdin.split("Declared output files:", 1)[-1].split("\\n\\n", 1)[0]
     declared = re.findall(r"^  - (\\S.*)$", listed, re.M)
     answer = "".join(f"=== FILE: {{p}} ===\\nVALUE = 42  # {{p}}\\n" for p in declared)
@@ -70,6 +75,9 @@ def test_claude_code_runs_without_a_shell_and_reports_its_cost(tmp_path: Path, m
     assert argv[:3] == ["-p", "--output-format", "json"] and "--strict-mcp-config" in argv
     assert json.loads(argv[argv.index("--mcp-config") + 1]) == {"mcpServers": {}}
     assert argv[argv.index("--model") + 1] == "sonnet"
+    assert argv[argv.index("--tools") + 1] == "" and argv[argv.index("--setting-sources") + 1] == ""
+    assert call["seen"] == [] and not call["cwd"].startswith(str(proj.root)), "an empty directory, not the project"
+    assert not os.path.exists(call["cwd"]), "removed after the call"
     entry = load_records(proj.root)[-1].prompts[0]
     assert entry.cost_usd == pytest.approx(0.0123)  # the CLI's own figure
     assert (entry.usage.input_tokens, entry.usage.output_tokens, entry.usage.cache_read_tokens) == (1200, 80, 300)
@@ -88,3 +96,19 @@ def test_a_missing_claude_executable_is_a_clear_error(tmp_path: Path, monkeypatc
     proj = claude_project(tmp_path)
     assert proj.lit("regenerate") == 1
     assert "the `claude` executable is not on PATH" in capfd.readouterr().err
+
+
+def test_a_claude_cli_without_the_tools_flag_gets_every_built_in_denied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from providers import claude_code
+
+    claude_code.supported_flags.cache_clear()
+    log = stand_in(tmp_path, mode="old")
+    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    proj = claude_project(tmp_path)
+    assert proj.lit("regenerate") == 0
+    argv = json.loads(log.read_text().splitlines()[0])["argv"]
+    assert "--tools" not in argv and "--setting-sources" not in argv
+    denied = argv[argv.index("--disallowedTools") + 1].split()
+    assert {"Read", "Glob", "Grep", "Bash", "Skill", "WebFetch", "Write"} <= set(denied)

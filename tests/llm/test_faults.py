@@ -258,3 +258,21 @@ def test_provider_errors_that_echo_the_key_are_scrubbed(
     out = capsys.readouterr()
     assert secret not in out.err + out.out and "SENTINEL" not in out.err
     assert "Bearer ***" in out.err
+
+
+def test_usage_beyond_what_the_request_allowed_is_bounded_flagged_and_stops_the_run(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys
+) -> None:
+    from lit_tasks.state.records import load_records
+
+    project.prompt("a", ["a.py"], spec=["A = 1"])
+    project.prompt("b", ["b.py"], spec=["B = 1"])
+    fake_llm.cache_usage = {"output_tokens": 5_000_000}  # far beyond max_tokens, and the $9 limit
+    assert project.lit("regenerate", "-j", "1", "--max-cost", "9") == 1
+    err = capsys.readouterr().err
+    assert "the service reported 5,000,000 output tokens (the request allowed at most" in err
+    assert "would exceed the limit of $9.00" in err, "the reported spend stops the run"
+    assert fake_llm.count() == 1
+    (entry,) = [p for p in load_records(project.root)[-1].prompts if not p.cached]
+    assert entry.usage.output_tokens < 5_000_000 and entry.usage_anomaly is not None
+    assert entry.cost_usd < 9, "what is charged and recorded is bounded by what the request allowed"

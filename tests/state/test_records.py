@@ -164,6 +164,7 @@ def test_unknown_model_price_is_unknown_not_guessed(project: LitProjectDir, fake
 
 
 def test_cost_shows_what_prompt_caching_saved_or_lost(priced: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
+    priced.prompt("base", ["base.py"], spec=["B = 1", "#" * 20_000])  # requests long enough to hold the usage below
     fake_llm.cache_usage = {"cache_read_input_tokens": 10_000}  # every call read 10k tokens from the cache
     assert priced.lit("regenerate") == 0
     record = load_records(priced.root)[-1]

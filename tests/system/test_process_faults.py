@@ -137,3 +137,73 @@ def test_sigkill_at_random_points_never_leaves_a_partial_file(project: LitProjec
     assert corrupted == 0
     assert files_checked > SIGKILL_TRIALS, "the kills left work to inspect"
     assert killed_mid_run >= SIGKILL_TRIALS // 2, "most kills landed while the build was running"
+
+
+OVERLAP_PAIRS = 40
+OVERLAP_KILLS = 10
+
+
+def three_prompts(project: LitProjectDir) -> dict[str, str]:
+    """base, an app importing it, and a tool: the outputs each must end with."""
+    project.prompt("base", ["base.py"], spec=["X = 1"])
+    project.prompt("app", ["app.py"], imports=["base"], spec=["A = 1"])
+    project.prompt("tool", ["tool.py"], spec=["T = 1"])
+    return {
+        f"{name}.py": f"# {name}.py\n{line}\n"
+        for name, line in (("base", "X = 1"), ("app", "A = 1"), ("tool", "T = 1"))
+    }
+
+
+def fresh(project: LitProjectDir) -> None:
+    shutil.rmtree(project.root / "code.lock", ignore_errors=True)
+    shutil.rmtree(project.root / ".lit", ignore_errors=True)
+
+
+@pytest.mark.timeout(300)
+def test_overlapping_runs_of_the_same_prompts_pay_each_call_once(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.write("lit.toml", lit_toml("openai", fake_llm.url + "/v1"))  # starts in milliseconds (see above)
+    fake_llm.latency = 0.05
+    expected = three_prompts(project)
+    for trial in range(OVERLAP_PAIRS):
+        fresh(project)
+        before = fake_llm.count()
+        pair = [start(project, "-j", "2"), start(project, "-j", "2")]
+        for proc in pair:
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, f"pair {trial}: {err}"
+        called = sorted(c.declared[0] for c in fake_llm.calls[before:])
+        assert called == sorted(expected), f"pair {trial}: each prompt paid once, not {called}"
+        assert {rel: project.code(rel) for rel in expected} == expected
+        assert not list(project.root.rglob("*.lit-tmp"))
+
+
+@pytest.mark.timeout(300)
+def test_a_run_killed_while_another_overlaps_loses_nothing(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    project.write("lit.toml", lit_toml("openai", fake_llm.url + "/v1"))
+    fake_llm.latency = 0.15
+    expected = three_prompts(project)
+    rng = random.Random(20261202)
+    repaid = killed_mid_run = 0
+    for trial in range(OVERLAP_KILLS):
+        fresh(project)
+        before = fake_llm.count()
+        victim, other = start(project, "-j", "2"), start(project, "-j", "2")
+        time.sleep(rng.uniform(0.2, 0.8))
+        in_flight, recorded = fake_llm.in_flight, set(all_locks(project.root))
+        killed_mid_run += victim.poll() is None and len(recorded) < len(expected)
+        victim.kill()
+        victim.communicate()
+        _, err = other.communicate(timeout=60)
+        assert other.returncode == 0, f"trial {trial}: the overlapping run completes: {err}"
+        third = start(project)
+        third.communicate(timeout=60)
+        assert third.returncode == 0 and len(all_locks(project.root)) == len(expected)
+        assert {rel: project.code(rel) for rel in expected} == expected
+        assert not list(project.root.rglob("*.lit-tmp")), "the killed run's temp files are swept"
+        called = [f"prompts/{c.declared[0].removesuffix('.py')}.prompt.md" for c in fake_llm.calls[before:]]
+        twice = {key for key in called if called.count(key) > 1}
+        assert not twice & recorded, f"trial {trial}: a prompt finished before the kill is never paid again"
+        assert len(called) - len(set(called)) <= in_flight, f"trial {trial}: only calls in flight are repaid"
+        repaid += len(called) - len(set(called))
+    assert killed_mid_run >= OVERLAP_KILLS // 2, "most kills landed while the prompts were being generated"
+    print(f"{OVERLAP_KILLS} kills with an overlapping run: {repaid} calls in flight at the kill paid again")
