@@ -35,6 +35,20 @@ CASES = [
     ("malformed-toml", "lit.toml", b'[project]\nname = "x\n', "lit.toml", "line 2"),
     ("empty-toml", "lit.toml", b"", "lit.toml", "missing required key `project`"),
     ("non-utf8-toml", "lit.toml", b'[project]\nname = "\xff"\n', "lit.toml", "not valid UTF-8"),
+    (
+        "toml-nested-1000-deep",
+        "lit.toml",
+        b'[project]\nname = "x"\n\n[extra]\ndeep = ' + b"[" * 1000 + b"]" * 1000 + b"\n",
+        "lit.toml:5",
+        "nested too deeply",
+    ),
+    (
+        "frontmatter-nested-1000-deep",
+        "prompts/a.prompt.md",
+        b"---\noutputs: " + b"[" * 1000 + b"]" * 1000 + b"\n---\n",
+        "prompts/a.prompt.md:2",
+        "`outputs` = [[[[[[[...]]]]]]]",
+    ),
 ]
 
 

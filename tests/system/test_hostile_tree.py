@@ -161,12 +161,3 @@ def test_control_characters_from_an_answer_never_reach_the_terminal(
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err
     assert "\\x1b]0;pwned\\x07\\x1b[31mevil.py" in err, "the path is shown, escaped"
-
-
-def test_a_config_nested_a_thousand_deep_is_a_config_error(project: LitProjectDir, capsys) -> None:
-    project.prompt("a", ["a.py"], spec=["X = 1"])
-    text = (project.root / "lit.toml").read_text()
-    project.write("lit.toml", text + "\n[extra]\ndeep = " + "[" * 1000 + "]" * 1000 + "\n")
-    assert project.lit("status") == 2
-    err = capsys.readouterr().err
-    assert "lit.toml:" in err and "nested" in err and "internal error" not in err
