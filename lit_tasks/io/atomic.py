@@ -233,7 +233,6 @@ def _stage_named(target: str, data: bytes, fsync: bool) -> str:
     except OSError as err:
         if err.filename == target:
             raise
-
         raise WriteError(err.errno, err.strerror or str(err), target) from None
 
 
@@ -289,6 +288,9 @@ def _keep_previous(target: str) -> str | None:
             continue
         except FileNotFoundError:
             return None
+        except OSError:  # a file system without hard links: keep a copy instead
+            with open(target, "rb") as previous:
+                return _stage(target, previous.read(), fsync=False)
         _count(1)
         return link
 

@@ -32,7 +32,7 @@ from lit_tasks.model.paths import (
     PATCH_SUFFIX,
 )
 from lit_tasks.state.layout import STATE_DIR, ensure_state_dir
-from lit_tasks.state.tree_shape import check_tree_shape
+from lit_tasks.state.tree_shape import check_lock_dirs, check_tree_shape
 
 if TYPE_CHECKING:
     from lit_tasks.model.project import Project
@@ -315,11 +315,11 @@ class LazyProject:
         current = fingerprint(root, sources)
         index = read_index(root)
         if index is not None and index.fingerprint == current:
-            check_tree_shape(root, index.prompts)
+            check_lock_dirs(root, index.prompts)
             return cls(root, index)
         project = load_with_cache(root, scan)
         index = ProjectIndex.of(project, current, sources)
-        check_tree_shape(root, index.prompts)
+        check_lock_dirs(root, index.prompts)
         write_index(root, index)
         return cls(root, index, project)
 

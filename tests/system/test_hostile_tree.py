@@ -161,3 +161,26 @@ def test_control_characters_from_an_answer_never_reach_the_terminal(
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err
     assert "\\x1b]0;pwned\\x07\\x1b[31mevil.py" in err, "the path is shown, escaped"
+
+
+def test_a_group_write_rolls_back_on_a_file_system_without_hard_links(tmp_path: Path, monkeypatch) -> None:
+    from lit_tasks.io import atomic
+
+    def no_links(*args, **kwargs) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    real_replace = atomic.os.replace
+
+    def second_fails(src: str, dst: str) -> None:
+        if dst.endswith("b.py"):
+            raise OSError(5, "Input/output error")
+        real_replace(src, dst)
+
+    (tmp_path / "a.py").write_text("old a")
+    (tmp_path / "b.py").write_text("old b")
+    monkeypatch.setattr(atomic.os, "link", no_links)
+    monkeypatch.setattr(atomic.os, "replace", second_fails)
+    with pytest.raises(OSError, match="Input/output error"):
+        atomic.write_all_atomic({tmp_path / "a.py": b"new a", tmp_path / "b.py": b"new b"})
+    assert (tmp_path / "a.py").read_text() == "old a" and (tmp_path / "b.py").read_text() == "old b"
+    assert no_temp_files(tmp_path)
