@@ -153,7 +153,7 @@ def mapping_of(root: Path) -> str | None:
     try:
         with open(root / CONFIG_FILE, "rb") as f:
             return tomllib.load(f).get("project", {}).get("mapping")
-    except (OSError, tomllib.TOMLDecodeError, AttributeError):
+    except (OSError, tomllib.TOMLDecodeError, AttributeError, RecursionError):
         return None
 
 

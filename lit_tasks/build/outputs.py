@@ -30,7 +30,19 @@ def refuse_non_files(project: Project, outputs: tuple[str, ...]) -> None:
     not be written there, even with `--force`."""
     blocked = not_files(project.root, outputs)
     if blocked:
-        raise GenerationError(f"{CODE_DIR}/{blocked[0]} {NOT_A_FILE_ADVICE}")
+        out = blocked[0]
+        parent = next((p for p in _parents(out) if not (project.code_dir / p).is_dir()), None)
+        if parent is not None and (project.code_dir / parent).exists():
+            raise GenerationError(
+                f"{CODE_DIR}/{parent} is not a directory, so {CODE_DIR}/{out} cannot be written there: move it away"
+            )
+        raise GenerationError(f"{CODE_DIR}/{out} {NOT_A_FILE_ADVICE}")
+
+
+def _parents(rel: str) -> list[str]:
+    """`a/b/c.py` -> [`a`, `a/b`]."""
+    parts = rel.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 def guard_hand_edits(project: Project, key: str, previous: LockEntry | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from lit_tasks.commands.common import add_parser, load_lazy_here, print_json
+from lit_tasks.io.progress import plural
 
 EXAMPLES = """\
   lit check                 exit 0 if code.lock/ matches the prompts; 1 listing what does not
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
         return 0 if status.ok else 1
-    print(f"lit check: {report['prompts']} prompts, {report['up_to_date']} up to date")
+    print(f"lit check: {plural(report['prompts'], 'prompt')}, {report['up_to_date']} up to date")
     for s in status.stale:
         print(f"stale   {s.prompt}: {'; '.join(s.reasons)}")
     for out, key in status.edited:

@@ -30,10 +30,13 @@ def not_a_file(path: str | os.PathLike[str], mode: int) -> NotAFileError:
 
 
 def is_regular_or_missing(path: str) -> bool:
-    """False when something other than a regular file (or a symlink to one) is at `path`."""
+    """False when something other than a regular file (or a symlink to one) is at `path`, or something other
+    than a directory on its way (no file can be written there)."""
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
-    except (FileNotFoundError, NotADirectoryError):
+    except NotADirectoryError:
+        return False
+    except OSError:
         return True
 
 

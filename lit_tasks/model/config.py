@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from lit_tasks.io.errors import ConfigError
 from lit_tasks.model.paths import CONFIG_FILE, UnsafePathError, find_root, normalise_relpath
-from lit_tasks.model.strict import StrictModel, explain
+from lit_tasks.model.strict import StrictModel, explain, nesting
 
 __all__ = ["CONFIG_FILE", "LitConfig", "find_root", "load_config", "parse_config"]
 
@@ -172,33 +172,6 @@ def load_config(root: Path) -> LitConfig:
     return parse_config(raw)
 
 
-def deepest_line(text: str) -> int:
-    """The line where brackets and braces nest deepest (strings and comments skipped, approximately: for a
-    message only)."""
-    depth = deepest = 0
-    line = where = 1
-    quote = ""
-    comment = False
-    for char in text:
-        if char == "\n":
-            line, comment = line + 1, False
-        elif comment:
-            continue
-        elif quote:
-            quote = "" if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char == "#":
-            comment = True
-        elif char in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest, where = depth, line
-        elif char in "]}":
-            depth -= 1
-    return where
-
-
 def parse_config(raw: bytes) -> LitConfig:
     """Validate lit.toml's bytes; a ConfigError names the line, the key and the nearest valid key."""
     try:
@@ -211,7 +184,7 @@ def parse_config(raw: bytes) -> LitConfig:
         raise ConfigError(f"{CONFIG_FILE}: invalid TOML: {err}") from None
     except RecursionError:  # tomllib parses nested arrays and tables by recursion
         raise ConfigError(
-            f"{CONFIG_FILE}:{deepest_line(text)}: arrays or tables nested too deeply; lit's settings nest a few levels"
+            f"{CONFIG_FILE}:{nesting(text)[1]}: arrays or tables nested too deeply; lit's settings nest a few levels"
         ) from None
     try:
         config = LitConfig.model_validate(data)

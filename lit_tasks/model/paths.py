@@ -22,6 +22,7 @@ LOCK_DIR = Path(".lit") / "lock"
 PATCH_SUFFIX = ".patch"
 MANIFEST_DIR = Path(".lit") / "manifests"
 MODULE_FILE = "module.lit.md"
+MAX_NAME_BYTES = 255  # one path segment: the limit of ext4, APFS, NTFS and most others
 NOT_A_FILE_ADVICE = "is not a regular file (a directory, FIFO, socket or device); lit writes files only: move it away"
 
 
@@ -80,6 +81,10 @@ def normalise_relpath(raw: str) -> str:
     parts = [p for p in path.split("/") if p not in ("", ".")]
     if any(p == ".." for p in parts):
         raise UnsafePathError(f"`{raw}` contains `..`")
+    if any(len(p.encode()) > MAX_NAME_BYTES for p in parts):
+        raise UnsafePathError(
+            f"`{raw}` has a name longer than {MAX_NAME_BYTES} bytes, which no common file system allows"
+        )
     if not parts:
         raise UnsafePathError(f"`{raw}` names no file")
     return "/".join(parts)

@@ -16,7 +16,7 @@ from lit_tasks.io.errors import ConfigError
 from lit_tasks.io.hashing import hash_bytes
 from lit_tasks.model.config import ApiSection, PricingSection, _safe_paths
 from lit_tasks.model.paths import PROMPT_SUFFIX, UnsafePathError, normalise_relpath
-from lit_tasks.model.strict import StrictModel, explain
+from lit_tasks.model.strict import StrictModel, explain, nesting
 
 IMPORT_REF = re.compile(r"@import\(([^)\n]*)\)")
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
@@ -178,11 +178,19 @@ def merge_defaults(defaults: dict[str, Any], own: dict[str, Any]) -> dict[str, A
     return merged
 
 
+MAX_NESTING = 100  # frontmatter nests a few levels; far below what exhausts a parser's stack
+
+
 def load_yaml(yaml_text: str, path: str, first_line: int) -> dict[str, Any]:
     from lit_tasks.model import core_schema  # imported on the first parse: a no-op run reads the index, never YAML
 
     if not yaml_text.strip():
         return {}
+    depth, line = nesting(yaml_text)
+    if depth > MAX_NESTING:  # the C parser recurses on its own stack: 40,000 levels end in a segfault
+        raise ConfigError(
+            f"{path}:{line + first_line - 1}: frontmatter nested {depth} deep; lit reads at most {MAX_NESTING} levels"
+        )
     try:
         data = core_schema.load(yaml_text)
     except core_schema.YAMLError as err:

@@ -99,3 +99,31 @@ def explain(
             shown = reprlib.repr(value) if not isinstance(value, dict) else "a table"  # bounded: nesting, length
             problems.append(f"{where}: `{key}` = {shown}: {item['msg']}")
     return ConfigError("\n".join(problems))
+
+
+def nesting(text: str) -> tuple[int, int]:
+    """How deep brackets and braces nest in `text`, and the first line (1-based) where they nest that deep.
+    Quoted strings and `#` comments are skipped, approximately: it decides whether a parser that recurses (or
+    a C parser whose stack could overflow) may be given the text, and which line a message names."""
+    depth = deepest = 0
+    line = where = 1
+    quote = ""
+    comment = False
+    for char in text:
+        if char == "\n":
+            line, comment = line + 1, False
+        elif comment:
+            continue
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            comment = True
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, line
+        elif char in "]}":
+            depth -= 1
+    return deepest, where

@@ -43,7 +43,7 @@ def digest(root: Path, index: ProjectIndex) -> str:
     for rel in checked_files(index):
         try:
             state = repr(stat_key(os.stat(os.path.join(base, rel)))).encode()
-        except FileNotFoundError:
+        except OSError:  # missing, or under something that is not a directory
             state = b"missing"
         h.add(rel.encode()).add(state)
     return h.hexdigest()

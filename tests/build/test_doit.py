@@ -148,3 +148,10 @@ def test_project_without_dodo_py_works_with_lit_regenerate(project: LitProjectDi
     result = project.run("lit", "regenerate")
     assert result.returncode == 0, result.stderr
     assert project.code("base.py") == "# base.py\nB = 1\n"
+
+
+def test_the_mapping_probe_survives_a_lit_toml_nested_too_deeply(tmp_path) -> None:
+    from lit_tasks.build.dodo import mapping_of
+
+    (tmp_path / "lit.toml").write_text("deep = " + "[" * 1000 + "]" * 1000 + "\n")
+    assert mapping_of(tmp_path) is None  # loading the project then reports it as a config error with its line

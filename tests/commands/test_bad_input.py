@@ -47,7 +47,14 @@ CASES = [
         "prompts/a.prompt.md",
         b"---\noutputs: " + b"[" * 1000 + b"]" * 1000 + b"\n---\n",
         "prompts/a.prompt.md:2",
-        "`outputs` = [[[[[[[...]]]]]]]",
+        "frontmatter nested 1000 deep; lit reads at most 100 levels",
+    ),
+    (
+        "frontmatter-nested-40000-deep",  # libyaml recurses on the C stack: this deep it would crash the process
+        "prompts/a.prompt.md",
+        b"---\noutputs: [a.py]\ndeep: " + b"[" * 40_000 + b"]" * 40_000 + b"\n---\n",
+        "prompts/a.prompt.md:3",
+        "frontmatter nested 40000 deep",
     ),
 ]
 

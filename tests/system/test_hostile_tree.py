@@ -5,6 +5,7 @@ temp file left and no traceback, in every command."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -184,3 +185,31 @@ def test_a_group_write_rolls_back_on_a_file_system_without_hard_links(tmp_path: 
         atomic.write_all_atomic({tmp_path / "a.py": b"new a", tmp_path / "b.py": b"new b"})
     assert (tmp_path / "a.py").read_text() == "old a" and (tmp_path / "b.py").read_text() == "old b"
     assert no_temp_files(tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["file", "fifo"])
+def test_an_output_directory_replaced_by_something_else_stops_before_any_call(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys, kind: str
+) -> None:
+    project.prompt("a", ["pkg/c.py"], spec=["X = 1"])
+    assert project.lit("regenerate") == 0
+    shutil.rmtree(project.root / "code.lock/pkg")
+    if kind == "file":
+        (project.root / "code.lock/pkg").write_text("not a directory")
+    else:
+        os.mkfifo(project.root / "code.lock/pkg")
+    capsys.readouterr()
+    for args in (["regenerate"], ["regenerate", "--force", "prompts/a.prompt.md"]):
+        assert project.lit(*args) == 1
+        assert "code.lock/pkg is not a directory, so code.lock/pkg/c.py cannot be written" in capsys.readouterr().err
+    assert fake_llm.count() == 1, "no call is paid for an answer that could not be written"
+
+
+def test_an_output_name_longer_than_any_file_system_allows_is_refused_at_load(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys
+) -> None:
+    project.prompt("ok", ["ok.py"], spec=["X = 1"])
+    project.prompt("a", ["m" * 253 + ".py"], spec=["X = 1"])  # 256 bytes
+    assert project.lit("regenerate") == 2
+    assert "has a name longer than 255 bytes" in capsys.readouterr().err
+    assert fake_llm.count() == 0
