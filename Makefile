@@ -6,7 +6,16 @@ STAMP := $(VENV)/.installed-stamp
 WHEEL_VENV := $(CURDIR)/.venv-wheel
 PY_SOURCES := lit_tasks providers tests benchmarks tools dodo.py example_project/dodo.py
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean browser
+
+# The browser test drives Debian's chromium through Debian's chromedriver (a browser build downloaded by a tool
+# would not run here); installed once, with sudo when not root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		echo "installing Debian's chromium and chromium-driver for the browser test"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +37,12 @@ demo: $(STAMP)
 	@echo "== identical to the committed example_project/code.lock =="
 	diff -r example_project/code.lock .demo/taskbook/code.lock && echo "yes, byte for byte"
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/lint-imports
 	$(BIN)/python tools/install_wheel.py $(WHEEL_VENV)
-	LIT_WHEEL_VENV=$(WHEEL_VENV) $(BIN)/python -m pytest -q
+	LIT_WHEEL_VENV=$(WHEEL_VENV) SE_OFFLINE=true $(BIN)/python -m pytest -q
 
 # The benchmark (minutes; not part of `make test`): writes docs/performance.md and docs/noop-vs-n.png.
 bench: $(STAMP)

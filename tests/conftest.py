@@ -119,3 +119,20 @@ def project(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) 
     proj = LitProjectDir(tmp_path / "proj")
     proj.write("lit.toml", lit_toml("anthropic", fake_llm.url))
     return proj
+
+
+def example_on_fake(root: Path, fake_llm: FakeLLM) -> LitProjectDir:
+    """A copy of example_project, never built, whose provider is the fake Anthropic service answering with the
+    example's own stored answers (so its verification passes); `TEST_LLM_KEY` must be set."""
+    import shutil
+
+    example = LitProjectDir(root)
+    shutil.copytree(REPO / "example_project", root, ignore=shutil.ignore_patterns(".lit", "code.lock", "__pycache__"))
+    config = (root / "lit.toml").read_text().replace('provider = "replay"', 'provider = "anthropic"')
+    example.write("lit.toml", config + f'\n[model.api]\nbase_url = "{fake_llm.url}"\nkey_env = "TEST_LLM_KEY"\n')
+    answers = {}  # the example's stored answers, by the first file each writes
+    for stored in (root / "replay").rglob("*.response.md"):
+        text = stored.read_text()
+        answers[text.split("=== FILE: ", 1)[1].split(" ===", 1)[0]] = text
+    fake_llm.answer_with(lambda call: answers[call.declared[0]])
+    return example

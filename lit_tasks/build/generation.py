@@ -36,6 +36,7 @@ from lit_tasks.llm.request import Imported, build_request
 from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.model.project import Project
 from lit_tasks.model.settings import GenerationSettings
+from lit_tasks.state import events
 from lit_tasks.state.index import ProjectIndex
 from lit_tasks.state.lock import LockEntry, entry_matches, read_lock, write_lock
 from lit_tasks.state.patches import remember_generated
@@ -166,6 +167,7 @@ class GenerationStep:
                 "warn",
                 f"{self.key}: verification failed ({checked.summary}); fix attempt {attempt} of {check.fix_attempts}",
             )
+            events.emit(self.project.root, "generating", self.key)
             fix = fix_request(prepared.request, files, checked.feedback, attempt)
             answer = self.asker.ask(fix, self.project.settings(self.key, "fix"))
 

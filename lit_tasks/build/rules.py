@@ -76,16 +76,22 @@ class GenerateAction:
 
     def _run_step(self, what: str) -> dict[str, Any] | TaskFailed:
         """Load the project and run the step; a LitError is this task's failure, named `what`."""
+        from lit_tasks.state import events
         from lit_tasks.state.locks import prompt_lock
 
         batcher = self.options.batcher  # --batch: its barrier counts the actions that may ask
-        with progress.project_scope(str(self.lazy.root)), batcher.running() if batcher else contextlib.nullcontext():
+        root = self.lazy.root
+        with progress.project_scope(str(root)), batcher.running() if batcher else contextlib.nullcontext():
             try:
                 project = self.lazy.project
-                with prompt_lock(self.lazy.root, self.key):  # another run may be generating it: wait, then adopt
-                    return self._step(project).run()
+                with prompt_lock(root, self.key):  # another run may be generating it: wait, then adopt
+                    events.emit(root, "generating", self.key)
+                    values = self._step(project).run()
             except LitError as err:
+                events.emit(root, "failed", self.key, message=str(err).splitlines()[0][:300])
                 return task_failed(what, err)
+            events.emit(root, "done", self.key, cost_usd=values.get("cost_usd"))
+            return values
 
     def _step(self, project: Project) -> GenerationStep:
         from lit_tasks.build.generation import GenerationStep

@@ -17,6 +17,7 @@ from lit_tasks.llm.request import context_block
 from lit_tasks.llm.review import Verdict, parse_verdict, review_request
 from lit_tasks.model.project import Project
 from lit_tasks.model.settings import commands_digest
+from lit_tasks.state import events
 from providers.base import GenerationRequest
 
 
@@ -79,6 +80,8 @@ def verify(
     asker: Asker,
 ) -> Checked:
     """Run the prompt's commands on the written files, then the review if asked; the first failure decides."""
+    if check.commands:
+        events.emit(project.root, "verifying", key)
     results = run_commands(check.commands, project.code_dir, check.timeout_s)
     failed = next((r for r in results if not r.passed), None)
     if failed is not None:
@@ -89,6 +92,7 @@ def verify(
     if not check.review:
         return Checked(True, "passed", "", results)
     review_settings = project.settings(key, "review")
+    events.emit(project.root, "reviewing", key)
     request = review_request(project.graph.prompts[key], review_settings, files, imported)
     answer = asker.ask(request, review_settings, parse=False)
     verdict = parse_verdict(answer.completion.text)

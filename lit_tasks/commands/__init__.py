@@ -25,6 +25,7 @@ MODULES = (
     "graph",
     "makedeps",
     "debug",
+    "serve",
     "remote",
 )
 # command name -> the module that registers it (a module may register several commands)

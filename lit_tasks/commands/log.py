@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +13,6 @@ EXAMPLES = """\
   lit log               the last 10 commits
   lit log -n 50 --json  the last 50, as JSON
 """
-TRAILER = re.compile(r"^Lit-Generation:\s*(\S+)\s*$", re.M)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -31,7 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def entries(repo, limit: int) -> list[dict[str, Any]]:  # noqa: ANN001 - git.Repo
-    from lit_tasks.state.records import RECORDS_DIR, RunRecord
+    from lit_tasks.state.records import RECORDS_DIR, TRAILER, RunRecord
 
     result = []
     for commit in repo.log(limit):

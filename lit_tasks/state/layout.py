@@ -17,6 +17,7 @@ batches/
 cache/
 doit.sqlite
 doit.sqlite-journal
+events.jsonl
 locks/
 runs/
 run.lock

@@ -28,6 +28,7 @@ from pathlib import Path
 from lit_tasks.io import progress
 from lit_tasks.io.atomic import TEMP_SUFFIX, no_temp_files_left, temp_owner
 from lit_tasks.io.hashing import hash_bytes
+from lit_tasks.state import events
 
 try:
     import fcntl
@@ -80,6 +81,9 @@ def join_run(root: Path) -> None:
     if left_by_our_pid and no_temp_files_left():
         sweep_temp_files(root, os.getpid())
     sweep_killed_runs(root)
+    if not other_runs_active(root):
+        events.start_afresh_if_large(root)
+    events.emit(root, "run-start")
 
 
 def leave_run(root: Path) -> None:
@@ -100,6 +104,7 @@ def _leave_all() -> None:
 
 def _unregister(fd: int, path: Path) -> None:
     """Remove the registration while still holding its lock (no one else can be using it), then release."""
+    events.emit(path.parent.parent.parent, "run-end")  # path: <root>/.lit/runs/<pid>.lock
     with contextlib.suppress(OSError):
         path.unlink()
     os.close(fd)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import re
 import secrets
 import threading
 import time
@@ -25,6 +26,7 @@ from lit_tasks.model.settings import GenerationSettings
 from providers.base import Completion, Usage
 
 RECORDS_DIR = Path(".lit") / "generations"
+TRAILER = re.compile(r"^Lit-Generation:\s*(\S+)\s*$", re.M)  # a commit's trailer naming a record it carries
 
 
 class PromptRecord(BaseModel):

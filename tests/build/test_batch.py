@@ -4,7 +4,6 @@ expired batches, canceled batches."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ from lit_tasks.build.run_plan import at_batch_rates, make_plan
 from lit_tasks.llm import batcher
 from lit_tasks.state.index import LazyProject
 from lit_tasks.state.records import PromptRecord, load_records
-from tests.conftest import REPO, LitProjectDir, lit_toml
+from tests.conftest import LitProjectDir, example_on_fake, lit_toml
 from tests.fake_llm import FakeLLM
 
 POLL = ("--batch-poll", "0.02")
@@ -202,19 +201,8 @@ def test_batch_with_a_provider_without_a_batch_api_is_a_one_line_error(
 def test_a_batch_build_of_the_example_project_checks_clean_and_a_rerun_makes_no_call(
     tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    example = LitProjectDir(tmp_path / "taskbook")
-    shutil.copytree(
-        REPO / "example_project", example.root, ignore=shutil.ignore_patterns(".lit", "code.lock", "__pycache__")
-    )
-    config = (example.root / "lit.toml").read_text().replace('provider = "replay"', 'provider = "anthropic"')
-    example.write("lit.toml", config + f'\n[model.api]\nbase_url = "{fake_llm.url}"\nkey_env = "TEST_LLM_KEY"\n')
+    example = example_on_fake(tmp_path / "taskbook", fake_llm)
     monkeypatch.setenv("TEST_LLM_KEY", "sk-test-not-a-real-key")
-
-    answers = {}  # the example's own stored answers, by the first file each writes
-    for stored in (example.root / "replay").rglob("*.response.md"):
-        text = stored.read_text()
-        answers[text.split("=== FILE: ", 1)[1].split(" ===", 1)[0]] = text
-    fake_llm.answer_with(lambda call: answers[call.declared[0]])
     assert example.lit("regenerate", "--batch", *POLL) == 0
     assert sum(len(batch.items) for batch in fake_llm.batches.created) == 12 and fake_llm.count() == 0
     assert example.lit("check") == 0

@@ -7,8 +7,10 @@ file that the packaging left out.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -47,7 +49,7 @@ def test_every_module_and_data_file_of_the_source_tree_is_installed(tmp_path: Pa
         str(path.relative_to(REPO))
         for package in ("lit_tasks", "providers")
         for path in (REPO / package).rglob("*")
-        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts
+        if path.suffix in (".py", ".toml", ".js", ".css") and "__pycache__" not in path.parts
     )
     where = installed(
         "python", "-c", "import lit_tasks, os; print(os.path.dirname(os.path.dirname(lit_tasks.__file__)))",
@@ -85,3 +87,16 @@ def test_the_installed_lit_inits_regenerates_and_checks_a_project(tmp_path: Path
     assert via_doit.returncode == 0, via_doit.stdout + via_doit.stderr
     again = installed("lit", "regenerate", cwd=project, env=env)
     assert again.returncode == 0 and fake_llm.count() == 2, again.stderr
+
+    server = subprocess.Popen(
+        [str(Path(VENV) / "bin/lit"), "serve", "--port", "0"], cwd=project, env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        url = server.stderr.readline().strip().removeprefix("lit: serving ")
+        with urllib.request.urlopen(url + "static/dashboard.js", timeout=10) as script:
+            assert b"EventSource" in script.read(), "the dashboard's files are in the wheel"
+        with urllib.request.urlopen(url + "api/prompts", timeout=10) as api:
+            assert {p["state"] for p in json.load(api)["prompts"]} == {"up-to-date"}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -1,0 +1,78 @@
+"""The build's events: what each prompt of a run is doing now, for `lit serve` to follow from another process.
+
+Every run appends one JSON line per change of a prompt's state (`generating`, `verifying`, `reviewing`, `done`,
+`failed`) and one when it starts and ends, to `.lit/events.jsonl`: local state, never committed. Appends are
+whole lines under an exclusive lock (`atomic.append_exclusive`), so overlapping runs never interleave; a
+reader follows the file by offset. The file is started afresh by a run that finds it over `MAX_BYTES` and no
+other run going, so it stays small.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import msgspec
+
+from lit_tasks.io.atomic import append_exclusive
+from lit_tasks.state.layout import STATE_DIR
+
+EVENTS_FILE = f"{STATE_DIR}/events.jsonl"
+MAX_BYTES = 1 << 20
+PROMPT_STATES = ("generating", "verifying", "reviewing", "done", "failed")
+RUN_STATES = ("run-start", "run-end")
+
+
+class Event(msgspec.Struct, omit_defaults=True):
+    t: float  # seconds since the epoch
+    pid: int
+    state: str  # one of PROMPT_STATES or RUN_STATES
+    prompt: str | None = None
+    cost_usd: float | None = None
+    message: str | None = None
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Event)
+
+
+def emit(root: Path, state: str, prompt: str | None = None, **fields: object) -> None:
+    """Append one event; never fails the build (the dashboard is a view, not a part of the build)."""
+    event = Event(t=time.time(), pid=os.getpid(), state=state, prompt=prompt, **fields)  # type: ignore[arg-type]
+    try:
+        append_exclusive(os.path.join(root, EVENTS_FILE), _encoder.encode(event) + b"\n")
+    except OSError:
+        pass
+
+
+def start_afresh_if_large(root: Path) -> None:
+    """Called by a run that is alone on the project: drop the old events once the file is large."""
+    path = os.path.join(root, EVENTS_FILE)
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            os.truncate(path, 0)
+    except OSError:
+        pass
+
+
+def read_from(root: Path, offset: int) -> tuple[list[Event], int]:
+    """The whole events written from byte `offset` on, and the offset after them; a file that shrank (started
+    afresh) is read from its beginning. A partial last line is left for the next read."""
+    path = os.path.join(root, EVENTS_FILE)
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size < offset:
+                offset = 0
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return [], 0
+    end = data.rfind(b"\n") + 1
+    events = []
+    for line in data[:end].splitlines():
+        try:
+            events.append(_decoder.decode(line))
+        except msgspec.DecodeError:
+            continue  # a line from a future or broken writer: skipped, never fatal
+    return events, offset + end

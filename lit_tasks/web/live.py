@@ -1,0 +1,80 @@
+"""What running builds are doing, from the events they append (`state.events`), laid over the board's states.
+
+A prompt shows `generating`, `verifying` or `reviewing` while the run that said so is alive; `failed` while the
+last run that tried it failed and it is still not up to date; `queued` while a run is going and the prompt is
+stale or never built; else its state from the lock. A run that was killed never says it ended: a run counts as
+alive while its process exists.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lit_tasks.state import events
+from lit_tasks.web.board import Board
+
+BUSY = ("generating", "verifying", "reviewing")
+NOT_BUILT = ("stale", "never-built")
+
+
+@dataclass
+class Live:
+    """The events read so far from one project's events file."""
+
+    root: Path
+    offset: int = 0
+    runs: set[int] = field(default_factory=set)  # pids that started a run and have not said it ended
+    prompts: dict[str, events.Event] = field(default_factory=dict)  # the last event of each prompt
+
+    def follow(self) -> list[events.Event]:
+        """Read what was appended since the last call, and return it."""
+        new, self.offset = events.read_from(self.root, self.offset)
+        for event in new:
+            if event.state == "run-start":
+                self.runs.add(event.pid)
+            elif event.state == "run-end":
+                self.runs.discard(event.pid)
+            elif event.prompt is not None:
+                self.prompts[event.prompt] = event
+        return new
+
+    def has_news(self) -> bool:
+        """Whether the events file grew (or started afresh) since the last read."""
+        try:
+            return os.path.getsize(os.path.join(self.root, events.EVENTS_FILE)) != self.offset
+        except OSError:
+            return False
+
+    def running(self) -> bool:
+        self.runs = {pid for pid in self.runs if alive(pid)}
+        return bool(self.runs)
+
+    def state(self, key: str, base: str, run_going: bool) -> str:
+        event = self.prompts.get(key)
+        if event is not None and event.state in BUSY and alive(event.pid):
+            return event.state
+        if event is not None and event.state == "failed" and base != "up-to-date":
+            return "failed"
+        if run_going and base in NOT_BUILT:
+            return "queued"
+        return base
+
+
+def states(board: Board, live: Live) -> dict[str, str]:
+    """Every prompt's state now, base and live together."""
+    going = live.running()
+    return {key: live.state(key, summary.state, going) for key, summary in board.prompts.items()}
+
+
+def alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    return True

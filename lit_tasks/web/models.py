@@ -1,0 +1,69 @@
+"""What the dashboard's JSON API returns (`docs/dashboard.md` documents each field)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+STATES = ("up-to-date", "stale", "queued", "generating", "reviewing", "verifying", "failed", "never-built")
+
+
+class PromptSummary(BaseModel):
+    path: str
+    title: str
+    state: str  # one of STATES
+    reasons: list[str] = []  # why it is stale, in `lit check`'s words
+    cost_usd: float | None = None  # what its last generation cost (every call of it: generate, fix, review)
+    total_cost_usd: float = 0.0  # every generation of it on record
+    outputs: list[str]
+    imports: list[str]
+    last_record: str | None = None  # the id of the run that last generated it
+
+
+class Step(BaseModel):
+    """One call of a generation: generate, fix (after a failed verification) or review."""
+
+    role: str
+    attempt: int
+    model: str
+    cached: bool
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
+    seconds: float
+    verdict: str | None = None  # what the verification or review said, in a line
+    finished: str
+
+
+class HistoryEntry(BaseModel):
+    record: str
+    finished: str | None
+    calls: int
+    cost_usd: float
+    commit: str | None = None  # the short id of the commit that carries the record, if committed
+
+
+class OutputView(BaseModel):
+    path: str
+    exists: bool
+    diff: str | None = None  # its last change: the work tree against HEAD, else the last commit touching it
+    diff_of: str | None = None  # "work tree" or the short commit id the diff comes from
+
+
+class PromptDetail(PromptSummary):
+    frontmatter: str
+    importers: list[str]
+    output_views: list[OutputView]
+    steps: list[Step]  # the calls of its last generation
+    history: list[HistoryEntry]
+
+
+class RunView(BaseModel):
+    id: str
+    started: str
+    finished: str | None
+    complete: bool
+    prompts: list[str]
+    calls: int
+    cache_hits: int
+    cost_usd: float
+    wall_seconds: float
