@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import time
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,19 @@ class Dashboard:
                 if self.states and self.states.get(key) != state:
                     self._publish(key, state, board)
                 self.states[key] = state
+            if board.error != self.board.error:
+                self._project_changed(board.error)
             self.board, self._refreshed = board, time.monotonic()
             return board
+
+    def _project_changed(self, error: str | None) -> None:
+        """The project stopped loading, or loads again: say so on the terminal and to every page."""
+        progress.emit(
+            "warn" if error else "note", f"the project does not load: {error}" if error else "the project loads again"
+        )
+        message = f"event: project\ndata: {json.dumps({'error': error})}\n\n"
+        for queue in self.subscribers:
+            queue.put_nowait(message)
 
     def _publish(self, key: str, state: str, board: Board) -> None:
         previous = self.states.get(key)
@@ -80,8 +92,14 @@ class Dashboard:
                 self._refreshed = time.monotonic()
             await asyncio.sleep(self.poll_s)
 
+    def live_fields(self, key: str, base: str) -> dict[str, Any]:
+        """A prompt's state now, and while it is `failed`, what the build said."""
+        state = self.states.get(key, base)
+        event = self.live.prompts.get(key)
+        return {"state": state, "failure": event.message if state == "failed" and event is not None else None}
+
     def prompts_json(self, board: Board) -> list[dict[str, Any]]:
-        return [p.model_dump() | {"state": self.states.get(k, p.state)} for k, p in board.prompts.items()]
+        return [p.model_dump() | self.live_fields(k, p.state) for k, p in board.prompts.items()]
 
 
 DASHBOARD = web.AppKey("dashboard", Dashboard)
@@ -134,11 +152,16 @@ async def index(request: web.Request) -> web.Response:
 async def prompt(request: web.Request) -> web.Response:
     dashboard, board = await _current(request)
     key = request.match_info["path"]
+    if board.index is None:
+        return _html(
+            pages.page(key, "<p>The project does not load; fix it and this page follows.</p>", error=board.error), 503
+        )
     detail = await asyncio.to_thread(prompt_detail, board, key)
     if detail is None:
-        return _html(pages.page("not found", f"<p>No prompt {pages.prompt_link(key)} in this project.</p>"), 404)
-    name = board.index.name if board.index else ""
-    return _html(pages.prompt_page(detail, dashboard.states.get(key, detail.state), name))
+        body = f"<p>No prompt <code>{escape(key)}</code> in this project.</p>"
+        return _html(pages.page("not found", body, board.index.name), 404)
+    fields = dashboard.live_fields(key, detail.state)
+    return _html(pages.prompt_page(detail, fields["state"], board.index.name, fields["failure"]))
 
 
 async def runs(request: web.Request) -> web.Response:
@@ -161,7 +184,7 @@ async def api_prompt(request: web.Request) -> web.Response:
     detail = await asyncio.to_thread(prompt_detail, board, key)
     if detail is None:
         return web.json_response({"error": f"no prompt {key} in this project"}, status=404)
-    return web.json_response(detail.model_dump() | {"state": dashboard.states.get(key, detail.state)})
+    return web.json_response(detail.model_dump() | dashboard.live_fields(key, detail.state))
 
 
 async def api_runs(request: web.Request) -> web.Response:

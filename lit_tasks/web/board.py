@@ -28,12 +28,12 @@ class Board:
 
 def read_board(root: Path) -> Board:
     """The project at `root` now; a project that does not load is a board with its error (the page shows it)."""
+    records = load_records(root)  # the runs are on record whether the project loads or not
     try:
         lazy = LazyProject.load(root)
         status = project_status(lazy.root, lazy.index)
     except LitError as err:
-        return Board(root, error=str(err))
-    records = load_records(root)
+        return Board(root, records=records, error=str(err))
     board = Board(root, lazy.index, records=records)
     for key in lazy.index.order:
         entry, st = lazy.index.prompts[key], status.prompts[key]

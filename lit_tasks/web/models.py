@@ -17,6 +17,7 @@ class PromptSummary(BaseModel):
     outputs: list[str]
     imports: list[str]
     last_record: str | None = None  # the id of the run that last generated it
+    failure: str | None = None  # while `failed`: the first line of what the build said
 
 
 class Step(BaseModel):

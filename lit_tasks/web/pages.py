@@ -56,7 +56,7 @@ def index_page(board: Board, states: dict[str, str]) -> str:
     return page("graph", body, board.index.name)
 
 
-def prompt_page(detail: PromptDetail, state: str, name: str) -> str:
+def prompt_page(detail: PromptDetail, state: str, name: str, failure: str | None = None) -> str:
     key = escape(detail.path, quote=True)
     reasons = "".join(f"<li>{escape(r)}</li>" for r in detail.reasons)
     links = ", ".join(prompt_link(k) for k in detail.imports) or "none"
@@ -66,6 +66,7 @@ def prompt_page(detail: PromptDetail, state: str, name: str) -> str:
         f'<p data-prompt="{key}" data-state="{state}">state: <span class="state">{state}</span> · last generation: '
         f'<span class="cost">{cost(detail.cost_usd)}</span> · all generations: {money(detail.total_cost_usd)}</p>'
         f"{f'<ul class=reasons>{reasons}</ul>' if reasons else ''}"
+        f"{f'<p class=failure>the last build said: {escape(failure)}</p>' if failure else ''}"
         f"<p>imports: {links}<br>imported by: {importers}</p>"
         f"<h2>Frontmatter</h2><pre>{escape(detail.frontmatter)}</pre>"
         f"<h2>Outputs</h2>{_outputs(detail)}"

@@ -95,3 +95,22 @@ async def test_events_stream_each_change_of_state_during_a_build(
     assert await build == 0
     assert "generating" in seen["prompts/base.prompt.md"] and seen["prompts/base.prompt.md"][-1] == "up-to-date"
     assert "generating" in seen["prompts/app.prompt.md"]
+
+
+async def test_a_page_learns_that_the_project_broke_and_loads_again(built: LitProjectDir, aiohttp_client) -> None:
+    client = await aiohttp_client(create_app(built.root, poll_s=0.05, refresh_s=0.1))
+    stream = await client.get("/api/events")
+    assert (await stream.content.readline()).decode() == "event: snapshot\n"
+    good = (built.root / "lit.toml").read_text()
+    built.write("lit.toml", good + "\n[model]\nbroken = ")
+
+    async def next_project_event() -> dict:
+        while (await asyncio.wait_for(stream.content.readline(), 10)).decode() != "event: project\n":
+            pass
+        return json.loads((await stream.content.readline()).decode()[6:])
+
+    assert "lit.toml" in (await next_project_event())["error"]
+    assert (await client.get("/prompt/prompts/base.prompt.md")).status == 503
+    assert len((await (await client.get("/api/runs")).json())["runs"]) == 1, "the runs stay on record"
+    built.write("lit.toml", good)
+    assert (await next_project_event()) == {"error": None}

@@ -14,6 +14,19 @@ function show(prompt, state, cost) {
   }
 }
 
+function projectChanged(error) {
+  // The project stopped loading (show why) or loads again (draw it afresh).
+  if (!error) return location.reload();
+  let banner = document.getElementById("load-error");
+  if (!banner) {
+    banner = document.createElement("div");
+    banner.id = "load-error";
+    banner.className = "error";
+    document.querySelector("main").prepend(banner);
+  }
+  banner.textContent = error;
+}
+
 function connect() {
   const live = document.getElementById("live");
   const source = new EventSource("/api/events");
@@ -23,9 +36,12 @@ function connect() {
     const snapshot = JSON.parse(message.data);
     for (const [prompt, state] of Object.entries(snapshot.prompts)) show(prompt, state);
   });
+  source.addEventListener("project", (message) => projectChanged(JSON.parse(message.data).error));
   source.onmessage = (message) => {
     const event = JSON.parse(message.data);
     window.litEvents.push(event);
+    const known = [...document.querySelectorAll("[data-prompt]")].some((el) => el.dataset.prompt === event.prompt);
+    if (!known && document.querySelector("svg.graph")) return location.reload(); // a new prompt: redraw the graph
     show(event.prompt, event.state, event.cost);
   };
 }
