@@ -1,8 +1,9 @@
 """The prompt DAG as an SVG drawn on the server: no layout library and no script needed to see it.
 
 Prompts go in columns by depth (a prompt sits one column right of its deepest import), ordered within a column
-by the mean row of their imports so edges cross less, one sweep left to right. Each node carries
-`data-prompt` and `data-state`, which the page's script updates as events arrive.
+by the mean row of their imports so edges cross less, one sweep left to right. An edge that skips columns runs
+along the empty lane between two rows, so it never passes under a box. Each node carries `data-prompt` and
+`data-state`, which the page's script updates as events arrive.
 """
 
 from __future__ import annotations
@@ -71,8 +72,22 @@ def render(index: ProjectIndex, prompts: dict[str, PromptSummary], states: dict[
 def _edge(start: tuple[int, int], end: tuple[int, int]) -> str:
     x1, y1 = start[0] + NODE_W, start[1] + NODE_H / 2
     x2, y2 = end[0], end[1] + NODE_H / 2
-    mid = (x1 + x2) / 2
-    return f'<path class="edge" d="M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}"/>'
+    if x2 - x1 <= COL_GAP:  # neighbouring columns: one curve across the gap
+        mid = (x1 + x2) / 2
+        return f'<path class="edge" d="M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}"/>'
+    lane = _lane((y1 + y2) / 2)
+    a, b = x1 + COL_GAP, x2 - COL_GAP  # where the lane run starts and ends: the edges of the skipped columns
+    return (
+        f'<path class="edge" d="M{x1},{y1} C{x1 + COL_GAP / 2},{y1} {x1 + COL_GAP / 2},{lane} {a},{lane} '
+        f'L{b},{lane} C{b + COL_GAP / 2},{lane} {b + COL_GAP / 2},{y2} {x2},{y2}"/>'
+    )
+
+
+def _lane(y: float) -> float:
+    """The middle of the gap between two rows nearest to `y` (above the first row: the top padding)."""
+    pitch = NODE_H + ROW_GAP
+    row = max(0, round((y - PAD + ROW_GAP / 2) / pitch))
+    return PAD + row * pitch - ROW_GAP / 2
 
 
 def _node(key: str, at: tuple[int, int], prompt: PromptSummary, state: str, money) -> str:  # noqa: ANN001

@@ -98,6 +98,7 @@ def test_a_declared_output_that_is_not_a_file_is_reported_in_every_command(
         err = capsys.readouterr()
         text = err.out + err.err
         assert "code.lock/b.py is not a regular file" in text or "output code.lock/b.py is not a regular" in text, text
+        assert "(regenerates)" not in text, "status does not promise a regeneration that will be refused"
         assert "Traceback" not in text and "internal error" not in text
     assert fake_llm.count() == 1, "no call is made for a prompt whose output cannot be written"
 
