@@ -29,6 +29,7 @@ from lit_tasks.io import progress
 from lit_tasks.io.atomic import TEMP_SUFFIX, no_temp_files_left, temp_owner
 from lit_tasks.io.hashing import hash_bytes
 from lit_tasks.state import events
+from lit_tasks.state.layout import STATE_DIR
 
 try:
     import fcntl
@@ -81,6 +82,7 @@ def join_run(root: Path) -> None:
     if left_by_our_pid and no_temp_files_left():
         sweep_temp_files(root, os.getpid())
     sweep_killed_runs(root)
+    sweep_unregistered(root)
     if not other_runs_active(root):
         events.start_afresh_if_large(root)
     events.emit(root, "run-start")
@@ -150,6 +152,34 @@ def sweep_killed_runs(root: Path) -> list[int]:
             os.close(fd)
         swept.append(int(name[:-5]))
     return swept
+
+
+def sweep_unregistered(root: Path) -> int:
+    """Remove the temp files of dead processes in `.lit/` and `.lit/cache/`: what loading a project writes (the
+    state's .gitignore, the index) comes before a run registers, so a run killed then left no registration."""
+    removed = 0
+    for directory in (root / STATE_DIR, root / STATE_DIR / "cache"):
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            pid = temp_owner(name)
+            if pid is not None and pid != os.getpid() and not pid_alive(pid):
+                with contextlib.suppress(OSError):
+                    os.unlink(directory / name)
+                    removed += 1
+    return removed
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def sweep_temp_files(root: Path, pid: int) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lit_tasks.state import events
+from lit_tasks.state.locks import pid_alive
 from lit_tasks.web.board import Board
 
 BUSY = ("generating", "verifying", "reviewing")
@@ -48,12 +49,12 @@ class Live:
             return False
 
     def running(self) -> bool:
-        self.runs = {pid for pid in self.runs if alive(pid)}
+        self.runs = {pid for pid in self.runs if pid_alive(pid)}
         return bool(self.runs)
 
     def state(self, key: str, base: str, run_going: bool) -> str:
         event = self.prompts.get(key)
-        if event is not None and event.state in BUSY and alive(event.pid):
+        if event is not None and event.state in BUSY and pid_alive(event.pid):
             return event.state
         if event is not None and event.state == "failed" and base != "up-to-date":
             return "failed"
@@ -66,15 +67,3 @@ def states(board: Board, live: Live) -> dict[str, str]:
     """Every prompt's state now, base and live together."""
     going = live.running()
     return {key: live.state(key, summary.state, going) for key, summary in board.prompts.items()}
-
-
-def alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: it exists
-        return True
-    return True

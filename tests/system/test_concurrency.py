@@ -142,3 +142,24 @@ def test_no_up_to_date_proof_is_recorded_while_another_run_is_registered(
     holder.wait()
     assert project.lit("regenerate") == 0
     assert stamp.exists()
+
+
+def test_temp_files_of_a_run_killed_before_it_registered_are_swept(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    """Loading the project writes `.lit/.gitignore` and the index before the run registers; a kill in between
+    leaves temp files no registration names. The next run removes those whose process is gone, and only those."""
+    from lit_tasks.state import locks
+
+    project.prompt("a", ["a.py"], spec=["X = 1"])
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    cache = project.root / ".lit/cache"
+    cache.mkdir(parents=True)
+    left = [project.root / f".lit/.{dead.pid}-0.lit-tmp", cache / f".{dead.pid}-1.lit-tmp"]
+    alive = cache / f".{os.getppid()}-0.lit-tmp"  # a live process's write in progress: not ours to remove
+    for path in [*left, alive]:
+        path.write_text("half")
+    try:
+        assert project.lit("regenerate") == 0
+    finally:
+        locks.leave_run(project.root)
+    assert not any(path.exists() for path in left) and alive.exists()
