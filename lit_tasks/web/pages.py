@@ -90,47 +90,62 @@ def _outputs(detail: PromptDetail) -> str:
     return "".join(items)
 
 
+def table(cls: str, headers: list[str], rows: list[list[str]]) -> str:
+    """An HTML table; the cells are HTML already (escaped by the caller)."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def _steps(detail: PromptDetail) -> str:
     if not detail.steps:
         return "<p>never generated</p>"
-    rows = "".join(
-        f"<tr><td>{escape(s.role)}{f' {s.attempt}' if s.attempt else ''}</td><td>{escape(s.model)}</td>"
-        f"<td>{'cache' if s.cached else ''}</td><td>{s.input_tokens:,} / {s.output_tokens:,}</td>"
-        f"<td>{cost(s.cost_usd)}</td><td>{s.seconds:.1f}s</td><td>{escape(s.verdict or '')}</td></tr>"
+    rows = [
+        [
+            escape(s.role) + (f" {s.attempt}" if s.attempt else ""),
+            escape(s.model),
+            "cache" if s.cached else "",
+            f"{s.input_tokens:,} / {s.output_tokens:,}",
+            cost(s.cost_usd),
+            f"{s.seconds:.1f}s",
+            escape(s.verdict or ""),
+        ]
         for s in detail.steps
-    )
-    return (
-        '<table class="steps"><thead><tr><th>step</th><th>model</th><th></th><th>tokens in / out</th><th>cost</th>'
-        f"<th>time</th><th>verdict</th></tr></thead><tbody>{rows}</tbody></table>"
-    )
+    ]
+    return table("steps", ["step", "model", "", "tokens in / out", "cost", "time", "verdict"], rows)
 
 
 def _history(detail: PromptDetail) -> str:
     if not detail.history:
         return "<p>no generation on record</p>"
-    rows = "".join(
-        f"<tr><td>{escape(h.finished or 'unfinished')}</td><td>{escape(h.record)}</td><td>{h.calls}</td>"
-        f"<td>{money(h.cost_usd)}</td><td>{escape(h.commit or 'not committed')}</td></tr>"
+    rows = [
+        [
+            escape(h.finished or "unfinished"),
+            escape(h.record),
+            str(h.calls),
+            money(h.cost_usd),
+            escape(h.commit or "not committed"),
+        ]
         for h in detail.history
-    )
-    return (
-        '<table class="history"><thead><tr><th>finished</th><th>run</th><th>calls</th><th>cost</th><th>commit</th>'
-        f"</tr></thead><tbody>{rows}</tbody></table>"
-    )
+    ]
+    return table("history", ["finished", "run", "calls", "cost", "commit"], rows)
 
 
 def runs_page(runs: list[RunView], name: str) -> str:
-    rows = "".join(
-        f"<tr><td>{escape(r.started)}</td><td>{escape(r.id)}{'' if r.complete else ' (killed)'}</td>"
-        f"<td>{len(r.prompts)}</td><td>{r.calls}</td><td>{r.cache_hits}</td><td>{money(r.cost_usd)}</td>"
-        f"<td>{r.wall_seconds:.1f}s</td></tr>"
+    rows = [
+        [
+            escape(r.started),
+            escape(r.id) + ("" if r.complete else " (killed)"),
+            str(len(r.prompts)),
+            str(r.calls),
+            str(r.cache_hits),
+            money(r.cost_usd),
+            f"{r.wall_seconds:.1f}s",
+        ]
         for r in runs
-    )
-    body = (
-        f"<h1>{len(runs)} runs</h1><h2>Cost over time</h2>{cost_chart(runs)}"
-        '<table class="runs"><thead><tr><th>started</th><th>run</th><th>prompts</th><th>calls</th>'
-        f"<th>cache hits</th><th>cost</th><th>wall time</th></tr></thead><tbody>{rows}</tbody></table>"
-    )
+    ]
+    headers = ["started", "run", "prompts", "calls", "cache hits", "cost", "wall time"]
+    body = f"<h1>{len(runs)} runs</h1><h2>Cost over time</h2>{cost_chart(runs)}{table('runs', headers, rows)}"
     return page("runs", body, name)
 
 
