@@ -53,6 +53,24 @@ def available() -> dict[str, object]:
     return found
 
 
+def check_name(name: str) -> None:
+    """A ConfigError, with the nearest installed name, when no provider is installed as `name`; nothing is
+    imported for a provider that is (loading a project checks every name it uses)."""
+    with _lock:
+        if name in _registered:
+            return
+    known = available()
+    if name not in known:
+        raise _unknown(name, known)
+
+
+def _unknown(name: str, known: dict[str, object]) -> ConfigError:
+    return ConfigError(
+        f"unknown provider `{name}`{did_you_mean(name, list(known))}; installed providers: "
+        f"{', '.join(sorted(known)) or 'none'} (set [model] provider in lit.toml)"
+    )
+
+
 def provider_class(name: str) -> type:
     with _lock:
         found = _registered.get(name)
@@ -66,10 +84,7 @@ def provider_class(name: str) -> type:
     known = available()
     entry = known.get(name)
     if entry is None:
-        raise ConfigError(
-            f"unknown provider `{name}`{did_you_mean(name, list(known))}; installed providers: "
-            f"{', '.join(sorted(known)) or 'none'} (set [model] provider in lit.toml)"
-        )
+        raise _unknown(name, known)
     cls = entry if isinstance(entry, type) else entry.load()
     with _lock:
         _registered.setdefault(name, cls)

@@ -8,7 +8,9 @@ a prefix other prompts' requests share), so a shared prefix is billed at the cac
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from lit_tasks.io.errors import ConfigError, ProviderError
@@ -78,15 +80,22 @@ class AnthropicProvider:
 
     def complete(self, request: GenerationRequest) -> Completion:
         client = self.client
-        import anthropic  # for its exception types: imported by `client` already
-
         params = message_params(request)
         temperature = params.pop("temperature", None)  # through extra_body: newer models reject the parameter
-        try:
+        with self.sdk_errors():
             raw = client.messages.with_raw_response.create(
                 **params, extra_body={"temperature": temperature} if temperature is not None else None
             )
             message = raw.parse()
+        return completion_of(message, anthropic_limits(raw.headers))
+
+    @contextlib.contextmanager
+    def sdk_errors(self) -> Iterator[None]:
+        """The SDK's exceptions as lit's ProviderError: retryable or not, the key scrubbed (calls and batches)."""
+        import anthropic
+
+        try:
+            yield
         except anthropic.APITimeoutError:
             raise ProviderError(f"Anthropic did not answer within {self.timeout:g}s", retryable=True) from None
         except anthropic.APIConnectionError as err:
@@ -99,7 +108,8 @@ class AnthropicProvider:
             raise ProviderError(
                 f"Anthropic answered with a malformed body ({type(err).__name__})", retryable=True
             ) from None
-        return completion_of(message, anthropic_limits(raw.headers))
+        except anthropic.AnthropicError as err:  # e.g. a batch's results asked for before it ended
+            raise ProviderError(f"Anthropic: {scrub(str(err))}", retryable=True) from None
 
 
 def completion_of(message: Any, limits: RateLimits | None = None, request_id: str | None = None) -> Completion:

@@ -9,15 +9,11 @@ service streams them (JSONL, any order, matched by `custom_id`); each is `succee
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
-from lit_tasks.io.errors import ProviderError
 from lit_tasks.io.secrets import scrub
 from providers.anthropic import AnthropicProvider, completion_of, message_params
 from providers.base import BatchCounts, BatchResult, BatchStatus, GenerationRequest
-from providers.http_errors import classify_status
 
 # Error types of an errored item that may go away when asked again (the others: fix the request or account).
 RETRYABLE_ERRORS = {"api_error", "overloaded_error", "rate_limit_error", "gateway_timeout_error"}
@@ -31,38 +27,16 @@ class AnthropicBatches:
 
     def create(self, items: list[tuple[str, GenerationRequest]]) -> BatchStatus:
         requests = [{"custom_id": custom_id, "params": message_params(request)} for custom_id, request in items]
-        with self._errors():
+        with self.provider.sdk_errors():
             return status_of(self.provider.client.messages.batches.create(requests=requests))
 
     def retrieve(self, batch_id: str) -> BatchStatus:
-        with self._errors():
+        with self.provider.sdk_errors():
             return status_of(self.provider.client.messages.batches.retrieve(batch_id))
 
     def results(self, batch_id: str) -> list[BatchResult]:
-        with self._errors():
+        with self.provider.sdk_errors():
             return [result_of(line) for line in self.provider.client.messages.batches.results(batch_id)]
-
-    @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
-        """The SDK's exceptions as lit's ProviderError, classified like an interactive call's."""
-        import anthropic
-
-        try:
-            yield
-        except anthropic.APITimeoutError:
-            raise ProviderError(f"Anthropic did not answer within {self.provider.timeout:g}s", retryable=True) from None
-        except anthropic.APIConnectionError as err:
-            raise ProviderError(
-                f"cannot reach Anthropic at {self.provider.base_url}: {scrub(str(err))}", retryable=True
-            ) from None
-        except anthropic.APIStatusError as err:
-            raise classify_status("Anthropic", err.status_code, err.response.headers, err.body, err.message) from None
-        except (anthropic.APIResponseValidationError, UnicodeDecodeError, ValueError) as err:
-            raise ProviderError(
-                f"Anthropic answered with a malformed body ({type(err).__name__})", retryable=True
-            ) from None
-        except anthropic.AnthropicError as err:  # e.g. results asked for before the batch ended
-            raise ProviderError(f"Anthropic's batch service: {scrub(str(err))}", retryable=True) from None
 
 
 def status_of(batch: Any) -> BatchStatus:  # noqa: ANN401 - anthropic.types.messages.MessageBatch

@@ -51,6 +51,10 @@ class GenerationRequest(BaseModel):
     def context_text(self) -> str:
         return "".join(block.text for block in self.context)
 
+    def size_bytes(self) -> int:
+        """The UTF-8 size of everything the request sends: what budgets, rate limits and usage bounds scale by."""
+        return len(self.system.encode()) + sum(len(b.text.encode()) for b in self.context) + len(self.body.encode())
+
     def user_text(self) -> str:
         """The user turn as one string, for providers without content blocks."""
         context = self.context_text()

@@ -138,7 +138,10 @@ class FakeBatches:
                     "error": {"type": "error", "error": {"type": error, "message": "injected"}},
                 }
             else:
-                result = {"type": "succeeded", "message": self._message(call, f"{batch.id}_{n}")}
+                result = {
+                    "type": "succeeded",
+                    "message": self.server.message(call, self.server.answer(call), f"{batch.id}_{n}"),
+                }
             batch.results.append({"custom_id": custom_id, "result": result})
         batch.ended = time.time()
 
@@ -149,24 +152,6 @@ class FakeBatches:
                 entry[1] -= 1
                 return error_type
         return None
-
-    def _message(self, call: Call, message_id: str) -> dict[str, Any]:
-        text = self.server.answer(call)
-        return {
-            "id": f"msg_{message_id}",
-            "type": "message",
-            "role": "assistant",
-            "model": call.body["model"],
-            "content": [{"type": "text", "text": text}],
-            "stop_reason": "end_turn",
-            "stop_sequence": None,
-            "usage": {
-                "input_tokens": max(1, len(json.dumps(call.body)) // 4),
-                "output_tokens": max(1, len(text) // 4),
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 0,
-            },
-        }
 
     def _json(self, batch: FakeBatch) -> dict[str, Any]:
         counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}

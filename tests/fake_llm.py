@@ -229,6 +229,25 @@ class FakeLLM:
             )
         return None
 
+    def message(self, call: Call, text: str, message_id: str, stop: str = "end_turn") -> dict[str, Any]:
+        """An Anthropic Messages API answer to `call` (interactive, or an item of a batch)."""
+        return {
+            "id": f"msg_{message_id}",
+            "type": "message",
+            "role": "assistant",
+            "model": call.body["model"],
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": stop,
+            "stop_sequence": None,
+            "usage": {
+                "input_tokens": max(1, len(json.dumps(call.body)) // 4),
+                "output_tokens": max(1, len(text) // 4),
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+            }
+            | self.cache_usage,
+        }
+
     async def _anthropic(self, request: web.Request) -> web.StreamResponse:
         call, fault = await self._begin(request, "anthropic")
         try:
@@ -244,22 +263,7 @@ class FakeLLM:
             text = fault.text if fault and fault.text is not None else self.answer(call)
             stop = fault.stop if fault and fault.stop else "end_turn"
             return web.json_response(
-                {
-                    "id": f"msg_{len(self.calls):04d}",
-                    "type": "message",
-                    "role": "assistant",
-                    "model": call.body["model"],
-                    "content": [{"type": "text", "text": text}],
-                    "stop_reason": stop,
-                    "stop_sequence": None,
-                    "usage": {
-                        "input_tokens": max(1, len(json.dumps(call.body)) // 4),
-                        "output_tokens": max(1, len(text) // 4),
-                        "cache_creation_input_tokens": 0,
-                        "cache_read_input_tokens": 0,
-                    }
-                    | self.cache_usage,
-                },
+                self.message(call, text, f"{len(self.calls):04d}", stop),
                 headers={"request-id": f"req_{len(self.calls):04d}", **limit_headers},
             )
         finally:

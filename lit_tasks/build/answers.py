@@ -14,11 +14,12 @@ from lit_tasks.build.options import RunOptions
 from lit_tasks.io import progress
 from lit_tasks.llm.batch_call import batch_call
 from lit_tasks.llm.batcher import BatchItem
-from lit_tasks.llm.budget import last_output_bytes, output_token_estimate, request_estimate
+from lit_tasks.llm.budget import Charge, last_output_bytes, output_token_estimate, request_estimate
 from lit_tasks.llm.calls import Endpoint, call, endpoint_for
 from lit_tasks.llm.pricing import Price, price_for
 from lit_tasks.llm.response import ParsedResponse, accept, parse_response
 from lit_tasks.llm.usage_bounds import bound_usage
+from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.model.settings import GenerationSettings
 from lit_tasks.state.pending_batches import claim_ended, find_pending
 from lit_tasks.state.response_cache import ResponseCache, request_key
@@ -75,7 +76,7 @@ class Asker:
     ) -> float | None:
         output = None  # a review's verdict has no history: max_tokens
         if parse:
-            output = output_token_estimate(last_output_bytes(self.root / "code.lock", self.outputs), request.max_tokens)
+            output = output_token_estimate(last_output_bytes(self.root / CODE_DIR, self.outputs), request.max_tokens)
         return request_estimate(request, price, endpoint.is_local, output, batch=batch)
 
     def _batched(
@@ -87,17 +88,10 @@ class Asker:
             return None
         item = BatchItem(rkey, request, self.key, self.outputs if parse else (), parse)
         estimate = self._estimate(request, price, endpoint, parse, batch=True)
-        budget = self.options.budget
-        if budget is not None:
-            budget.reserve(self.key, estimate)
-        spent = 0.0
-        try:
+        with Charge(self.options.budget, self.key, estimate) as charge:
             found = batch_call(endpoint, item, self.options.batcher, self.options.batch_poll_s, self._warn)
             if found is not None:
-                spent = call_cost(found[0], False, price, batch=True) or 0.0
-        finally:
-            if budget is not None:
-                budget.settle(estimate, spent)
+                charge.spent = call_cost(found[0], False, price, batch=True) or 0.0
         return (self._bounded(found[0], request), found[1], estimate) if found is not None else None
 
     def _warn(self, message: str) -> None:
@@ -107,16 +101,9 @@ class Asker:
         self, endpoint: Endpoint, request: GenerationRequest, price: Price | None, estimate: float | None
     ) -> Completion:
         """The call itself, inside the budget: its estimate is reserved before and its real cost settled after."""
-        budget = self.options.budget
-        if budget is not None:
-            budget.reserve(self.key, estimate)
-        spent = 0.0
-        try:
-            completion = call(endpoint, request, on_retry=lambda msg: progress.emit("warn", f"{self.key}: {msg}"))
-            spent = call_cost(completion, endpoint.is_local, price) or 0.0  # as reported: it may be the bill
-        finally:
-            if budget is not None:
-                budget.settle(estimate, spent)
+        with Charge(self.options.budget, self.key, estimate) as charge:
+            completion = call(endpoint, request, on_retry=self._warn)
+            charge.spent = call_cost(completion, endpoint.is_local, price) or 0.0  # as reported: it may be the bill
         return self._bounded(completion, request)
 
     def _bounded(self, completion: Completion, request: GenerationRequest) -> Completion:

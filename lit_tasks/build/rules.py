@@ -318,7 +318,7 @@ def verify_task(lazy: LazyProject, key: str, vbase: str, rel: Callable[[str], st
         "actions": [VerifyAction(lazy, key)],
         "file_dep": [rel(f"{CODE_DIR}/{p}") for p in (*entry.outputs, *entry.import_outputs)],
         "uptodate": [SettingsChanged(entry.verified_digest)],
-        "doc": "; ".join(entry.verify) or "review",
+        "doc": "; ".join(entry.verify),
         "meta": {"lit": "verify", "prompt": key, "root": str(lazy.root)},
         "io": {"capture": False},
         "verbosity": 2,

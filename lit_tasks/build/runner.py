@@ -9,7 +9,7 @@ from doit.doit_cmd import DoitMain
 
 from lit_tasks.build.dodo import LitProject, doit_config, install_sigterm_handler
 from lit_tasks.build.options import RunOptions
-from lit_tasks.build.rules import DEFAULT_BASENAME, static_task_name
+from lit_tasks.build.rules import DEFAULT_BASENAME, static_task_name, verify_basename
 from lit_tasks.io import progress
 from lit_tasks.state.index import LazyProject
 
@@ -26,7 +26,11 @@ def selection(lazy: LazyProject, keys: list[str], *, static_only: bool = False) 
     if not keys:
         return [DEFAULT_BASENAME]
     verified = [key for key in keys if lazy.index.prompts[key].verify]
-    return [f"{DEFAULT_BASENAME}:{key}" for key in keys] + [f"verify:{key}" for key in verified] + static
+    return (
+        [f"{DEFAULT_BASENAME}:{key}" for key in keys]
+        + [f"{verify_basename(DEFAULT_BASENAME)}:{key}" for key in verified]
+        + static
+    )
 
 
 def run_doit(lazy: LazyProject, keys: list[str], *, jobs: int, options: RunOptions, static_only: bool = False) -> int:

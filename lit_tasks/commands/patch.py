@@ -75,43 +75,52 @@ def run(args: argparse.Namespace) -> int:
 
 def save(project, wanted: set[str]) -> int:  # noqa: ANN001 - Project
     """Save each edited output as a patch against its generated version, and record it in the lock."""
-    from lit_tasks.state.lock import all_locks, write_lock
-    from lit_tasks.state.patches import make_patch, read_patch, write_patch
+    from lit_tasks.state.lock import all_locks
+    from lit_tasks.state.locks import prompt_lock
 
     saved = 0
-    locks = all_locks(project.root)
     seen: set[str] = set()
-    for entry in locks.values():
-        changed = False
-        for out, digest in sorted(entry.outputs.items()):
-            if wanted and out not in wanted:
-                continue
-            seen.add(out)
-            try:
-                current = (project.code_dir / out).read_bytes()
-            except FileNotFoundError:
-                continue
-            if hash_bytes(current) == digest:
-                continue
-            existing = read_patch(project.root, out)
-            base = existing.original_content.encode() if existing else find_generated(project, out, digest)
-            patch = make_patch(out, base.decode("utf-8"), current.decode("utf-8"))
-            data = write_patch(project.root, out, patch)
-            entry.inputs.patches[out] = hash_bytes(data)
-            entry.outputs[out] = hash_bytes(current)
-            changed = True
-            saved += 1
-            added, removed = patch.line_counts
-            print(f"saved patch: {CODE_DIR}/{out} (+{added} -{removed})")
-        if changed:
-            entry.input_hash = entry.inputs.digest
-            write_lock(project.root, entry)
+    for key in sorted(all_locks(project.root)):
+        with prompt_lock(project.root, key):  # a run generating this prompt now writes its entry too
+            saved += _save_entry(project, key, wanted, seen)
     missing = wanted - seen
     if missing:
         raise UsageError(f"not a generated file of this project: {', '.join(sorted(missing))}")
     if not saved:
         progress.emit("note", "no hand edits found: every generated file is as lit wrote it")
     return 0
+
+
+def _save_entry(project, key: str, wanted: set[str], seen: set[str]) -> int:  # noqa: ANN001 - Project
+    """The patches of one prompt's edited outputs, and its lock entry updated: read and written under its lock."""
+    from lit_tasks.state.lock import read_lock, write_lock
+    from lit_tasks.state.patches import make_patch, read_patch, write_patch
+
+    entry = read_lock(project.root, key)
+    saved = 0
+    for out, digest in sorted(entry.outputs.items()) if entry is not None else []:
+        if wanted and out not in wanted:
+            continue
+        seen.add(out)
+        try:
+            current = (project.code_dir / out).read_bytes()
+        except FileNotFoundError:
+            continue
+        if hash_bytes(current) == digest:
+            continue
+        existing = read_patch(project.root, out)
+        base = existing.original_content.encode() if existing else find_generated(project, out, digest)
+        patch = make_patch(out, base.decode("utf-8"), current.decode("utf-8"))
+        data = write_patch(project.root, out, patch)
+        entry.inputs.patches[out] = hash_bytes(data)
+        entry.outputs[out] = hash_bytes(current)
+        saved += 1
+        added, removed = patch.line_counts
+        print(f"saved patch: {CODE_DIR}/{out} (+{added} -{removed})")
+    if saved:
+        entry.input_hash = entry.inputs.digest
+        write_lock(project.root, entry)
+    return saved
 
 
 def find_generated(project, out: str, digest: str) -> bytes:  # noqa: ANN001 - Project

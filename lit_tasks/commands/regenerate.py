@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from lit_tasks.build.run_plan import Plan
     from lit_tasks.llm.batcher import Batcher
     from lit_tasks.llm.budget import Budget
-    from lit_tasks.state.index import LazyProject, ProjectIndex
+    from lit_tasks.state.index import LazyProject
 
 MAX_BATCH_JOBS = 512  # threads doit may run in batch mode: a wider wave goes out as more than one batch
 
@@ -92,17 +92,6 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
-def closure(index: ProjectIndex, keys: list[str]) -> set[str]:
-    """The prompts a run of `keys` selects: them and what they import, transitively."""
-    found, stack = set(keys), list(keys)
-    while stack:
-        for imp in index.prompts[stack.pop()].imports:
-            if imp not in found:
-                found.add(imp)
-                stack.append(imp)
-    return found
-
-
 def regenerate(
     lazy: LazyProject,
     keys: list[str],
@@ -160,7 +149,7 @@ def nothing_to_do(lazy: LazyProject, keys: list[str], started: float) -> bool:
 
     if not is_up_to_date(lazy.root, lazy.index):
         return False
-    selected = len(closure(lazy.index, keys)) if keys else len(lazy.index.prompts)
+    selected = len(lazy.index.closure(keys)) if keys else len(lazy.index.prompts)
     seconds = time.time() - started
     progress.emit("summary", f"{progress.plural(selected, 'prompt')} up to date, nothing to do ({seconds:.1f}s)")
     return True
@@ -220,7 +209,7 @@ def batch_preflight(lazy: LazyProject, keys: list[str]) -> int:
     from lit_tasks.llm.batch_api import supports_batch
 
     project = lazy.project
-    selected = sorted(closure(lazy.index, keys)) if keys else list(project.graph.order)
+    selected = sorted(project.graph.closure(keys)) if keys else list(project.graph.order)
     verified = [key for key in selected if project.verify_commands(key) or project.review_enabled(key)]
     for key in selected:
         roles = [

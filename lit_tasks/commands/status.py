@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from lit_tasks.commands.common import add_parser, load_lazy_here, print_json
-from lit_tasks.model.paths import NOT_A_FILE_ADVICE, PROMPT_SUFFIX, PROMPTS_DIR
+from lit_tasks.model.paths import PROMPT_SUFFIX, PROMPTS_DIR
 
 EXAMPLES = """\
   lit status            HEAD, changed prompts, stale prompts and why, hand edits, orphans, what `lit commit` would do
@@ -74,8 +74,13 @@ def run(args: argparse.Namespace) -> int:
     if data["stale"]:
         print("stale (will regenerate):")
         for s in data["stale"]:
-            blocked = any(NOT_A_FILE_ADVICE in reason for reason in s["reasons"])
-            verb = "blocked until then" if blocked else "may regenerate" if s["may_regenerate_only"] else "regenerates"
+            verb = (
+                "blocked until then"
+                if s["blocked"]
+                else "may regenerate"
+                if s["may_regenerate_only"]
+                else "regenerates"
+            )
             print(f"  {s['prompt']}: {'; '.join(s['reasons'])} ({verb})")
     if data["edited"]:
         print("hand-edited outputs (`lit patch save` keeps them; `lit regenerate --force` discards them):")

@@ -8,21 +8,15 @@ need none: their calls are free and never enter a batch.
 from __future__ import annotations
 
 import importlib
-import random
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 import providers
 from lit_tasks.io.errors import ProviderError
-from lit_tasks.io.secrets import scrub
-from lit_tasks.llm.calls import Endpoint
+from lit_tasks.llm.calls import Endpoint, with_retries
 from providers.base import BatchAPI
 
 T = TypeVar("T")
-
-BACKOFF_BASE_S = 1.0
-BACKOFF_CAP_S = 60.0
 
 
 def supports_batch(provider: str) -> bool:
@@ -41,19 +35,5 @@ def batch_api(endpoint: Endpoint) -> BatchAPI:
 
 
 def retrying(endpoint: Endpoint, what: str, fn: Callable[[], T], on_retry: Callable[[str], None]) -> T:
-    """`fn()`, tried again on a transient failure up to the endpoint's `max_retries` times, waiting as the
-    service asks (`retry-after`) or with capped exponential backoff."""
-    retries = endpoint.context.api.max_retries
-    attempt = 0
-    while True:
-        try:
-            return fn()
-        except ProviderError as err:
-            if not err.retryable or attempt >= retries:
-                raise
-            wait = err.retry_after
-            if wait is None:
-                wait = min(BACKOFF_CAP_S, BACKOFF_BASE_S * (2**attempt)) * random.uniform(0.5, 1.0)
-            on_retry(f"{what}: {scrub(str(err))}; retrying in {wait:.1f}s (attempt {attempt + 2} of {retries + 1})")
-            time.sleep(wait)
-            attempt += 1
+    """`fn()` with the retries of an interactive call (`calls.with_retries`), its messages naming `what`."""
+    return with_retries(endpoint, fn, on_retry=lambda message: on_retry(f"{what}: {message}"))

@@ -71,9 +71,8 @@ def request_estimate(
     batch: bool = False,
 ) -> float | None:
     """A request's cost estimate; output at `max_tokens` unless the caller knows better (`output_tokens`)."""
-    size = len(request.system.encode()) + len(request.context_text().encode()) + len(request.body.encode())
     output = request.max_tokens if output_tokens is None else output_tokens
-    return cost_estimate(size, output, price, is_local, batch)
+    return cost_estimate(request.size_bytes(), output, price, is_local, batch)
 
 
 class Budget:
@@ -100,3 +99,21 @@ class Budget:
         with self._lock:
             self.in_flight -= estimate or 0.0
             self.spent += actual
+
+
+class Charge:
+    """One call's place in a spending limit (none: `budget` is None): its estimate is reserved on entry and what
+    it cost (`spent`, set by the caller once known) is settled on exit, whether the call succeeded or not."""
+
+    def __init__(self, budget: Budget | None, key: str, estimate: float | None) -> None:
+        self.budget, self.key, self.estimate = budget, key, estimate
+        self.spent = 0.0
+
+    def __enter__(self) -> Charge:
+        if self.budget is not None:
+            self.budget.reserve(self.key, self.estimate)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.budget is not None:
+            self.budget.settle(self.estimate, self.spent)

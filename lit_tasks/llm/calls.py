@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import providers
 from lit_tasks.io.errors import ProviderError
@@ -21,6 +22,8 @@ from lit_tasks.llm.rate_limits import Need, RateLimiter
 from lit_tasks.llm.request import CHARS_PER_TOKEN
 from lit_tasks.model.settings import GenerationSettings
 from providers.base import Completion, GenerationRequest, ProviderContext
+
+T = TypeVar("T")
 
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 60.0
@@ -107,12 +110,26 @@ def _retried(
     sleep: Callable[[float], None],
     on_retry: Callable[[str], None] | None,
 ) -> Completion:
+    def attempt() -> Completion:
+        with endpoint.semaphore:
+            return _complete(endpoint, request)
+
+    return with_retries(endpoint, attempt, sleep, on_retry)
+
+
+def with_retries(
+    endpoint: Endpoint,
+    fn: Callable[[], T],
+    sleep: Callable[[float], None] = time.sleep,
+    on_retry: Callable[[str], None] | None = None,
+) -> T:
+    """`fn()`, tried again on a transient ProviderError up to the endpoint's `max_retries` times, waiting as the
+    service asks (`retry-after`, up to MAX_SERVER_WAIT_S) or with capped exponential backoff and jitter."""
     retries = endpoint.context.api.max_retries
     attempt = 0
     while True:
         try:
-            with endpoint.semaphore:
-                return _complete(endpoint, request)
+            return fn()
         except ProviderError as err:
             if not err.retryable or attempt >= retries:
                 if err.retryable:
@@ -134,15 +151,14 @@ def _complete(endpoint: Endpoint, request: GenerationRequest) -> Completion:
     """The provider's call, within the rate limits the service reported."""
     if endpoint.is_local:
         return endpoint.provider.complete(request)
-    size = len(request.system) + len(request.context_text()) + len(request.body)
-    need = Need(input_tokens=size // CHARS_PER_TOKEN, output_tokens=request.max_tokens)
-    endpoint.limiter.acquire(need)
+    need = Need(input_tokens=request.size_bytes() // CHARS_PER_TOKEN, output_tokens=request.max_tokens)
+    taken = endpoint.limiter.acquire(need)
     completion: Completion | None = None
     try:
         completion = endpoint.provider.complete(request)
         return completion
     finally:
-        endpoint.limiter.release(need, completion.limits if completion is not None else None)
+        endpoint.limiter.release(taken, completion.limits if completion is not None else None)
 
 
 def _backoff(attempt: int, retry_after: float | None) -> float | None:

@@ -49,20 +49,23 @@ class RateLimiter:
     told: bool = False  # a response has reported the limits (or said the service has none)
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
-    def acquire(self, need: Need) -> None:
-        """Wait until the call fits in what remains, then reserve it."""
+    def acquire(self, need: Need) -> dict[str, int]:
+        """Wait until the call fits in what remains, then reserve it; returns what was reserved, by kind (the
+        limits known now: the ones a later response reports were not reserved against)."""
         with self._cond:
             while (wait := self._wait_for(need)) > 0:
                 self._cond.wait(min(wait, MAX_WAIT_S))
-            for kind in self.windows:
-                self.reserved[kind] = self.reserved.get(kind, 0) + need.of(kind)
+            taken = {kind: need.of(kind) for kind in self.windows}
+            for kind, amount in taken.items():
+                self.reserved[kind] = self.reserved.get(kind, 0) + amount
             self.in_flight += 1
+            return taken
 
-    def release(self, need: Need, limits: RateLimits | None) -> None:
-        """The call ended: give back its reservation and learn the limits its response reported."""
+    def release(self, taken: dict[str, int], limits: RateLimits | None) -> None:
+        """The call ended: give back exactly what it reserved and learn the limits its response reported."""
         with self._cond:
-            for kind in self.windows:
-                self.reserved[kind] = max(0, self.reserved.get(kind, 0) - need.of(kind))
+            for kind, amount in taken.items():
+                self.reserved[kind] = max(0, self.reserved.get(kind, 0) - amount)
             self.in_flight -= 1
             if limits is not None:
                 self.windows.update(limits.windows)

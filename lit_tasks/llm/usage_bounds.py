@@ -16,8 +16,7 @@ INPUT_FRAMING_TOKENS = 256  # assumed: the roles and separators a service adds a
 def input_bound(request: GenerationRequest) -> int:
     """The most input tokens the request can be: one per byte of its text (no tokenizer makes a token of less
     than a byte), plus the service's framing."""
-    size = len(request.system.encode()) + len(request.context_text().encode()) + len(request.body.encode())
-    return size + INPUT_FRAMING_TOKENS
+    return request.size_bytes() + INPUT_FRAMING_TOKENS
 
 
 def bound_usage(completion: Completion, request: GenerationRequest) -> Completion:

@@ -26,7 +26,6 @@ class PromptGraph:
     order: tuple[str, ...]
     dependents: dict[str, tuple[str, ...]] = field(repr=False)
     owner: dict[str, str] = field(repr=False)
-    rank: dict[str, int] = field(repr=False)
 
     def import_order(self, key: str) -> list[str]:
         """`key`'s imports in the project's one canonical order: the most imported first, then by path. Prompts
@@ -86,7 +85,6 @@ def build_graph(
         order=tuple(order),
         dependents={k: tuple(sorted(v)) for k, v in dependents.items()},
         owner=owner,
-        rank={k: i for i, k in enumerate(order)},
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 
@@ -20,14 +21,13 @@ from lit_tasks.state.layout import STATE_DIR
 
 EVENTS_FILE = f"{STATE_DIR}/events.jsonl"
 MAX_BYTES = 1 << 20
-PROMPT_STATES = ("generating", "verifying", "reviewing", "done", "failed")
-RUN_STATES = ("run-start", "run-end")
+State = Literal["generating", "verifying", "reviewing", "done", "failed", "run-start", "run-end"]
 
 
 class Event(msgspec.Struct, omit_defaults=True):
     t: float  # seconds since the epoch
     pid: int
-    state: str  # one of PROMPT_STATES or RUN_STATES
+    state: State  # a prompt's, or a run's start and end
     prompt: str | None = None
     cost_usd: float | None = None
     message: str | None = None
@@ -37,7 +37,7 @@ _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Event)
 
 
-def emit(root: Path, state: str, prompt: str | None = None, **fields: object) -> None:
+def emit(root: Path, state: State, prompt: str | None = None, **fields: object) -> None:
     """Append one event; never fails the build (the dashboard is a view, not a part of the build)."""
     event = Event(t=time.time(), pid=os.getpid(), state=state, prompt=prompt, **fields)  # type: ignore[arg-type]
     try:

@@ -83,6 +83,17 @@ class ProjectIndex:
     inferred: tuple[str, ...]  # `inferred` mapping: prompts whose outputs come from a pinned plan
     unplanned: frozenset[str]  # of those, the ones without a current plan: their `plan:` task must run first
 
+    def closure(self, keys: list[str]) -> set[str]:
+        """`keys` and what they import, transitively: what a run of them selects (`PromptGraph.closure` on the
+        loaded project; this one needs no more than the index)."""
+        found, stack = set(keys), list(keys)
+        while stack:
+            for imp in self.prompts[stack.pop()].imports:
+                if imp not in found:
+                    found.add(imp)
+                    stack.append(imp)
+        return found
+
     @classmethod
     def of(cls, project: Project, fingerprint: str, sources: str) -> ProjectIndex:
         from doit.tools import config_changed
@@ -293,7 +304,7 @@ def check_providers(project: Project) -> None:
         if override is not None and override.provider:
             names.add(override.provider)
     for name in sorted(names):
-        providers.provider_class(name)  # ConfigError, with the nearest installed name
+        providers.check_name(name)  # ConfigError, with the nearest installed name
 
 
 class LazyProject:

@@ -123,6 +123,8 @@ class Summary(BaseModel):
             else:
                 s.cost_usd += p.cost_usd
             s.saved_usd += p.saved_usd
+            s.cache_saved_usd += p.cache_saved_usd
+            s.batch_saved_usd += p.batch_saved_usd
             s.files_written += len(p.written)
         s.usage = usage
         s.seconds = seconds
@@ -270,20 +272,35 @@ def finish_all() -> list[RunRecord]:
     return [r for r in (rec.finish() for rec in recorders) if r is not None]
 
 
-def load_records(root: Path) -> list[RunRecord]:
-    """Every record of the project, oldest first; a journal left by a killed run is read as incomplete."""
+RecordCache = dict[str, tuple[tuple[int, int], RunRecord]]  # path -> (mtime and size it was read at, record)
+
+
+def load_records(root: Path, cache: RecordCache | None = None) -> list[RunRecord]:
+    """Every record of the project, oldest first; a journal left by a killed run is read as incomplete. With a
+    `cache` (a long-lived reader: `lit serve`), a file is parsed again only when its mtime or size changed."""
     directory = root / RECORDS_DIR
     records: list[RunRecord] = []
     if not directory.is_dir():
         return records
     for path in sorted(directory.iterdir()):
         try:
+            st = path.stat()
+            version = (st.st_mtime_ns, st.st_size)
+            known = cache.get(str(path)) if cache is not None else None
+            if known is not None and known[0] == version:
+                records.append(known[1])
+                continue
             if path.suffix == ".json":
-                records.append(RunRecord.model_validate_json(path.read_bytes()))
+                record = RunRecord.model_validate_json(path.read_bytes())
             elif path.suffix == ".jsonl":
-                records.append(_from_journal(path))
+                record = _from_journal(path)
+            else:
+                continue
         except (OSError, ValidationError, ValueError):
             continue
+        records.append(record)
+        if cache is not None:
+            cache[str(path)] = (version, record)
     return sorted(records, key=lambda r: r.started)
 
 

@@ -21,6 +21,8 @@ class PromptStatus:
     prompt: str
     reasons: list[str] = field(default_factory=list)
     edited: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)  # outputs whose place holds no regular file: no regeneration
+    never_built: bool = False  # no lock entry
     via_import: bool = False
     unverified: bool = False  # up to date, but its verification has not passed on these outputs
 
@@ -56,7 +58,13 @@ class ProjectStatus:
             "prompts": len(self.prompts),
             "up_to_date": sum(1 for s in self.prompts.values() if not s.stale and not s.edited),
             "stale": [
-                {"prompt": s.prompt, "reasons": s.reasons, "may_regenerate_only": s.via_import} for s in self.stale
+                {
+                    "prompt": s.prompt,
+                    "reasons": s.reasons,
+                    "may_regenerate_only": s.via_import,
+                    "blocked": [f"{CODE_DIR}/{out}" for out in s.blocked],
+                }
+                for s in self.stale
             ],
             "edited": [{"output": f"{CODE_DIR}/{out}", "prompt": key} for out, key in self.edited],
             "unverified": [s.prompt for s in self.unverified],
@@ -73,6 +81,7 @@ def prompt_status(root: Path, index: ProjectIndex, key: str, stale_keys: set[str
     prompt = index.prompts[key]
     stale_imports = [i for i in prompt.imports if i in stale_keys]
     if lock is None:
+        status.never_built = True
         status.reasons.append("never generated (no lock entry)")
         return status
     inputs = current_inputs(root, index, key, hashes)
@@ -97,6 +106,7 @@ def prompt_status(root: Path, index: ProjectIndex, key: str, stale_keys: set[str
         status.reasons.append("declared outputs changed")
     for out, digest in sorted(output_hashes(root, sorted(declared & set(lock.outputs)), hashes).items()):
         if digest == NOT_A_FILE:
+            status.blocked.append(out)
             status.reasons.append(f"output {CODE_DIR}/{out} {NOT_A_FILE_ADVICE}")
         elif is_hand_edit(digest, lock.outputs[out]):
             status.edited.append(out)

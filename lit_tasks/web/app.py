@@ -21,6 +21,7 @@ from aiohttp import web
 
 from lit_tasks.io import progress
 from lit_tasks.io.progress import money
+from lit_tasks.state.records import RecordCache
 from lit_tasks.web import pages
 from lit_tasks.web.board import Board, read_board, run_views
 from lit_tasks.web.detail import prompt_detail
@@ -41,12 +42,13 @@ class Dashboard:
         self.subscribers: set[asyncio.Queue[str | None]] = set()  # None ends a stream (the server stops)
         self._refreshing = asyncio.Lock()
         self._refreshed = 0.0
+        self._records: RecordCache = {}  # parsed once per version of each record file
 
     async def refresh(self) -> Board:
         """Reread the project and the events; send every change of state to the subscribers."""
         async with self._refreshing:
             appended = await asyncio.to_thread(self.live.follow)
-            board = await asyncio.to_thread(read_board, self.root)
+            board = await asyncio.to_thread(read_board, self.root, self._records)
             if self.states:  # the first read only sets the scene
                 for event in appended:  # what a build did between two reads, in order (a fast prompt too)
                     if event.prompt in board.prompts and event.state in PASSING:
@@ -201,7 +203,7 @@ async def api_events(request: web.Request) -> web.StreamResponse:
     queue: asyncio.Queue[str | None] = asyncio.Queue()
     dashboard.subscribers.add(queue)
     try:
-        snapshot = {"prompts": dashboard.states, "error": board.error, "spent": money(board_total(board))}
+        snapshot = {"prompts": dashboard.states, "error": board.error, "spent": money(board.spent_usd)}
         await response.write(f"event: snapshot\ndata: {json.dumps(snapshot)}\n\n".encode())
         while True:
             try:
@@ -216,7 +218,3 @@ async def api_events(request: web.Request) -> web.StreamResponse:
     finally:
         dashboard.subscribers.discard(queue)
     return response
-
-
-def board_total(board: Board) -> float:
-    return sum(p.total_cost_usd for p in board.prompts.values())

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lit_tasks.io.errors import LitError
-from lit_tasks.model.paths import CODE_DIR, lock_path
+from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.state.index import LazyProject, ProjectIndex
-from lit_tasks.state.records import PromptRecord, RunRecord, load_records, wall_seconds
+from lit_tasks.state.records import PromptRecord, RecordCache, RunRecord, load_records, wall_seconds
 from lit_tasks.state.status import project_status
 from lit_tasks.web.models import HistoryEntry, PromptSummary, RunView, Step
 
@@ -25,24 +25,36 @@ class Board:
     records: list[RunRecord] = field(default_factory=list)
     error: str | None = None
 
+    @property
+    def spent_usd(self) -> float:
+        """What every generation of these prompts on record cost."""
+        return sum(p.total_cost_usd for p in self.prompts.values())
 
-def read_board(root: Path) -> Board:
-    """The project at `root` now; a project that does not load is a board with its error (the page shows it)."""
-    records = load_records(root)  # the runs are on record whether the project loads or not
+
+def read_board(root: Path, cache: RecordCache | None = None) -> Board:
+    """The project at `root` now; a project that does not load is a board with its error (the page shows it).
+    `cache` keeps the records parsed between reads."""
+    records = load_records(root, cache)  # the runs are on record whether the project loads or not
     try:
         lazy = LazyProject.load(root)
         status = project_status(lazy.root, lazy.index)
     except LitError as err:
         return Board(root, records=records, error=str(err))
     board = Board(root, lazy.index, records=records)
+    runs_of: dict[str, list[tuple[RunRecord, list[PromptRecord]]]] = {}  # prompt -> its runs with their calls
+    for record in records:
+        calls: dict[str, list[PromptRecord]] = {}
+        for call in record.prompts:
+            calls.setdefault(call.prompt, []).append(call)
+        for key, mine in calls.items():
+            runs_of.setdefault(key, []).append((record, mine))
     for key in lazy.index.order:
         entry, st = lazy.index.prompts[key], status.prompts[key]
-        mine = [(r, calls_of(r, key)) for r in records]
-        mine = [(r, calls) for r, calls in mine if calls]
+        mine = runs_of.get(key, [])
         board.prompts[key] = PromptSummary(
             path=key,
             title=entry.title,
-            state=base_state(root, key, st.stale, st.edited),
+            state="never-built" if st.never_built else "stale" if st.stale or st.edited else "up-to-date",
             reasons=st.reasons + [f"{CODE_DIR}/{out} edited by hand" for out in st.edited],
             cost_usd=cost_of(mine[-1][1]) if mine else None,
             total_cost_usd=sum(cost_of(calls) or 0.0 for _, calls in mine),
@@ -51,12 +63,6 @@ def read_board(root: Path) -> Board:
             last_record=mine[-1][0].id if mine else None,
         )
     return board
-
-
-def base_state(root: Path, key: str, stale: bool, edited: list[str]) -> str:
-    if not lock_path(root, key).exists():
-        return "never-built"
-    return "stale" if stale or edited else "up-to-date"
 
 
 def calls_of(record: RunRecord, key: str) -> list[PromptRecord]:

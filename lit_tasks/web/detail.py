@@ -4,6 +4,9 @@ commits, and the rest is shown."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from lit_tasks.io.errors import LitError
 from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.model.prompt import split_frontmatter
@@ -19,15 +22,15 @@ def prompt_detail(board: Board, key: str) -> PromptDetail | None:
     summary = board.prompts.get(key)
     if summary is None or board.index is None:
         return None
-    repo = _repo(board)
+    git = Git.of(board)
     last = next((calls_of(r, key) for r in reversed(board.records) if calls_of(r, key)), [])
     return PromptDetail(
         **summary.model_dump(),
         frontmatter=_frontmatter(board, key),
         importers=[k for k in board.index.order if key in board.index.prompts[k].imports],
-        output_views=[_output_view(board, repo, out) for out in summary.outputs],
+        output_views=[_output_view(board, git, out) for out in summary.outputs],
         steps=steps_of(last),
-        history=history_of(board, key, _record_commits(repo)),
+        history=history_of(board, key, git.record_commits() if git else {}),
     )
 
 
@@ -39,42 +42,58 @@ def _frontmatter(board: Board, key: str) -> str:
         return f"(cannot read {key}: {err})"
 
 
-def _repo(board: Board):  # noqa: ANN202 - io.git.Repo, imported only here (pygit2 is slow to import)
-    from lit_tasks.io.git import Repo
+@dataclass
+class Git:
+    """The repository's recent history, read once per prompt page: the log, the work tree's diff, and each
+    commit's diff as it is first needed."""
 
-    try:
-        return Repo(board.root)
-    except LitError:
+    repo: Any  # io.git.Repo, imported only here (pygit2 is slow to import)
+    log: list[Any]
+    worktree: Any
+    diffs: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, board: Board) -> Git | None:
+        from lit_tasks.io.git import Repo
+
+        try:
+            repo = Repo(board.root)
+            return cls(repo, repo.log(COMMITS_SEARCHED), repo.diff())
+        except LitError:
+            return None
+
+    def record_commits(self) -> dict[str, str]:
+        """record id -> the short id of the newest commit whose message names it."""
+        found: dict[str, str] = {}
+        for commit in self.log:
+            for rid in TRAILER.findall(commit.message):
+                found.setdefault(rid, commit.short)
+        return found
+
+    def last_change(self, rel: str) -> tuple[str, str] | None:
+        """(diff, where it comes from) of the last change to `rel`: the work tree's, else the newest commit's
+        among those searched that changed it (a root commit has no parent to diff against)."""
+        text = self.repo.patch_text(self.worktree, [rel])
+        if text:
+            return text, "work tree"
+        for commit in self.log:
+            if commit.id not in self.diffs:
+                has_parent = bool(self.repo.repo[commit.id].parents)
+                self.diffs[commit.id] = self.repo.diff(f"{commit.id}~1", commit.id) if has_parent else None
+            diff = self.diffs[commit.id]
+            text = self.repo.patch_text(diff, [rel]) if diff is not None else ""
+            if text:
+                return text, commit.short
         return None
 
 
-def _record_commits(repo) -> dict[str, str]:  # noqa: ANN001
-    """record id -> the short id of the newest commit whose message names it."""
-    found: dict[str, str] = {}
-    for commit in repo.log(COMMITS_SEARCHED) if repo is not None else []:
-        for rid in TRAILER.findall(commit.message):
-            found.setdefault(rid, commit.short)
-    return found
-
-
-def _output_view(board: Board, repo, out: str) -> OutputView:  # noqa: ANN001
+def _output_view(board: Board, git: Git | None, out: str) -> OutputView:
     rel = f"{CODE_DIR}/{out}"
     view = OutputView(path=out, exists=(board.root / rel).is_file())
-    if repo is None:
-        return view
     try:
-        text = repo.patch_text(repo.diff(), [rel])
-        if text:
-            return view.model_copy(update={"diff": text, "diff_of": "work tree"})
-        for commit in repo.log(COMMITS_SEARCHED):
-            parent = f"{commit.id}~1"
-            text = repo.patch_text(repo.diff(parent, commit.id), [rel]) if _has_parent(repo, commit.id) else ""
-            if text:
-                return view.model_copy(update={"diff": text, "diff_of": commit.short})
+        change = git.last_change(rel) if git is not None else None
     except LitError:
-        pass
-    return view
-
-
-def _has_parent(repo, commit_id: str) -> bool:  # noqa: ANN001
-    return bool(repo.repo[commit_id].parents)
+        change = None
+    if change is None:
+        return view
+    return view.model_copy(update={"diff": change[0], "diff_of": change[1]})

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel
 
-STATES = ("up-to-date", "stale", "queued", "generating", "reviewing", "verifying", "failed", "never-built")
+State = Literal["up-to-date", "stale", "queued", "generating", "reviewing", "verifying", "failed", "never-built"]
 
 
 class PromptSummary(BaseModel):
     path: str
     title: str
-    state: str  # one of STATES
+    state: State
     reasons: list[str] = []  # why it is stale, in `lit check`'s words
     cost_usd: float | None = None  # what its last generation cost (every call of it: generate, fix, review)
     total_cost_usd: float = 0.0  # every generation of it on record

@@ -4,7 +4,6 @@ record or a model is escaped; the page loads only what `lit serve` itself serves
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import quote
 
 from lit_tasks.io.progress import money
 from lit_tasks.web import graph_svg
@@ -33,7 +32,7 @@ def cost(usd: float | None) -> str:
 
 
 def prompt_link(key: str) -> str:
-    return f'<a href="/prompt/{escape(quote(key), quote=True)}">{escape(key)}</a>'
+    return f'<a href="{graph_svg.prompt_url(key)}">{escape(key)}</a>'
 
 
 def index_page(board: Board, states: dict[str, str]) -> str:
@@ -45,11 +44,10 @@ def index_page(board: Board, states: dict[str, str]) -> str:
         f"<td>{escape(', '.join(p.outputs))}</td></tr>"
         for key, p in board.prompts.items()
     )
-    total = sum(p.total_cost_usd for p in board.prompts.values())
     body = (
         f'<h1>{len(board.prompts)} prompts</h1><div class="graph-box">'
         f"{graph_svg.render(board.index, board.prompts, states, cost)}</div>"
-        f'<p class="total">spent on these prompts, all runs: {money(total)}</p>'
+        f'<p class="total">spent on these prompts, all runs: {money(board.spent_usd)}</p>'
         '<table class="prompts"><thead><tr><th>prompt</th><th>state</th><th>last generation</th><th>outputs</th>'
         f"</tr></thead><tbody>{rows}</tbody></table>"
     )

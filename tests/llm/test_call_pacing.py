@@ -48,3 +48,21 @@ def test_requests_sharing_a_cached_prefix_wait_for_the_one_writing_it(
     writer, *readers = importers
     assert len(readers) == 2 and all(r.started >= writer.finished for r in readers), "they read what it wrote"
     assert readers[1].started - readers[0].started < 0.2, "and then go together, not one after another"
+
+
+def test_a_call_gives_back_exactly_what_it_reserved_when_the_limits_change_in_flight() -> None:
+    import math
+
+    from lit_tasks.llm.rate_limits import Need, RateLimiter
+    from providers.base import RateLimits, Window
+
+    limiter = RateLimiter(told=True, windows={"requests": Window(remaining=10, reset_at=math.inf, limit=10)})
+    need = Need(input_tokens=100, output_tokens=50)
+    first, third = limiter.acquire(need), limiter.acquire(need)  # reserved against the requests limit only
+    tokens = Window(remaining=1000, reset_at=math.inf, limit=1000)
+    limiter.release(third, RateLimits(windows={"input_tokens": tokens}))  # its answer tells a new limit
+    second = limiter.acquire(need)
+    limiter.release(first, None)
+    assert limiter.reserved == {"requests": 1, "input_tokens": 100}, "the second call's reservation is intact"
+    limiter.release(second, None)
+    assert limiter.reserved == {"requests": 0, "input_tokens": 0}

@@ -53,6 +53,16 @@ async def test_one_prompt_in_full_and_unknown_prompts_are_404(built: LitProjectD
     page = await (await client.get("/prompt/prompts/base.prompt.md")).text()
     assert "outputs: [base.py]" in page and 'data-state="up-to-date"' in page
 
+    git = ["git", "-C", str(built.root), "-c", "user.name=A", "-c", "user.email=a@example.com"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "first"], check=True)
+    built.prompt("base", ["base.py"], spec=["X = 2"])
+    assert built.lit("regenerate") == 0
+    subprocess.run([*git, "commit", "-qam", "second"], check=True)
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    (view,) = (await (await client.get("/api/prompts/prompts/base.prompt.md")).json())["output_views"]
+    assert view["diff_of"] == head and "-X = 1" in view["diff"] and "+X = 2" in view["diff"]
+
 
 async def test_runs_and_the_cost_chart(built: LitProjectDir, aiohttp_client) -> None:
     client = await aiohttp_client(create_app(built.root))
