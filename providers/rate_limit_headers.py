@@ -1,6 +1,7 @@
 """Reading the rate-limit headers services send with every response, into one shape (`RateLimits`).
 
-Anthropic (`anthropic-ratelimit-{requests,input-tokens,output-tokens,tokens}-{limit,remaining,reset}`) gives
+Anthropic (`anthropic-ratelimit-{requests,input-tokens,output-tokens}-{limit,remaining,reset}`; its combined
+`tokens` headers are not read) gives
 the reset as an RFC 3339 time at which the limit is fully replenished; OpenAI-compatible servers
 (`x-ratelimit-{limit,remaining,reset}-{requests,tokens}`) as a duration such as `1s`, `6m0s` or `120ms`. A
 header that is missing or malformed is left out: a quirky header must never fail a call.
@@ -55,7 +56,7 @@ def _rfc3339(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).timestamp()
+        return datetime.fromisoformat(value.strip()).timestamp()
     except ValueError:
         return None
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,14 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     calls.reset_endpoints()
     yield
     calls.reset_endpoints()
+
+
+def wait_for(predicate, timeout: float = 30.0) -> None:  # noqa: ANN001
+    """Poll `predicate` until it holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
 
 
 def lit_toml(

@@ -7,6 +7,8 @@ from typing import Any
 
 from lit_tasks.build.answers import Answer, call_cost
 from lit_tasks.io import progress
+from lit_tasks.model.settings import GenerationSettings
+from lit_tasks.state.records import PromptRecord, Recorder, endpoint_host
 
 TASK_VALUES = (
     "provider",
@@ -101,3 +103,29 @@ def describe(values: dict[str, Any]) -> str:
     sent = values["input_tokens"] + values["cache_write_tokens"] + values["cache_read_tokens"]
     tok = f"{progress.tokens(sent)} in / {progress.tokens(values['output_tokens'])} out tokens"
     return f"done {values['prompt']}: {what}, {tok}, {progress.money(values['cost_usd'])}, {values['seconds']:.1f}s"
+
+
+def record_call(
+    recorder: Recorder,
+    values: dict[str, Any],
+    settings: GenerationSettings,
+    answer: Answer,
+    input_hash: str,
+    role: str,
+    attempt: int = 0,
+    verification: dict[str, Any] | None = None,
+) -> None:
+    """One call's entry in the run's generation record (a generation, a fix attempt, a review or a plan)."""
+    recorder.append(
+        PromptRecord.build(
+            values,
+            settings,
+            answer.completion,
+            endpoint=endpoint_host(answer.endpoint.url),
+            request_key=answer.request_key,
+            input_hash=input_hash,
+            role=role,
+            attempt=attempt,
+            verification=verification,
+        )
+    )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lit_tasks.build.answers import Answer, Asker
-from lit_tasks.build.figures import call_values, combine, describe, task_values
+from lit_tasks.build.figures import call_values, combine, describe, record_call, task_values
 from lit_tasks.build.options import RunOptions
 from lit_tasks.build.outputs import (
     apply_patches,
@@ -40,7 +40,7 @@ from lit_tasks.state import events
 from lit_tasks.state.index import ProjectIndex
 from lit_tasks.state.lock import LockEntry, entry_matches, read_lock, write_lock
 from lit_tasks.state.patches import remember_generated
-from lit_tasks.state.records import PromptRecord, endpoint_host, recorder_for
+from lit_tasks.state.records import recorder_for
 from providers.base import GenerationRequest
 
 
@@ -223,19 +223,8 @@ class GenerationStep:
         """One generation-record entry per call (generation, each fix attempt, each review), with its cost."""
         recorder = recorder_for(self.project.root, self.options.started)
         for c in calls:
-            recorder.append(
-                PromptRecord.build(
-                    c.values,
-                    c.settings,
-                    c.answer.completion,
-                    endpoint=endpoint_host(c.answer.endpoint.url),
-                    request_key=c.answer.request_key,
-                    input_hash=input_hash,
-                    role=c.role,
-                    attempt=c.attempt,
-                    verification=c.checked.record() if c.checked is not None else None,
-                )
-            )
+            verification = c.checked.record() if c.checked is not None else None
+            record_call(recorder, c.values, c.settings, c.answer, input_hash, c.role, c.attempt, verification)
 
     def _finish(self, calls: list[ModelCall], notes: list[str]) -> dict[str, Any]:
         total = combine([c.values for c in calls])

@@ -13,7 +13,7 @@ import re
 import time
 from typing import Any
 
-from lit_tasks.build.figures import call_values, task_values
+from lit_tasks.build.figures import call_values, record_call, task_values
 from lit_tasks.build.generation import GenerationStep
 from lit_tasks.io import progress
 from lit_tasks.io.errors import GenerationError
@@ -21,7 +21,7 @@ from lit_tasks.io.hashing import hash_bytes
 from lit_tasks.model.manifests import Manifest, write_manifest
 from lit_tasks.model.paths import CODE_DIR, UnsafePathError
 from lit_tasks.model.settings import GenerationSettings
-from lit_tasks.state.records import PromptRecord, endpoint_host, recorder_for
+from lit_tasks.state.records import recorder_for
 from providers.base import GenerationRequest
 
 MAX_PLANNED_FILES = 50
@@ -86,17 +86,7 @@ class PlanStep(GenerationStep):
             outputs = self._check(parse_plan(answer.completion.text))
         finally:
             values = call_values(key, answer, outputs, [], started)
-            recorder_for(project.root, self.options.started).append(
-                PromptRecord.build(
-                    values,
-                    settings,
-                    answer.completion,
-                    endpoint=endpoint_host(answer.endpoint.url),
-                    request_key=answer.request_key,
-                    input_hash=prompt_hash,
-                    role="plan",
-                )
-            )
+            record_call(recorder_for(project.root, self.options.started), values, settings, answer, prompt_hash, "plan")
         write_manifest(project.root, Manifest(key, prompt_hash, outputs, settings.provider, settings.model))
         progress.emit("done", f"planned {key}: {', '.join(outputs)}")
         return task_values(values) | {"planned": True}

@@ -100,7 +100,20 @@ def _discard(tmp: str) -> None:
 
 
 class OutsideRootError(LitError):
-    """A write into a project would land outside it: a directory on the way is a link leading out."""
+    """A write into a project would land outside it: a directory on the way is a link leading out. A
+    configuration problem of the tree (exit 2): no write is tried."""
+
+    exit_code = 2
+
+    def __init__(self, shown: str, real: str) -> None:
+        super().__init__(
+            f"{shown} resolves to {real}, outside the project (a symlink?); lit writes only inside the project: "
+            "replace the link with a directory"
+        )
+
+
+def inside(real: str, real_root: str) -> bool:
+    return real == real_root or real.startswith(real_root + os.sep)
 
 
 _roots: dict[str, str] = {}  # project root as lit spells it -> its real path
@@ -126,11 +139,8 @@ def _check_directory(directory: str) -> None:
             while not os.path.lexists(probe) and probe != root:
                 probe = os.path.dirname(probe)
             real = os.path.realpath(probe)
-            if real != real_root and not real.startswith(real_root + os.sep):
-                raise OutsideRootError(
-                    f"{os.path.relpath(probe, root)} resolves to {real}, outside the project (a symlink?); lit "
-                    "writes only inside the project: replace the link with a directory"
-                )
+            if not inside(real, real_root):
+                raise OutsideRootError(os.path.relpath(probe, root), real)
     _directories.add(directory)
 
 
@@ -172,7 +182,7 @@ def _create_temp(directory: str) -> tuple[int, str]:
     missing (one syscall in the usual case)."""
     made_directory = False
     while True:
-        tmp = os.path.join(directory, f".{os.getpid()}-{next(_temp_numbers)}{TEMP_SUFFIX}")
+        tmp = _temp_name(directory)
         try:
             return os.open(tmp, _TEMP_FLAGS, 0o666), tmp
         except FileExistsError:
@@ -182,6 +192,10 @@ def _create_temp(directory: str) -> tuple[int, str]:
                 raise
             os.makedirs(directory or ".", exist_ok=True)
             made_directory = True
+
+
+def _temp_name(directory: str) -> str:
+    return os.path.join(directory, f".{os.getpid()}-{next(_temp_numbers)}{TEMP_SUFFIX}")
 
 
 def temp_owner(name: str) -> int | None:
@@ -281,7 +295,7 @@ def _keep_previous(target: str) -> str | None:
     no file there."""
     directory = os.path.dirname(target)
     while True:
-        link = os.path.join(directory, f".{os.getpid()}-{next(_temp_numbers)}{TEMP_SUFFIX}")
+        link = _temp_name(directory)
         try:
             os.link(target, link, follow_symlinks=False)
         except FileExistsError:

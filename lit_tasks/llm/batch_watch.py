@@ -157,7 +157,7 @@ def usable(completion: Completion, item: PendingItem) -> bool:
 
 
 def created_at(record: PendingBatch) -> float:
-    return datetime.fromisoformat(record.created.replace("Z", "+00:00")).timestamp()
+    return datetime.fromisoformat(record.created).timestamp()
 
 
 def duration(seconds: float) -> str:

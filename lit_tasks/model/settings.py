@@ -16,7 +16,9 @@ from lit_tasks.model.config import ApiSection, LitConfig, ModelSection, PricingS
 from lit_tasks.model.prompt import Prompt
 from lit_tasks.model.strict import StrictModel
 
-# Bump when the system prompt or request layout changes in a way that changes what a model is asked.
+# Part of every prompt's input hash: bump it only when what a model is asked changes in meaning. The request's
+# layout (block order, cache breakpoints, the shared system text) is not: an upgrade must not make a project
+# stale and paid for again (llm/request.py).
 TEMPLATE_VERSION = "lit-request-2"
 
 

@@ -153,7 +153,7 @@ def iso(timestamp: float) -> str:
 def wall_seconds(started: str, finished: str) -> float:
     """The run's wall time: with -j N its prompts overlap, so their own times do not add up to it."""
     parse = datetime.fromisoformat
-    return round((parse(finished.replace("Z", "+00:00")) - parse(started.replace("Z", "+00:00"))).total_seconds(), 3)
+    return round((parse(finished) - parse(started)).total_seconds(), 3)
 
 
 def endpoint_host(url: str | None) -> str | None:

@@ -15,13 +15,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from lit_tasks.io import atomic
-from lit_tasks.io.errors import ConfigError
 from lit_tasks.model.paths import CODE_DIR, LOCK_DIR
 from lit_tasks.state.layout import STATE_DIR
 
 
 def check_tree_shape(root: Path) -> None:
-    """Raise a ConfigError naming the first of lit's top-level paths that resolves outside the project; then
+    """Raise an OutsideRootError naming the first of lit's top-level paths that resolves outside the project; then
     confine every later write of this process into the project to it."""
     state = os.path.join(root, STATE_DIR)
     try:
@@ -41,8 +40,5 @@ def _require_inside(root: Path, paths: Iterable[str]) -> None:
     real_root = os.path.realpath(root)
     for rel in paths:
         real = os.path.realpath(os.path.join(root, rel))
-        if real != real_root and not real.startswith(real_root + os.sep):
-            raise ConfigError(
-                f"{rel} resolves to {real}, outside the project (a symlink?); lit writes only inside the project: "
-                "replace the link with a directory"
-            )
+        if not atomic.inside(real, real_root):
+            raise atomic.OutsideRootError(rel, real)

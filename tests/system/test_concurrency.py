@@ -11,12 +11,11 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, REPO, LitProjectDir
+from tests.conftest import BIN, REPO, LitProjectDir, wait_for
 from tests.fake_llm import FakeLLM, Fault
 
 LIT = str(BIN / "lit")
@@ -32,13 +31,6 @@ def start(project: LitProjectDir, *argv: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def wait_for(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def shared_import(project: LitProjectDir) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from lit_tasks.io.hashing import hash_file
 from lit_tasks.state.lock import all_locks
-from tests.conftest import BIN, LitProjectDir, lit_toml
+from tests.conftest import BIN, LitProjectDir, lit_toml, wait_for
 from tests.fake_llm import FakeLLM
 
 SIGKILL_TRIALS = 20
@@ -38,13 +38,6 @@ def start(project: LitProjectDir, *args: str) -> subprocess.Popen:
 def locks(project: LitProjectDir) -> int:
     base = project.root / ".lit/lock"
     return len(list(base.rglob("*.json"))) if base.exists() else 0
-
-
-def wait_for(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def db_tasks(project: LitProjectDir) -> set[str]:
