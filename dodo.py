@@ -12,7 +12,7 @@ import shlex
 import sys
 
 from lit_tasks import LitProject
-from lit_tasks.build.checker import XXH3Checker
+from lit_tasks.engine.checker import XXH3Checker
 
 DOIT_CONFIG = {
     "backend": "lit-sqlite3",

@@ -29,11 +29,11 @@ _FROM_DODO = {"LitProject", "doit_config", "task_plan", "task_regenerate"}
 def __getattr__(name: str) -> Any:
     """Lazy exports: commands that never run doit (`lit check`, `lit cost`) do not pay for importing it."""
     if name == "DOIT_CONFIG":
-        from lit_tasks.build.dodo import doit_config
+        from lit_tasks.engine.dodo import doit_config
 
         return doit_config()
     if name in _FROM_DODO:
-        from lit_tasks.build import dodo
+        from lit_tasks.engine import dodo
 
         return getattr(dodo, name)
     raise AttributeError(f"module 'lit_tasks' has no attribute {name!r}")

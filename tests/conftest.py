@@ -14,6 +14,11 @@ import pytest
 
 from lit_tasks.commands.cli import main as lit_main
 from lit_tasks.llm import calls
+from tests.collection_check import (  # noqa: F401 - the plugin's hooks, active in every run
+    pytest_collection_finish,
+    pytest_collectstart,
+    pytest_configure,
+)
 from tests.fake_llm import FakeLLM
 
 REPO = Path(__file__).resolve().parent.parent

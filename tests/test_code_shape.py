@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ast
+import subprocess
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.conftest import BIN, REPO
 
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
-LAYERS = ("io", "model", "state", "llm", "build", "web", "commands")
+LAYERS = ("io", "model", "state", "llm", "engine", "web", "commands")
 
 
 def sources() -> list[Path]:
@@ -38,3 +39,13 @@ def test_every_module_of_lit_tasks_lives_in_a_layer() -> None:
     ]
     assert not loose, f"put these in one of the layers {LAYERS}: {loose}"
     assert {p.name for p in (REPO / "lit_tasks").iterdir() if p.is_dir() and p.name != "__pycache__"} == set(LAYERS)
+
+
+def test_ruff_from_the_root_leaves_generated_code_and_documentation_alone() -> None:
+    """A contributor's `ruff format .` must not rewrite code.lock/ (its lock records those bytes) or docs' code blocks."""
+    checked = subprocess.run([BIN / "ruff", "check", "--show-files", "."], cwd=REPO, capture_output=True, text=True)
+    files = checked.stdout.splitlines()
+    assert any("lit_tasks/" in f for f in files), checked.stderr  # ruff did look at the tree
+    assert not [f for f in files if "code.lock" in f or f.endswith(".md")]
+    formatted = subprocess.run([BIN / "ruff", "format", "--check", "."], cwd=REPO, capture_output=True, text=True)
+    assert "code.lock" not in formatted.stdout and ".md" not in formatted.stdout

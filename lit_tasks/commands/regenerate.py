@@ -13,8 +13,8 @@ from lit_tasks.io.errors import LitError, UsageError
 from lit_tasks.state import locks
 
 if TYPE_CHECKING:
-    from lit_tasks.build.options import RunOptions
-    from lit_tasks.build.run_plan import Plan
+    from lit_tasks.engine.options import RunOptions
+    from lit_tasks.engine.run_plan import Plan
     from lit_tasks.llm.batcher import Batcher
     from lit_tasks.llm.budget import Budget
     from lit_tasks.state.index import LazyProject
@@ -123,7 +123,7 @@ def regenerate(
     if not (force or dry_run or static_only) and nothing_to_do(lazy, keys, started):
         return 0
     forced = frozenset(keys or lazy.index.order) if force else frozenset()  # the prompts named, not their imports
-    from lit_tasks.build.options import RunOptions
+    from lit_tasks.engine.options import RunOptions
 
     batching = batch and not static_only
     wave = batch_preflight(lazy, keys) if batching else 4
@@ -156,7 +156,7 @@ def nothing_to_do(lazy: LazyProject, keys: list[str], started: float) -> bool:
 
 
 def planned(lazy: LazyProject, keys: list[str], forced: frozenset[str]) -> Plan:
-    from lit_tasks.build.run_plan import make_plan
+    from lit_tasks.engine.run_plan import make_plan
 
     return make_plan(lazy, keys or None, forced=forced)
 
@@ -181,7 +181,7 @@ def within_budget(plan: Plan, limit: float) -> Budget:
 
 def run_registered(lazy: LazyProject, keys: list[str], jobs: int, options: RunOptions, static_only: bool) -> int:
     """Run doit as a registered run: orphans removed first, the no-op proof recorded after a full success."""
-    from lit_tasks.build.runner import run_doit
+    from lit_tasks.engine.runner import run_doit
     from lit_tasks.state.orphans import remove_orphans
     from lit_tasks.state.up_to_date import record_up_to_date
 
@@ -226,14 +226,14 @@ def batch_preflight(lazy: LazyProject, keys: list[str]) -> int:
 
 def batch_priced(plan: Plan, batching: bool) -> Plan:
     """The plan as the run will pay for it: at batch rates with `--batch`."""
-    from lit_tasks.build.run_plan import at_batch_rates
+    from lit_tasks.engine.run_plan import at_batch_rates
 
     return at_batch_rates(plan) if batching else plan
 
 
 def batch_options(batching: bool, poll_s: float | None) -> dict[str, Batcher | float]:
     """The run's batch switches: its batcher with `--batch`, and how often to poll any batch it waits for."""
-    from lit_tasks.build.options import BATCH_POLL_S
+    from lit_tasks.engine.options import BATCH_POLL_S
 
     options: dict[str, Batcher | float] = {"batch_poll_s": poll_s or BATCH_POLL_S}
     if batching:

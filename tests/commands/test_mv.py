@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.test_mappings import plan_calls, write_inferred
 from tests.conftest import LitProjectDir, lit_toml
+from tests.engine.test_mappings import plan_calls, write_inferred
 from tests.fake_llm import FakeLLM
 
 OLD, NEW = "prompts/base.prompt.md", "prompts/core/base.prompt.md"

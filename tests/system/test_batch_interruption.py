@@ -7,8 +7,8 @@ import signal
 import pytest
 
 from lit_tasks.llm import batcher
-from tests.build.test_batch import POLL, batch_prompts, paid, three_waves
 from tests.conftest import LitProjectDir
+from tests.engine.test_batch import POLL, batch_prompts, paid, three_waves
 from tests.fake_llm import FakeLLM
 from tests.system.test_process_faults import start, wait_for
 

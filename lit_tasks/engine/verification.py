@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lit_tasks.build.answers import Answer, Asker
-from lit_tasks.build.verify import CommandResult, run_commands, trim
+from lit_tasks.engine.answers import Answer, Asker
+from lit_tasks.engine.verify import CommandResult, run_commands, trim
 from lit_tasks.io import progress
 from lit_tasks.io.secrets import scrub
 from lit_tasks.llm.request import context_block

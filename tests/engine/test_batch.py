@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lit_tasks.build.run_plan import at_batch_rates, make_plan
+from lit_tasks.engine.run_plan import at_batch_rates, make_plan
 from lit_tasks.llm import batcher
 from lit_tasks.state.index import LazyProject
 from lit_tasks.state.records import PromptRecord, load_records

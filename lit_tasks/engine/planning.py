@@ -13,8 +13,8 @@ import re
 import time
 from typing import Any
 
-from lit_tasks.build.figures import call_values, record_call, task_values
-from lit_tasks.build.generation import GenerationStep
+from lit_tasks.engine.figures import call_values, record_call, task_values
+from lit_tasks.engine.generation import GenerationStep
 from lit_tasks.io import progress
 from lit_tasks.io.errors import GenerationError
 from lit_tasks.io.hashing import hash_bytes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from lit_tasks.build.answers import Answer, call_cost
+from lit_tasks.engine.answers import Answer, call_cost
 from lit_tasks.io import progress
 from lit_tasks.model.settings import GenerationSettings
 from lit_tasks.state.records import PromptRecord, Recorder, endpoint_host

@@ -25,11 +25,11 @@ from typing import Any
 from doit.exceptions import InvalidDodoFile
 from doit.loader import create_after
 
-from lit_tasks.build.checker import XXH3Checker
-from lit_tasks.build.doit_db import NAME as DB_BACKEND
-from lit_tasks.build.options import RunOptions
-from lit_tasks.build.reporter import LitReporter
-from lit_tasks.build.rules import DEFAULT_BASENAME, plan_basename, plan_tasks, prompt_tasks, verify_basename
+from lit_tasks.engine.checker import XXH3Checker
+from lit_tasks.engine.doit_db import NAME as DB_BACKEND
+from lit_tasks.engine.options import RunOptions
+from lit_tasks.engine.reporter import LitReporter
+from lit_tasks.engine.rules import DEFAULT_BASENAME, plan_basename, plan_tasks, prompt_tasks, verify_basename
 from lit_tasks.io import progress
 from lit_tasks.io.errors import LitError
 from lit_tasks.model.paths import CONFIG_FILE, find_root, relpath_posix

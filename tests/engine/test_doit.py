@@ -151,7 +151,7 @@ def test_project_without_dodo_py_works_with_lit_regenerate(project: LitProjectDi
 
 
 def test_the_mapping_probe_survives_a_lit_toml_nested_too_deeply(tmp_path) -> None:
-    from lit_tasks.build.dodo import mapping_of
+    from lit_tasks.engine.dodo import mapping_of
 
     (tmp_path / "lit.toml").write_text("deep = " + "[" * 1000 + "]" * 1000 + "\n")
     assert mapping_of(tmp_path) is None  # loading the project then reports it as a config error with its line

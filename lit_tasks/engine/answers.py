@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from lit_tasks.build.options import RunOptions
+from lit_tasks.engine.options import RunOptions
 from lit_tasks.io import progress
 from lit_tasks.llm.batch_call import batch_call
 from lit_tasks.llm.batcher import BatchItem

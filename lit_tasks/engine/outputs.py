@@ -11,7 +11,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from lit_tasks.build.snapshot import Snapshot
+from lit_tasks.engine.snapshot import Snapshot
 from lit_tasks.io import progress
 from lit_tasks.io.atomic import Durability, write_all_atomic, write_atomic
 from lit_tasks.io.errors import GenerationError

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from doit.dependency import JSONCodec
 
-from lit_tasks.build.doit_db import LitSqliteDB
+from lit_tasks.engine.doit_db import LitSqliteDB
 
 
 def test_a_failed_task_in_one_run_does_not_lock_out_another_run(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ import sys
 from doit.cmd_base import ModuleTaskLoader
 from doit.doit_cmd import DoitMain
 
-from lit_tasks.build.dodo import LitProject, doit_config, install_sigterm_handler
-from lit_tasks.build.options import RunOptions
-from lit_tasks.build.rules import DEFAULT_BASENAME, static_task_name, verify_basename
+from lit_tasks.engine.dodo import LitProject, doit_config, install_sigterm_handler
+from lit_tasks.engine.options import RunOptions
+from lit_tasks.engine.rules import DEFAULT_BASENAME, static_task_name, verify_basename
 from lit_tasks.io import progress
 from lit_tasks.state.index import LazyProject
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from doit.exceptions import TaskFailed
 from doit.tools import config_changed
 
-from lit_tasks.build.options import RunOptions
-from lit_tasks.build.seed import seed_from_lock
+from lit_tasks.engine.options import RunOptions
+from lit_tasks.engine.seed import seed_from_lock
 from lit_tasks.io import progress
 from lit_tasks.io.atomic import write_atomic
 from lit_tasks.io.errors import LitError
@@ -28,7 +28,7 @@ from lit_tasks.model.paths import CODE_DIR, patch_rel, relpath_posix
 from lit_tasks.state.index import LazyProject, StaticFile
 
 if TYPE_CHECKING:  # the generation machinery is imported on the first call, not at task creation
-    from lit_tasks.build.generation import GenerationStep
+    from lit_tasks.engine.generation import GenerationStep
     from lit_tasks.model.project import Project
 
 DEFAULT_BASENAME = "regenerate"
@@ -94,7 +94,7 @@ class GenerateAction:
             return values
 
     def _step(self, project: Project) -> GenerationStep:
-        from lit_tasks.build.generation import GenerationStep
+        from lit_tasks.engine.generation import GenerationStep
 
         return GenerationStep(project, self.lazy.index, self.key, self.options)
 
@@ -125,7 +125,7 @@ class VerifyAction:
             return self._verify()
 
     def _verify(self) -> dict[str, Any] | TaskFailed:
-        from lit_tasks.build.verify import VERIFIED, run_commands, trim
+        from lit_tasks.engine.verify import VERIFIED, run_commands, trim
         from lit_tasks.io.hashing import FileHashes
 
         entry = self.lazy.index.prompts[self.key]
@@ -182,7 +182,7 @@ class PlanAction(GenerateAction):
         return self._run_step(f"plan {self.key}")
 
     def _step(self, project: Project) -> GenerationStep:
-        from lit_tasks.build.planning import PlanStep
+        from lit_tasks.engine.planning import PlanStep
 
         return PlanStep(project, self.lazy.index, self.key, self.options)
 

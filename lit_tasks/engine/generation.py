@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from lit_tasks.build.answers import Answer, Asker
-from lit_tasks.build.figures import call_values, combine, describe, record_call, task_values
-from lit_tasks.build.options import RunOptions
-from lit_tasks.build.outputs import (
+from lit_tasks.engine.answers import Answer, Asker
+from lit_tasks.engine.figures import call_values, combine, describe, record_call, task_values
+from lit_tasks.engine.options import RunOptions
+from lit_tasks.engine.outputs import (
     apply_patches,
     current_outputs,
     guard_hand_edits,
@@ -27,9 +27,9 @@ from lit_tasks.build.outputs import (
     restore,
     write_outputs,
 )
-from lit_tasks.build.snapshot import Snapshot, check_unchanged, input_state, take_snapshot
-from lit_tasks.build.verification import Checked, Verification, fix_request, verify
-from lit_tasks.build.verify import VERIFIED, trim
+from lit_tasks.engine.snapshot import Snapshot, check_unchanged, input_state, take_snapshot
+from lit_tasks.engine.verification import Checked, Verification, fix_request, verify
+from lit_tasks.engine.verify import VERIFIED, trim
 from lit_tasks.io import progress
 from lit_tasks.io.errors import GenerationError
 from lit_tasks.llm.request import Imported, build_request
