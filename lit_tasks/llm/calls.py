@@ -152,13 +152,13 @@ def _complete(endpoint: Endpoint, request: GenerationRequest) -> Completion:
     if endpoint.is_local:
         return endpoint.provider.complete(request)
     need = Need(input_tokens=request.size_bytes() // CHARS_PER_TOKEN, output_tokens=request.max_tokens)
-    taken = endpoint.limiter.acquire(need)
+    reservation = endpoint.limiter.acquire(need)
     completion: Completion | None = None
     try:
         completion = endpoint.provider.complete(request)
         return completion
     finally:
-        endpoint.limiter.release(taken, completion.limits if completion is not None else None)
+        endpoint.limiter.release(reservation, completion.limits if completion is not None else None)
 
 
 def _backoff(attempt: int, retry_after: float | None) -> float | None:

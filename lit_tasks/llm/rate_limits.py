@@ -38,6 +38,15 @@ class Need:
         }.get(kind, 0)
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """What one call reserved, by kind (the limits known when it started: ones a later response reports were not
+    reserved against), and its place in the order calls started."""
+
+    taken: dict[str, int]
+    order: int
+
+
 @dataclass
 class RateLimiter:
     """The limits of one endpoint as the last response told them, and what calls in flight have reserved."""
@@ -47,11 +56,12 @@ class RateLimiter:
     reserved: dict[str, int] = field(default_factory=dict)
     in_flight: int = 0
     told: bool = False  # a response has reported the limits (or said the service has none)
+    started: int = 0  # calls started so far: a reservation's order
+    reported_by: dict[str, int] = field(default_factory=dict)  # kind -> order of the call whose report is known
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
-    def acquire(self, need: Need) -> dict[str, int]:
-        """Wait until the call fits in what remains, then reserve it; returns what was reserved, by kind (the
-        limits known now: the ones a later response reports were not reserved against)."""
+    def acquire(self, need: Need) -> Reservation:
+        """Wait until the call fits in what remains, then reserve it."""
         with self._cond:
             while (wait := self._wait_for(need)) > 0:
                 self._cond.wait(min(wait, MAX_WAIT_S))
@@ -59,18 +69,33 @@ class RateLimiter:
             for kind, amount in taken.items():
                 self.reserved[kind] = self.reserved.get(kind, 0) + amount
             self.in_flight += 1
-            return taken
+            self.started += 1
+            return Reservation(taken, self.started)
 
-    def release(self, taken: dict[str, int], limits: RateLimits | None) -> None:
+    def release(self, reservation: Reservation, limits: RateLimits | None) -> None:
         """The call ended: give back exactly what it reserved and learn the limits its response reported."""
         with self._cond:
-            for kind, amount in taken.items():
+            for kind, amount in reservation.taken.items():
                 self.reserved[kind] = max(0, self.reserved.get(kind, 0) - amount)
             self.in_flight -= 1
             if limits is not None:
-                self.windows.update(limits.windows)
+                self._learn(limits.windows, reservation.order)
             self.told = True
             self._cond.notify_all()
+
+    def _learn(self, windows: dict[str, Window], order: int) -> None:
+        """Take a response's report of each limit, unless it is older than what is known: answers arrive in any
+        order, and the report of a call that started earlier (or one saying more remains of the same window)
+        describes the account before calls that are already counted, which would let one call too many go."""
+        for kind, window in windows.items():
+            known = self.windows.get(kind)
+            if known is not None and (
+                order < self.reported_by.get(kind, 0)
+                or (window.reset_at == known.reset_at and window.remaining > known.remaining)
+            ):
+                continue
+            self.windows[kind] = window
+            self.reported_by[kind] = order
 
     def _wait_for(self, need: Need) -> float:
         """Seconds to wait before the call fits (0: it fits now); a limit past its reset time is replenished."""

@@ -66,3 +66,15 @@ def test_a_call_gives_back_exactly_what_it_reserved_when_the_limits_change_in_fl
     assert limiter.reserved == {"requests": 1, "input_tokens": 100}, "the second call's reservation is intact"
     limiter.release(second, None)
     assert limiter.reserved == {"requests": 0, "input_tokens": 0}
+
+
+def test_an_answer_that_arrives_late_does_not_undo_what_a_newer_one_reported() -> None:
+    from lit_tasks.llm.rate_limits import Need, RateLimiter
+    from providers.base import RateLimits, Window
+
+    limiter = RateLimiter(told=True, windows={"requests": Window(remaining=2, reset_at=1e12, limit=2)})
+    need = Need(input_tokens=1, output_tokens=1)
+    first, second = limiter.acquire(need), limiter.acquire(need)
+    limiter.release(second, RateLimits(windows={"requests": Window(remaining=0, reset_at=1e12, limit=2)}))
+    limiter.release(first, RateLimits(windows={"requests": Window(remaining=1, reset_at=1e12, limit=2)}))
+    assert limiter.windows["requests"].remaining == 0, "the first call's answer describes the account before the second"
