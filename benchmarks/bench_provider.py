@@ -11,7 +11,7 @@ import threading
 import time
 from typing import ClassVar
 
-from providers.base import Completion, GenerationRequest, ProviderContext, Usage
+from lit_providers.base import Completion, GenerationRequest, ProviderContext, Usage
 
 CALLS = {"n": 0}
 _lock = threading.Lock()

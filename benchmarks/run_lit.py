@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import providers  # noqa: E402
+import lit_providers  # noqa: E402
 
-providers.register("bench", "bench_provider:BenchProvider")  # imported on the first call, like an entry point
+lit_providers.register("bench", "bench_provider:BenchProvider")  # imported on the first call, like an entry point
 
 from lit_tasks.commands.cli import entry  # noqa: E402
 

@@ -1,6 +1,6 @@
 """LLM back ends for lit, found by name through the entry-point group `lit.providers`.
 
-A third party adds a provider by publishing a class with the `Provider` shape (see `providers.base`) under
+A third party adds a provider by publishing a class with the `Provider` shape (see `lit_providers.base`) under
 that group; lit.toml then names it in `[model] provider`.
 """
 
@@ -19,10 +19,10 @@ __all__ = ["Completion", "GenerationRequest", "Provider", "ProviderContext", "Us
 # The providers shipped with lit, known without scanning entry points (about 50 ms); others come through
 # the `lit.providers` group, as pyproject.toml also declares these.
 _registered: dict[str, type | str] = {
-    "anthropic": "providers.anthropic:AnthropicProvider",
-    "openai": "providers.openai:OpenAIProvider",
-    "replay": "providers.replay:ReplayProvider",
-    "claude-code": "providers.claude_code:ClaudeCodeProvider",
+    "anthropic": "lit_providers.anthropic:AnthropicProvider",
+    "openai": "lit_providers.openai:OpenAIProvider",
+    "replay": "lit_providers.replay:ReplayProvider",
+    "claude-code": "lit_providers.claude_code:ClaudeCodeProvider",
 }
 _lock = threading.Lock()
 
@@ -30,10 +30,10 @@ _lock = threading.Lock()
 def __getattr__(name: str) -> Any:
     """The shared models, imported on first use: a run that calls no provider never loads them."""
     if name in {"Completion", "GenerationRequest", "Provider", "ProviderContext", "Usage"}:
-        from providers import base
+        from lit_providers import base
 
         return getattr(base, name)
-    raise AttributeError(f"module 'providers' has no attribute {name!r}")
+    raise AttributeError(f"module 'lit_providers' has no attribute {name!r}")
 
 
 def register(name: str, cls: type | str) -> None:

@@ -13,12 +13,13 @@ import threading
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from lit_providers.base import Completion, GenerationRequest, ProviderContext, RateLimits, Usage
+from lit_providers.endpoints import PUBLIC, resolve_base_url
+from lit_providers.http_errors import classify_status
+from lit_providers.rate_limit_headers import anthropic_limits
+
 from lit_tasks.io.errors import ConfigError, ProviderError
 from lit_tasks.io.secrets import read_key, scrub
-from providers.base import Completion, GenerationRequest, ProviderContext, RateLimits, Usage
-from providers.endpoints import PUBLIC, resolve_base_url
-from providers.http_errors import classify_status
-from providers.rate_limit_headers import anthropic_limits
 
 DEFAULT_BASE_URL = PUBLIC["anthropic"][0]
 COMPLETE = {"end_turn", "stop_sequence"}
@@ -48,7 +49,7 @@ def message_params(request: GenerationRequest) -> dict[str, Any]:
 class AnthropicProvider:
     name: ClassVar[str] = "anthropic"
     is_local: ClassVar[bool] = False
-    batches: ClassVar[str] = "providers.anthropic_batches:AnthropicBatches"  # Message Batches (lit --batch)
+    batches: ClassVar[str] = "lit_providers.anthropic_batches:AnthropicBatches"  # Message Batches (lit --batch)
 
     def __init__(self, context: ProviderContext) -> None:
         api = context.api

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from lit_providers.anthropic import AnthropicProvider, completion_of, message_params
+from lit_providers.base import BatchCounts, BatchResult, BatchStatus, GenerationRequest
+
 from lit_tasks.io.secrets import scrub
-from providers.anthropic import AnthropicProvider, completion_of, message_params
-from providers.base import BatchCounts, BatchResult, BatchStatus, GenerationRequest
 
 # Error types of an errored item that may go away when asked again (the others: fix the request or account).
 RETRYABLE_ERRORS = {"api_error", "overloaded_error", "rate_limit_error", "gateway_timeout_error"}

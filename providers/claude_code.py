@@ -23,8 +23,9 @@ import subprocess
 import tempfile
 from typing import Any, ClassVar
 
+from lit_providers.base import Completion, GenerationRequest, ProviderContext, Usage
+
 from lit_tasks.io.errors import ProviderError
-from providers.base import Completion, GenerationRequest, ProviderContext, Usage
 
 EMPTY_MCP = '{"mcpServers": {}}'
 BUILT_IN_TOOLS = (  # for a CLI without `--tools`: every built-in it has had, denied by name

@@ -49,3 +49,12 @@ def test_ruff_from_the_root_leaves_generated_code_and_documentation_alone() -> N
     assert not [f for f in files if "code.lock" in f or f.endswith(".md")]
     formatted = subprocess.run([BIN / "ruff", "format", "--check", "."], cwd=REPO, capture_output=True, text=True)
     assert "code.lock" not in formatted.stdout and ".md" not in formatted.stdout
+
+
+def test_the_wheel_declares_every_package_of_the_tree() -> None:
+    """pyproject.toml lists the packages by hand (providers/ installs as lit_providers): a new layer must be added."""
+    import tomllib
+
+    declared = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    layers = {f"lit_tasks.{init.parent.name}" for init in (REPO / "lit_tasks").glob("*/__init__.py")}
+    assert declared == {"lit_tasks", "lit_providers", *layers}

@@ -33,8 +33,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def show_config(root: Path) -> None:
+    from lit_providers.endpoints import resolve_base_url
+
     from lit_tasks.model.config import load_config
-    from providers.endpoints import resolve_base_url
 
     config = load_config(root)
     print(f"project: {config.project.name} {config.project.version} (mapping = {config.project.mapping})")

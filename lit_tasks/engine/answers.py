@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from lit_providers.base import Completion, GenerationRequest
+
 from lit_tasks.engine.options import RunOptions
 from lit_tasks.io import progress
 from lit_tasks.llm.batch_call import batch_call
@@ -23,7 +25,6 @@ from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.model.settings import GenerationSettings
 from lit_tasks.state.pending_batches import claim_ended, find_pending
 from lit_tasks.state.response_cache import ResponseCache, request_key
-from providers.base import Completion, GenerationRequest
 
 NO_FILES = ParsedResponse(files={}, notes=[])
 

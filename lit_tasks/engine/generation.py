@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from lit_providers.base import GenerationRequest
+
 from lit_tasks.engine.answers import Answer, Asker
 from lit_tasks.engine.figures import call_values, combine, describe, record_call, task_values
 from lit_tasks.engine.options import RunOptions
@@ -41,7 +43,6 @@ from lit_tasks.state.index import ProjectIndex
 from lit_tasks.state.lock import LockEntry, entry_matches, read_lock, write_lock
 from lit_tasks.state.patches import remember_generated
 from lit_tasks.state.records import recorder_for
-from providers.base import GenerationRequest
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ import re
 import time
 from typing import Any
 
+from lit_providers.base import GenerationRequest
+
 from lit_tasks.engine.figures import call_values, record_call, task_values
 from lit_tasks.engine.generation import GenerationStep
 from lit_tasks.io import progress
@@ -22,7 +24,6 @@ from lit_tasks.model.manifests import Manifest, write_manifest
 from lit_tasks.model.paths import CODE_DIR, UnsafePathError
 from lit_tasks.model.settings import GenerationSettings
 from lit_tasks.state.records import recorder_for
-from providers.base import GenerationRequest
 
 MAX_PLANNED_FILES = 50
 

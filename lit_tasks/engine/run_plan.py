@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import providers
+import lit_providers
+
 from lit_tasks.io.progress import money
 from lit_tasks.llm.budget import cost_estimate, last_output_bytes, output_token_estimate
 from lit_tasks.llm.pricing import batch_multiplier, price_for
@@ -76,7 +77,7 @@ def prompt_estimate(project: Project, key: str) -> float | None:
             size += (project.code_dir / path).stat().st_size
         except FileNotFoundError:
             size += settings.max_tokens * 4  # not generated yet: at most what its prompt may produce
-    is_local = bool(getattr(providers.provider_class(settings.provider), "is_local", False))
+    is_local = bool(getattr(lit_providers.provider_class(settings.provider), "is_local", False))
     output = output_token_estimate(last_output_bytes(project.code_dir, prompt.outputs), settings.max_tokens)
     return cost_estimate(size, output, price_for(settings.model, settings.pricing), is_local)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from lit_providers.base import GenerationRequest
+
 from lit_tasks.engine.answers import Answer, Asker
 from lit_tasks.engine.verify import CommandResult, run_commands, trim
 from lit_tasks.io import progress
@@ -18,7 +20,6 @@ from lit_tasks.llm.review import Verdict, parse_verdict, review_request
 from lit_tasks.model.project import Project
 from lit_tasks.model.settings import commands_digest
 from lit_tasks.state import events
-from providers.base import GenerationRequest
 
 
 @dataclass(frozen=True)

@@ -11,23 +11,24 @@ import importlib
 from collections.abc import Callable
 from typing import TypeVar
 
-import providers
+import lit_providers
+from lit_providers.base import BatchAPI
+
 from lit_tasks.io.errors import ProviderError
 from lit_tasks.llm.calls import Endpoint, with_retries
-from providers.base import BatchAPI
 
 T = TypeVar("T")
 
 
 def supports_batch(provider: str) -> bool:
     """Whether `--batch` can run a prompt of `provider`: it has a batch service, or it is local (never batched)."""
-    cls = providers.provider_class(provider)
+    cls = lit_providers.provider_class(provider)
     return bool(getattr(cls, "is_local", False) or getattr(cls, "batches", None))
 
 
 def batch_api(endpoint: Endpoint) -> BatchAPI:
     """The batch service of `endpoint`'s provider instance (sharing its client and key)."""
-    spec = getattr(providers.provider_class(endpoint.context.name), "batches", None)
+    spec = getattr(lit_providers.provider_class(endpoint.context.name), "batches", None)
     if not spec:
         raise ProviderError(f"provider `{endpoint.context.name}` has no batch API: run without --batch")
     module, _, attr = spec.partition(":")

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lit_providers.base import Completion
+
 from lit_tasks.io.errors import ProviderError
 from lit_tasks.llm.batch_watch import Delivered, watch
 from lit_tasks.llm.batcher import Batcher, BatchItem
 from lit_tasks.llm.calls import Endpoint
 from lit_tasks.state.pending_batches import find_pending
-from providers.base import Completion
 
 
 def batch_call(

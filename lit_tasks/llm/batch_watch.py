@@ -15,6 +15,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
+from lit_providers.base import BatchAPI, BatchCounts, BatchResult, Completion
+
 from lit_tasks.io import progress
 from lit_tasks.io.errors import LitError, ProviderError
 from lit_tasks.llm.batch_api import batch_api, retrying
@@ -22,7 +24,6 @@ from lit_tasks.llm.calls import Endpoint
 from lit_tasks.llm.response import accept, parse_response
 from lit_tasks.state.pending_batches import PendingBatch, PendingItem, batch_path, end_pending
 from lit_tasks.state.response_cache import ResponseCache
-from providers.base import BatchAPI, BatchCounts, BatchResult, Completion
 
 HEARTBEAT_POLLS = 10  # a progress line at least every this many polls, even when nothing changed
 MAX_FAILED_POLLS = 20  # consecutive transient failures before the wait is given up (the record stays)

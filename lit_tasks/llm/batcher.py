@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 
+from lit_providers.base import GenerationRequest
+
 from lit_tasks.io import progress
 from lit_tasks.io.errors import LitError, ProviderError
 from lit_tasks.llm.batch_api import batch_api, retrying
@@ -26,7 +28,6 @@ from lit_tasks.llm.batch_watch import Delivered, watch
 from lit_tasks.llm.calls import Endpoint
 from lit_tasks.state.pending_batches import PendingBatch, PendingItem, save_pending
 from lit_tasks.state.records import now
-from providers.base import GenerationRequest
 
 SETTLE_S = 0.5  # how long nothing may happen before a wave is taken to be complete
 CUSTOM_ID_LENGTH = 32  # custom_id: 1 to 64 of [A-Za-z0-9_-]; a request key is 32 hex digits (xxh3-128)

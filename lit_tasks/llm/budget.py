@@ -16,10 +16,11 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from lit_providers.base import GenerationRequest
+
 from lit_tasks.io.errors import GenerationError
 from lit_tasks.io.progress import money
 from lit_tasks.llm.pricing import Price
-from providers.base import GenerationRequest
 
 BYTES_PER_TOKEN_BOUND = 2  # assumed, not measured: chosen to stay above what tokenizers produce for text and code
 OUTPUT_MARGIN = 1.25  # assumed: room for an answer that grew since the last one

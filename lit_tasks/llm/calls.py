@@ -14,14 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import providers
+import lit_providers
+from lit_providers.base import Completion, GenerationRequest, ProviderContext
+
 from lit_tasks.io.errors import ProviderError
 from lit_tasks.io.secrets import scrub
 from lit_tasks.llm.prefix_gate import PrefixGate
 from lit_tasks.llm.rate_limits import Need, RateLimiter
 from lit_tasks.llm.request import CHARS_PER_TOKEN
 from lit_tasks.model.settings import GenerationSettings
-from providers.base import Completion, GenerationRequest, ProviderContext
 
 T = TypeVar("T")
 
@@ -45,7 +46,7 @@ class Endpoint:
     def provider(self):  # noqa: ANN201 - a Provider
         with self._lock:
             if self._provider is None:
-                self._provider = providers.provider_class(self.context.name)(self.context)
+                self._provider = lit_providers.provider_class(self.context.name)(self.context)
             return self._provider
 
     @property
@@ -55,7 +56,7 @@ class Endpoint:
 
     @property
     def is_local(self) -> bool:
-        return bool(getattr(providers.provider_class(self.context.name), "is_local", False))
+        return bool(getattr(lit_providers.provider_class(self.context.name), "is_local", False))
 
 
 _endpoints: dict[tuple, Endpoint] = {}

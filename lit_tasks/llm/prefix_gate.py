@@ -15,8 +15,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+from lit_providers.base import GenerationRequest
+
 from lit_tasks.io.hashing import Hasher
-from providers.base import GenerationRequest
 
 TTL_S = 300.0  # Anthropic's cache entries live five minutes from their last use
 

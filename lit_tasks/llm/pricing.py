@@ -10,10 +10,10 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
+from lit_providers.base import Usage
 from pydantic import BaseModel
 
 from lit_tasks.model.config import PricingSection
-from providers.base import Usage
 
 
 class Price(BaseModel):
@@ -50,7 +50,7 @@ class Price(BaseModel):
 
 @lru_cache(maxsize=1)
 def price_table() -> tuple[Price, ...]:
-    data = tomllib.loads(resources.files("providers").joinpath("prices.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads(resources.files("lit_providers").joinpath("prices.toml").read_text(encoding="utf-8"))
     return tuple(Price.model_validate({"batch": batch_multiplier()} | entry) for entry in data.get("price", []))
 
 
@@ -81,5 +81,5 @@ def _table_price(model: str, when: date) -> Price | None:
 @lru_cache(maxsize=1)
 def batch_multiplier() -> float:
     """What a batch call costs relative to an interactive one, for every model (prices.toml [defaults] batch)."""
-    data = tomllib.loads(resources.files("providers").joinpath("prices.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads(resources.files("lit_providers").joinpath("prices.toml").read_text(encoding="utf-8"))
     return float(data.get("defaults", {}).get("batch", 1.0))

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from providers.base import RateLimits, Window
+from lit_providers.base import RateLimits, Window
 
 MAX_WAIT_S = 60.0  # re-read the clock at least this often while waiting for a reset
 

@@ -23,9 +23,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lit_providers.base import Block, GenerationRequest
+
 from lit_tasks.model.prompt import Prompt
 from lit_tasks.model.settings import GenerationSettings
-from providers.base import Block, GenerationRequest
 
 SYSTEM_TEMPLATE = """\
 You are a code generator. You turn a specification written in natural language into complete, working source \

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lit_providers.base import Completion
+
 from lit_tasks.io.errors import ResponseError
 from lit_tasks.model.paths import UnsafePathError, normalise_relpath
-from providers.base import Completion
 
 HEADER = re.compile(r"^===\s*FILE:\s*(?P<path>.*?)\s*(?:=+\s*)?$")
 FENCE_OPEN = re.compile(r"^(?P<ticks>`{3,}|~{3,})[\w+.#-]*\s*$")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import re
 
+from lit_providers.base import Block, GenerationRequest
 from pydantic import BaseModel, ValidationError
 
 from lit_tasks.llm.request import context_block
 from lit_tasks.model.prompt import Prompt
 from lit_tasks.model.settings import GenerationSettings
-from providers.base import Block, GenerationRequest
 
 REVIEW_SYSTEM = """\
 You review generated source code against the specification it was generated from. Judge whether the files \

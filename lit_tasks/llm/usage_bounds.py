@@ -8,7 +8,7 @@ was reported (that may be the bill), so a run whose reported spend passes the li
 
 from __future__ import annotations
 
-from providers.base import Completion, GenerationRequest, Usage
+from lit_providers.base import Completion, GenerationRequest, Usage
 
 INPUT_FRAMING_TOKENS = 256  # assumed: the roles and separators a service adds around the request's text
 

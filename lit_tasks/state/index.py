@@ -294,7 +294,7 @@ def load_with_cache(root: Path, scan: Scan | None = None) -> Project:
 def check_providers(project: Project) -> None:
     """Every provider the project names is installed: a misspelt one is a configuration error (exit 2) when the
     project loads, not a stale prompt for `lit check` and a failed one for `lit regenerate`."""
-    import providers
+    import lit_providers
 
     config = project.config
     names = {config.model.provider}
@@ -304,7 +304,7 @@ def check_providers(project: Project) -> None:
         if override is not None and override.provider:
             names.add(override.provider)
     for name in sorted(names):
-        providers.check_name(name)  # ConfigError, with the nearest installed name
+        lit_providers.check_name(name)  # ConfigError, with the nearest installed name
 
 
 class LazyProject:

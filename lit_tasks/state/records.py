@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlparse
 
+from lit_providers.base import Completion, Usage
 from pydantic import BaseModel, ValidationError
 
 from lit_tasks.io.atomic import write_atomic
 from lit_tasks.model.settings import GenerationSettings
-from providers.base import Completion, Usage
 
 RECORDS_DIR = Path(".lit") / "generations"
 TRAILER = re.compile(r"^Lit-Generation:\s*(\S+)\s*$", re.M)  # a commit's trailer naming a record it carries

@@ -10,11 +10,11 @@ import contextlib
 import json
 from pathlib import Path
 
+from lit_providers.base import Completion, GenerationRequest
 from pydantic import ValidationError
 
 from lit_tasks.io.atomic import Durability, write_atomic
 from lit_tasks.io.hashing import hash_bytes
-from providers.base import Completion, GenerationRequest
 
 CACHE_DIR = Path(".lit") / "cache"
 

@@ -101,7 +101,7 @@ def test_a_missing_claude_executable_is_a_clear_error(tmp_path: Path, monkeypatc
 def test_a_claude_cli_without_the_tools_flag_gets_every_built_in_denied(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from providers import claude_code
+    from lit_providers import claude_code
 
     claude_code.supported_flags.cache_clear()
     log = stand_in(tmp_path, mode="old")

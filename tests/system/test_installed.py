@@ -46,9 +46,9 @@ def user_env(fake_llm: FakeLLM) -> dict[str, str]:
 
 def test_every_module_and_data_file_of_the_source_tree_is_installed(tmp_path: Path, fake_llm: FakeLLM) -> None:
     source = sorted(
-        str(path.relative_to(REPO))
-        for package in ("lit_tasks", "providers")
-        for path in (REPO / package).rglob("*")
+        f"{name}/{path.relative_to(REPO / folder)}"
+        for folder, name in (("lit_tasks", "lit_tasks"), ("providers", "lit_providers"))
+        for path in (REPO / folder).rglob("*")
         if path.suffix in (".py", ".toml", ".js", ".css") and "__pycache__" not in path.parts
     )
     where = installed(
@@ -60,6 +60,7 @@ def test_every_module_and_data_file_of_the_source_tree_is_installed(tmp_path: Pa
     assert site.is_relative_to(Path(VENV or "")), f"lit imported from {site}, not from the wheel"
     missing = [rel for rel in source if not (site / rel).is_file()]
     assert not missing, f"left out of the wheel: {missing}"
+    assert not (site / "providers").exists(), "no top-level package with a name an application may use"
 
 
 def test_the_installed_lit_inits_regenerates_and_checks_a_project(tmp_path: Path, fake_llm: FakeLLM) -> None:
@@ -87,6 +88,13 @@ def test_the_installed_lit_inits_regenerates_and_checks_a_project(tmp_path: Path
     assert via_doit.returncode == 0, via_doit.stdout + via_doit.stderr
     again = installed("lit", "regenerate", cwd=project, env=env)
     assert again.returncode == 0 and fake_llm.count() == 2, again.stderr
+
+    (project / "providers").mkdir()  # the project's own package of that common name, beside dodo.py
+    (project / "providers/__init__.py").write_text("")
+    (project / "prompts/base.prompt.md").write_text(prompt_text(["base.py"], spec=["B = 2"]))
+    doit = installed("doit", "regenerate", cwd=project, env=env)
+    assert doit.returncode == 0, doit.stdout + doit.stderr
+    assert fake_llm.count() == 4 and (project / "code.lock/base.py").read_text().endswith("B = 2\n")
 
     server = subprocess.Popen(
         [str(Path(VENV) / "bin/lit"), "serve", "--port", "0"], cwd=project, env=env, stderr=subprocess.PIPE, text=True
