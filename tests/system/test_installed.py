@@ -61,6 +61,12 @@ def test_every_module_and_data_file_of_the_source_tree_is_installed(tmp_path: Pa
     missing = [rel for rel in source if not (site / rel).is_file()]
     assert not missing, f"left out of the wheel: {missing}"
     assert not (site / "providers").exists(), "no top-level package with a name an application may use"
+    meta = installed(
+        "python", "-c", "from importlib.metadata import metadata as m; d = m('lit-tasks'); "
+        "print(d['Version'], d['License-Expression'], d['Description-Content-Type'], d['Description'][:5])",
+        cwd=tmp_path, env=user_env(fake_llm),
+    )  # fmt: skip
+    assert meta.stdout.split() == [lit_tasks.__version__, "MIT", "text/markdown", "#", "lit"], meta.stderr
 
 
 def test_the_installed_lit_inits_regenerates_and_checks_a_project(tmp_path: Path, fake_llm: FakeLLM) -> None:

@@ -1,0 +1,41 @@
+"""A release is a tag: what the workflow checks before it builds, and the README it puts on the package page."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import REPO
+from tools.release import absolute_links, check, version
+
+DATED = "# Changelog\n\n## [Unreleased]\n\n## [1.2.0] - 2026-12-04\n- a change\n"
+
+
+def test_a_tag_of_the_version_with_a_dated_changelog_section_may_be_released() -> None:
+    assert check("v1.2.0", DATED, "1.2.0") == []
+
+
+def test_a_tag_that_is_not_the_version_is_refused_saying_which_tag_to_push() -> None:
+    (problem,) = check("v1.2.1", DATED, "1.2.0")
+    assert "tag v1.2.1 does not name the version 1.2.0" in problem and "tag v1.2.0" in problem
+
+
+def test_a_version_the_changelog_does_not_describe_or_date_is_refused() -> None:
+    (missing,) = check("v1.3.0", DATED, "1.3.0")
+    assert "no section `## [1.3.0] - YYYY-MM-DD`" in missing
+    (undated,) = check("v1.2.0", DATED.replace("2026-12-04", "unreleased"), "1.2.0")
+    assert "dated `unreleased`" in undated
+
+
+def test_the_changelog_has_a_section_for_the_version_being_built() -> None:
+    changelog = (REPO / "CHANGELOG.md").read_text()
+    assert re.search(rf"^## \[{re.escape(version())}\] - ", changelog, re.M)
+    assert "## [Unreleased]" in changelog
+
+
+def test_the_package_page_readme_has_no_relative_link_left() -> None:
+    base = "https://example.org/lit/blob/v1.2.0"
+    page = absolute_links((REPO / "README.md").read_text(), base)
+    links = re.findall(r"\]\(([^)\s]+)\)", page)
+    assert links and all(link.startswith(("https://", "http://", "#")) for link in links)
+    assert f"]({base}/docs/architecture.md)" in page
+    assert "](https://pydoit.org)" in page, "absolute links stay as they were"
