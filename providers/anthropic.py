@@ -17,7 +17,6 @@ from lit_providers.base import Completion, GenerationRequest, ProviderContext, R
 from lit_providers.endpoints import PUBLIC, resolve_base_url
 from lit_providers.http_errors import classify_status
 from lit_providers.rate_limit_headers import anthropic_limits
-
 from lit_tasks.io.errors import ConfigError, ProviderError
 from lit_tasks.io.secrets import read_key, scrub
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from lit_providers.anthropic import AnthropicProvider, completion_of, message_params
 from lit_providers.base import BatchCounts, BatchResult, BatchStatus, GenerationRequest
-
 from lit_tasks.io.secrets import scrub
 
 # Error types of an errored item that may go away when asked again (the others: fix the request or account).

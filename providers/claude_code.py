@@ -24,7 +24,6 @@ import tempfile
 from typing import Any, ClassVar
 
 from lit_providers.base import Completion, GenerationRequest, ProviderContext, Usage
-
 from lit_tasks.io.errors import ProviderError
 
 EMPTY_MCP = '{"mcpServers": {}}'

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from lit_providers.base import Completion, GenerationRequest, ProviderContext
-
 from lit_tasks.io.errors import ProviderError
 from lit_tasks.model.paths import PROMPT_SUFFIX
 

@@ -14,6 +14,7 @@ import pytest
 
 from lit_tasks.commands.cli import main as lit_main
 from lit_tasks.llm import calls
+from lit_tasks.state.workspace import Workspace
 from tests.collection_check import (  # noqa: F401 - the plugin's hooks, active in every run
     pytest_collection_finish,
     pytest_collectstart,
@@ -91,6 +92,11 @@ class LitProjectDir:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    @property
+    def workspace(self) -> Workspace:
+        """lit's state of the project as it is on disk now (a new workspace: nothing read before is reused)."""
+        return Workspace(self.root)
 
     def write(self, rel: str, text: str) -> Path:
         path = self.root / rel

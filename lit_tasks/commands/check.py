@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from lit_tasks.state.status import project_status
 
     lazy, _ = load_lazy_here()
-    status = project_status(lazy.root, lazy.index)
+    status = project_status(lazy.workspace, lazy.index)
     report = status.to_json()
     if args.json:
         print_json(report)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from lit_tasks.commands.common import add_parser, load_lazy_here
-from lit_tasks.commands.regenerate import regenerate
 from lit_tasks.io import progress
 from lit_tasks.io.errors import LitError
 
@@ -34,19 +33,20 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lit_tasks.engine.regeneration import Regeneration, regenerate
     from lit_tasks.io.git import Repo
     from lit_tasks.state.records import RECORDS_DIR, load_records
 
     lazy, _ = load_lazy_here()
     repo = Repo(lazy.root)
     if not args.no_generate:
-        rc = regenerate(lazy, [], jobs=args.jobs, max_cost=args.max_cost)
+        rc = regenerate(lazy, Regeneration(jobs=args.jobs, max_cost=args.max_cost))
         if rc != 0:
             raise LitError("regeneration failed; nothing was committed (fix the prompt, or `lit commit --no-generate`)")
     new_records = {
         c.path for c in repo.changes() if c.kind == "new" and c.path.startswith(RECORDS_DIR.as_posix() + "/")
     }
-    records = [r for r in load_records(lazy.root) if f"{RECORDS_DIR.as_posix()}/{r.id}.json" in new_records]
+    records = [r for r in load_records(lazy.workspace) if f"{RECORDS_DIR.as_posix()}/{r.id}.json" in new_records]
     message = args.message.rstrip() + trailers(records)
     commit = repo.commit_lit_files(message)
     if commit is None:

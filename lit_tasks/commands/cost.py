@@ -33,8 +33,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from lit_tasks.llm.cost import render, report
     from lit_tasks.state.records import load_records
+    from lit_tasks.state.workspace import Workspace
 
-    records = load_records(find_root(Path.cwd()))
+    records = load_records(Workspace(find_root(Path.cwd())))
     data = report(records, last=args.last, breakdown=args.breakdown, by=args.by)
     if args.json:
         print_json(data)

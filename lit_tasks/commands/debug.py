@@ -34,7 +34,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def show_config(root: Path) -> None:
     from lit_providers.endpoints import resolve_base_url
-
     from lit_tasks.model.config import load_config
 
     config = load_config(root)

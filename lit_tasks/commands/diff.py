@@ -70,7 +70,7 @@ def summary(lazy: LazyProject, repo, diff, against_worktree: bool) -> dict[str, 
     prompts = [{"prompt": p, "kind": k, "added": a, "removed": r} for p, k, a, r in changed if p.endswith(".prompt.md")]
     graph = project.graph
     if against_worktree:
-        regenerate = {s.prompt: s.reasons for s in project_status(lazy.root, lazy.index).stale}
+        regenerate = {s.prompt: s.reasons for s in project_status(lazy.workspace, lazy.index).stale}
     else:
         seeds = [p["prompt"] for p in prompts if p["prompt"] in graph.prompts]
         regenerate = {}

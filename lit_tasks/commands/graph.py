@@ -38,7 +38,7 @@ def model(lazy: LazyProject, keys: list[str]) -> dict[str, Any]:
     project = lazy.project
     chosen = project.graph.closure(keys) if keys else set(project.graph.prompts)
     order = [k for k in project.graph.order if k in chosen]
-    stale = {s.prompt: s.reasons for s in project_status(lazy.root, lazy.index, order).stale}
+    stale = {s.prompt: s.reasons for s in project_status(lazy.workspace, lazy.index, order).stale}
     nodes = [
         {
             "id": k,

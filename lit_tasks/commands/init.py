@@ -11,7 +11,7 @@ from lit_tasks.io import progress
 from lit_tasks.io.atomic import write_atomic
 from lit_tasks.io.errors import ConfigError, UsageError
 from lit_tasks.model.paths import CONFIG_FILE
-from lit_tasks.state.layout import ensure_state_dir
+from lit_tasks.state.workspace import Workspace
 
 EXAMPLES = """\
   lit init                  ask for the project's name, language, framework, provider and model
@@ -162,7 +162,7 @@ def write_project(here: Path, answers: dict[str, str]) -> list[str]:
     create("dodo.py", TWO_LINE_DODO)
     create("prompts/.gitkeep", "")
     create("code.lock/.gitkeep", "")
-    ensure_state_dir(here)
+    Workspace(here).ensure_state_dir()
     created.append(".lit/.gitignore")
     gitignore = here / ".gitignore"
     existing = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 
-from lit_tasks.commands.common import add_parser, load_here, root_here
+from lit_tasks.commands.common import add_parser, load_lazy_here
 from lit_tasks.io import progress
 from lit_tasks.state.locks import prompt_lock
 
@@ -41,22 +41,21 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from lit_tasks.state.move import apply_move, made_stale, plan_move, statuses, target_paths
 
-    root = root_here()
-    project, cwd = load_here()
-    old, new = target_paths(project, cwd, args.old, args.new)
+    lazy, cwd = load_lazy_here()
+    old, new = target_paths(lazy.project, cwd, args.old, args.new)
     locked: set[str] = set()
     with contextlib.ExitStack() as held:
         while True:  # no run may be generating a prompt whose files and lock entry move or change
-            plan = plan_move(project, old, new)
+            plan = plan_move(lazy.workspace, lazy.project, old, new)
             wanted = {old, new, *plan.rewritten}
             if wanted <= locked:
                 break
             for key in sorted(wanted - locked):
-                held.enter_context(prompt_lock(root, key))
+                held.enter_context(prompt_lock(lazy.workspace, key))
             locked |= wanted
-            project, cwd = load_here()  # as it is now that those runs are done
-        before = statuses(project, plan)
-        moved = apply_move(project.root, plan)
+            lazy, cwd = load_lazy_here()  # as it is now that those runs are done
+        before = statuses(lazy.project, plan)
+        moved = apply_move(lazy.workspace, plan)
         stale = made_stale(before, statuses(moved, plan), plan)
     carried = f" with its {' and '.join(plan.carried)}" if plan.carried else ""
     print(f"moved {old} -> {new}{carried}")

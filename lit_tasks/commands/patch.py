@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from lit_tasks.commands.common import add_parser, load_here, output_arg
+from lit_tasks.commands.common import add_parser, load_lazy_here, output_arg
 from lit_tasks.io import progress
 from lit_tasks.io.errors import LitError, UsageError
 from lit_tasks.io.hashing import hash_bytes
 from lit_tasks.model.paths import CODE_DIR
+
+if TYPE_CHECKING:
+    from lit_tasks.state.index import LazyProject
+    from lit_tasks.state.workspace import Workspace
 
 EXAMPLES = """\
   lit patch save                        save every hand-edited generated file as a patch
@@ -44,16 +49,17 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from lit_tasks.state.patches import drop_patch, list_patches, read_patch
 
-    project, cwd = load_here()
+    lazy, cwd = load_lazy_here()
+    project, workspace = lazy.project, lazy.workspace
     if args.action == "save":
         wanted = {output_arg(project, raw, cwd) for raw in args.paths}
-        return save(project, wanted)
+        return save(lazy, wanted)
     if args.action == "list":
         patches = list_patches(project.root)
         if not patches:
             print("no patches saved")
         for out in patches:
-            patch = read_patch(project.root, out)
+            patch = read_patch(workspace, out)
             added, removed = patch.line_counts if patch else (0, 0)
             note = (
                 "" if out in project.graph.owner else "  (no prompt declares this file any more: `lit patch drop` it)"
@@ -62,27 +68,26 @@ def run(args: argparse.Namespace) -> int:
         return 0
     out = output_arg(project, args.path, cwd)
     if args.action == "show":
-        patch = read_patch(project.root, out)
+        patch = read_patch(workspace, out)
         if patch is None:
             raise LitError(f"no patch saved for {CODE_DIR}/{out}")
         sys.stdout.write(patch.diff)
         return 0
-    if not drop_patch(project.root, out):
+    if not drop_patch(workspace, out):
         raise LitError(f"no patch saved for {CODE_DIR}/{out}")
     print(f"dropped the patch of {CODE_DIR}/{out}; the next `lit regenerate` writes the generated version")
     return 0
 
 
-def save(project, wanted: set[str]) -> int:  # noqa: ANN001 - Project
+def save(lazy: LazyProject, wanted: set[str]) -> int:
     """Save each edited output as a patch against its generated version, and record it in the lock."""
-    from lit_tasks.state.lock import all_locks
     from lit_tasks.state.locks import prompt_lock
 
     saved = 0
     seen: set[str] = set()
-    for key in sorted(all_locks(project.root)):
-        with prompt_lock(project.root, key):  # a run generating this prompt now writes its entry too
-            saved += _save_entry(project, key, wanted, seen)
+    for key in sorted(lazy.workspace.lock.prompts()):
+        with prompt_lock(lazy.workspace, key):  # a run generating this prompt now writes its entry too
+            saved += _save_entry(lazy.workspace, key, wanted, seen)
     missing = wanted - seen
     if missing:
         raise UsageError(f"not a generated file of this project: {', '.join(sorted(missing))}")
@@ -91,27 +96,26 @@ def save(project, wanted: set[str]) -> int:  # noqa: ANN001 - Project
     return 0
 
 
-def _save_entry(project, key: str, wanted: set[str], seen: set[str]) -> int:  # noqa: ANN001 - Project
+def _save_entry(workspace: Workspace, key: str, wanted: set[str], seen: set[str]) -> int:
     """The patches of one prompt's edited outputs, and its lock entry updated: read and written under its lock."""
-    from lit_tasks.state.lock import read_lock, write_lock
     from lit_tasks.state.patches import make_patch, read_patch, write_patch
 
-    entry = read_lock(project.root, key)
+    entry = workspace.lock.reread(key)
     saved = 0
     for out, digest in sorted(entry.outputs.items()) if entry is not None else []:
         if wanted and out not in wanted:
             continue
         seen.add(out)
         try:
-            current = (project.code_dir / out).read_bytes()
+            current = (workspace.code_dir / out).read_bytes()
         except FileNotFoundError:
             continue
         if hash_bytes(current) == digest:
             continue
-        existing = read_patch(project.root, out)
-        base = existing.original_content.encode() if existing else find_generated(project, out, digest)
+        existing = read_patch(workspace, out)
+        base = existing.original_content.encode() if existing else find_generated(workspace, out, digest)
         patch = make_patch(out, base.decode("utf-8"), current.decode("utf-8"))
-        data = write_patch(project.root, out, patch)
+        data = write_patch(workspace, out, patch)
         entry.inputs.patches[out] = hash_bytes(data)
         entry.outputs[out] = hash_bytes(current)
         saved += 1
@@ -119,20 +123,20 @@ def _save_entry(project, key: str, wanted: set[str], seen: set[str]) -> int:  # 
         print(f"saved patch: {CODE_DIR}/{out} (+{added} -{removed})")
     if saved:
         entry.input_hash = entry.inputs.digest
-        write_lock(project.root, entry)
+        workspace.lock.write(entry)
     return saved
 
 
-def find_generated(project, out: str, digest: str) -> bytes:  # noqa: ANN001 - Project
+def find_generated(workspace: Workspace, out: str, digest: str) -> bytes:
     """The generated version of `out` (hash `digest`): the local store, else the git history."""
     from lit_tasks.io.git import GitError, Repo
     from lit_tasks.state.patches import generated_version
 
-    found = generated_version(project.root, digest)
+    found = generated_version(workspace, digest)
     if found is not None:
         return found
     try:
-        for data in Repo(project.root).history_blobs(f"{CODE_DIR}/{out}"):
+        for data in Repo(workspace.root).history_blobs(f"{CODE_DIR}/{out}"):
             if hash_bytes(data) == digest:
                 return data
     except GitError:

@@ -44,7 +44,7 @@ def gather() -> dict[str, Any]:
         ]
         for kind in ("new", "modified", "deleted")
     }
-    status = project_status(lazy.root, lazy.index).to_json()
+    status = project_status(lazy.workspace, lazy.index).to_json()
     lit_files = sorted(c.path for c in changes if Repo.is_lit_path(c.path))
     return {
         "project": project.config.project.name,

@@ -8,10 +8,8 @@ FILE protocol is parsed before the answer is stored, so a bad answer is never re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from lit_providers.base import Completion, GenerationRequest
-
 from lit_tasks.engine.options import RunOptions
 from lit_tasks.io import progress
 from lit_tasks.llm.batch_call import batch_call
@@ -21,10 +19,10 @@ from lit_tasks.llm.calls import Endpoint, call, endpoint_for
 from lit_tasks.llm.pricing import Price, price_for
 from lit_tasks.llm.response import ParsedResponse, accept, parse_response
 from lit_tasks.llm.usage_bounds import bound_usage
-from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.model.settings import GenerationSettings
 from lit_tasks.state.pending_batches import claim_ended, find_pending
-from lit_tasks.state.response_cache import ResponseCache, request_key
+from lit_tasks.state.response_cache import request_key
+from lit_tasks.state.workspace import Workspace
 
 NO_FILES = ParsedResponse(files={}, notes=[])
 
@@ -44,22 +42,22 @@ class Answer:
 class Asker:
     """Asks the model on behalf of one prompt, whose declared outputs an answer must contain."""
 
-    def __init__(self, root: Path, key: str, outputs: tuple[str, ...], options: RunOptions) -> None:
-        self.root = root
+    def __init__(self, workspace: Workspace, key: str, outputs: tuple[str, ...], options: RunOptions) -> None:
+        self.workspace = workspace
         self.key = key
         self.outputs = outputs
         self.options = options
 
     def ask(self, request: GenerationRequest, settings: GenerationSettings, parse: bool = True) -> Answer:
         """One model call (or a cache hit), with budget and retries; `parse` reads the FILE protocol."""
-        endpoint = endpoint_for(settings, self.root)
+        endpoint = endpoint_for(settings, self.workspace.root)
         rkey = request_key(settings.provider, settings.api.base_url, request)
         use_cache = self.options.use_cache and not endpoint.is_local  # a local answer is free and may be edited
-        cache = ResponseCache(self.root) if use_cache else None
+        cache = self.workspace.responses if use_cache else None
         price = price_for(settings.model, settings.pricing)
         completion = cache.get(rkey) if cache is not None else None
         if completion is not None:
-            batch = claim_ended(self.root, rkey)  # paid for in an earlier run's batch, and recorded by no run yet
+            batch = claim_ended(self.workspace, rkey)  # paid for in an earlier run's batch, and recorded by no run yet
             return Answer(completion, self._read(completion, parse), batch is None, rkey, price, endpoint, batch=batch)
         batched = self._batched(endpoint, rkey, request, price, parse)
         if batched is not None:
@@ -77,7 +75,7 @@ class Asker:
     ) -> float | None:
         output = None  # a review's verdict has no history: max_tokens
         if parse:
-            output = output_token_estimate(last_output_bytes(self.root / CODE_DIR, self.outputs), request.max_tokens)
+            output = output_token_estimate(last_output_bytes(self.workspace.code_dir, self.outputs), request.max_tokens)
         return request_estimate(request, price, endpoint.is_local, output, batch=batch)
 
     def _batched(
@@ -85,9 +83,9 @@ class Asker:
     ) -> tuple[Completion, str, float | None] | None:
         """The answer from a batch, inside the budget at batch rates: when this run batches, or when an earlier
         run's batch holds this very request (it is paid for already). None: make the call."""
-        if endpoint.is_local or not (self.options.batcher is not None or find_pending(self.root, rkey)):
+        if endpoint.is_local or not (self.options.batcher is not None or find_pending(self.workspace, rkey)):
             return None
-        item = BatchItem(rkey, request, self.key, self.outputs if parse else (), parse)
+        item = BatchItem(self.workspace, rkey, request, self.key, self.outputs if parse else (), parse)
         estimate = self._estimate(request, price, endpoint, parse, batch=True)
         with Charge(self.options.budget, self.key, estimate) as charge:
             found = batch_call(endpoint, item, self.options.batcher, self.options.batch_poll_s, self._warn)

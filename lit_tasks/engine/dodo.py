@@ -35,7 +35,7 @@ from lit_tasks.io.errors import LitError
 from lit_tasks.model.paths import CONFIG_FILE, find_root, relpath_posix
 from lit_tasks.state import locks
 from lit_tasks.state.index import LazyProject
-from lit_tasks.state.layout import DB_FILE, ensure_state_dir
+from lit_tasks.state.workspace import Workspace
 
 
 class LitProject:
@@ -95,8 +95,8 @@ class LitProject:
                     progress.emit("warn", f"warning: {warning}")
             if self.root is not None:  # a dodo's `task_regenerate` follows the working directory: keep nothing
                 self._lazy = lazy
-            ensure_state_dir(lazy.root)
-            locks.join_run(lazy.root)
+            lazy.workspace.ensure_state_dir()
+            locks.join_run(lazy.workspace)
             progress.register_project(str(lazy.root), lazy.index.name)
         except LitError as err:
             raise InvalidDodoFile(f"lit: {err}") from None
@@ -167,10 +167,11 @@ def doit_config(root: Path | None = None) -> dict[str, Any]:
         root = root or find_root(here)
     except LitError as err:
         raise InvalidDodoFile(f"lit: {err}") from None
-    state = ensure_state_dir(root)
+    workspace = Workspace(root)
+    workspace.ensure_state_dir()
     return {
         "backend": DB_BACKEND,
-        "dep_file": relpath_posix(state / DB_FILE, here),
+        "dep_file": relpath_posix(workspace.db_file, here),
         "check_file_uptodate": XXH3Checker,
         "par_type": "thread",
         "reporter": LitReporter,

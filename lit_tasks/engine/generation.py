@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from lit_providers.base import GenerationRequest
-
 from lit_tasks.engine.answers import Answer, Asker
 from lit_tasks.engine.figures import call_values, combine, describe, record_call, task_values
 from lit_tasks.engine.options import RunOptions
@@ -39,8 +38,8 @@ from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.model.project import Project
 from lit_tasks.model.settings import GenerationSettings
 from lit_tasks.state import events
-from lit_tasks.state.index import ProjectIndex
-from lit_tasks.state.lock import LockEntry, entry_matches, read_lock, write_lock
+from lit_tasks.state.index import LazyProject
+from lit_tasks.state.lock import LockEntry
 from lit_tasks.state.patches import remember_generated
 from lit_tasks.state.records import recorder_for
 
@@ -71,12 +70,13 @@ class GenerationStep:
     """One prompt's generation, run by its task's `GenerateAction`; returns the figures doit stores as the
     task's values, and raises LitError for a failure the action reports."""
 
-    def __init__(self, project: Project, index: ProjectIndex, key: str, options: RunOptions) -> None:
-        self.project = project
-        self.index = index  # what the project's tasks were made from (lock entries are checked against it)
+    def __init__(self, lazy: LazyProject, key: str, options: RunOptions) -> None:
+        self.workspace = lazy.workspace
+        self.project: Project = lazy.project
+        self.index = lazy.index  # what the project's tasks were made from (lock entries are checked against it)
         self.key = key
         self.options = options
-        self.asker = Asker(project.root, key, self.outputs, options)
+        self.asker = Asker(self.workspace, key, self.outputs, options)
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -85,12 +85,12 @@ class GenerationStep:
     def run(self) -> dict[str, Any]:
         started = time.monotonic()
         check = Verification.of(self.project, self.key)
-        previous = read_lock(self.project.root, self.key)
+        previous = self.workspace.lock.reread(self.key)  # another run may have written it while we waited
         if self._is_current(previous, check):
             return self._adopt()
-        refuse_non_files(self.project, self.outputs)
+        refuse_non_files(self.workspace, self.outputs)
         if self.key not in self.options.forced:
-            guard_hand_edits(self.project, self.key, previous)
+            guard_hand_edits(self.workspace, self.key, previous)
         prepared = self._prepare()
         before = current_outputs(self.project, self.outputs) if check is not None else {}
         calls: list[ModelCall] = []
@@ -116,7 +116,7 @@ class GenerationStep:
             previous is not None
             and self.key not in self.options.forced
             and (check is None or previous.verified == check.digest)
-            and entry_matches(self.project.root, self.index, previous)
+            and self.workspace.lock.matches(self.index, previous)
         )
 
     def _adopt(self) -> dict[str, Any]:
@@ -168,7 +168,7 @@ class GenerationStep:
                 "warn",
                 f"{self.key}: verification failed ({checked.summary}); fix attempt {attempt} of {check.fix_attempts}",
             )
-            events.emit(self.project.root, "generating", self.key)
+            events.emit(self.workspace, "generating", self.key)
             fix = fix_request(prepared.request, files, checked.feedback, attempt)
             answer = self.asker.ask(fix, self.project.settings(self.key, "fix"))
 
@@ -184,16 +184,16 @@ class GenerationStep:
         """One answer into code.lock/ (patches merged, inputs checked again), verified if the prompt asks; its
         calls are added to `calls`. Returns the files written, their hashes and the verification."""
         generated = answer.parsed.files
-        files = apply_patches(self.project, generated, prepared.snapshot)
+        files = apply_patches(self.workspace, generated, prepared.snapshot)
         check_unchanged(prepared.snapshot, self.key)
         written, digests = write_outputs(self.project, files)
-        rebase_patches(self.project, generated, files)
-        remember_generated(self.project.root, [text.encode("utf-8") for text in generated.values()])
+        rebase_patches(self.workspace, self.project.patched, generated, files)
+        remember_generated(self.workspace, [text.encode("utf-8") for text in generated.values()])
         used = prepared.settings if attempt == 0 else self.project.settings(self.key, "fix")
         values = call_values(self.key, answer, sorted(files), written, started)
         checked = None
         if check is not None:
-            checked = verify(self.project, self.key, check, files, prepared.imported, self.asker)
+            checked = verify(self.workspace, self.project, self.key, check, files, prepared.imported, self.asker)
         calls.append(ModelCall(values, used, answer, "generate" if attempt == 0 else "fix", attempt, checked))
         if checked is not None and checked.review_answer is not None:
             review = call_values(self.key, checked.review_answer, [], [], started)
@@ -209,7 +209,7 @@ class GenerationStep:
         )
         entry.verified = check.digest if check is not None else None
         try:
-            write_lock(self.project.root, entry)
+            self.workspace.lock.write(entry)
         except OSError as err:
             raise GenerationError(
                 f"the outputs were written but the lock entry could not be ({err.strerror or err}); "
@@ -222,7 +222,7 @@ class GenerationStep:
 
     def _record(self, calls: list[ModelCall], input_hash: str) -> None:
         """One generation-record entry per call (generation, each fix attempt, each review), with its cost."""
-        recorder = recorder_for(self.project.root, self.options.started)
+        recorder = recorder_for(self.workspace, self.options.started)
         for c in calls:
             verification = c.checked.record() if c.checked is not None else None
             record_call(recorder, c.values, c.settings, c.answer, input_hash, c.role, c.attempt, verification)

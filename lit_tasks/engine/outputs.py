@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path
 
 from lit_tasks.engine.snapshot import Snapshot
 from lit_tasks.io import progress
@@ -18,21 +17,20 @@ from lit_tasks.io.errors import GenerationError
 from lit_tasks.io.hashing import STAT_HASHES, hash_bytes
 from lit_tasks.model.paths import CODE_DIR, NOT_A_FILE_ADVICE
 from lit_tasks.model.project import Project
-from lit_tasks.state.lock import LockEntry, edited_outputs, not_files
+from lit_tasks.state.lock import LockEntry
 from lit_tasks.state.orphans import remove_if_unchanged
 from lit_tasks.state.patches import make_patch, merge3, patch_rel, read_patch, write_patch
+from lit_tasks.state.workspace import Workspace
 
-CONFLICTS_DIR = Path(".lit") / "cache" / "conflicts"
 
-
-def refuse_non_files(project: Project, outputs: tuple[str, ...]) -> None:
+def refuse_non_files(workspace: Workspace, outputs: tuple[str, ...]) -> None:
     """Stop before any call when an output's place holds a directory, FIFO, socket or device: the answer could
     not be written there, even with `--force`."""
-    blocked = not_files(project.root, outputs)
+    blocked = workspace.lock.not_files(outputs)
     if blocked:
         out = blocked[0]
-        parent = next((p for p in _parents(out) if not (project.code_dir / p).is_dir()), None)
-        if parent is not None and (project.code_dir / parent).exists():
+        parent = next((p for p in _parents(out) if not (workspace.code_dir / p).is_dir()), None)
+        if parent is not None and (workspace.code_dir / parent).exists():
             raise GenerationError(
                 f"{CODE_DIR}/{parent} is not a directory, so {CODE_DIR}/{out} cannot be written there: move it away"
             )
@@ -45,9 +43,9 @@ def _parents(rel: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def guard_hand_edits(project: Project, key: str, previous: LockEntry | None) -> None:
+def guard_hand_edits(workspace: Workspace, key: str, previous: LockEntry | None) -> None:
     """Refuse to generate over an output edited by hand since lit wrote it; the message says the two ways out."""
-    edited = edited_outputs(project.root, previous)
+    edited = workspace.lock.edited_outputs(previous)
     if edited:
         files = ", ".join(f"{CODE_DIR}/{p}" for p in edited)
         raise GenerationError(
@@ -57,22 +55,22 @@ def guard_hand_edits(project: Project, key: str, previous: LockEntry | None) -> 
         )
 
 
-def apply_patches(project: Project, generated: dict[str, str], snapshot: Snapshot) -> dict[str, str]:
+def apply_patches(workspace: Workspace, generated: dict[str, str], snapshot: Snapshot) -> dict[str, str]:
     """Merge each saved hand edit (the patches read into the snapshot) onto the new code; a conflict writes
     nothing."""
     result = dict(generated)
     for out, text in generated.items():
         if patch_rel(out) not in snapshot.files:
             continue
-        patch = read_patch(project.root, out)
+        patch = read_patch(workspace, out)
         assert patch is not None
-        merged = merge3(project.root, patch.original_content, patch.manual_content, text, out)
+        merged = merge3(workspace, patch.original_content, patch.manual_content, text, out)
         if merged.conflicts:
-            conflict = project.root / CONFLICTS_DIR / out
+            conflict = workspace.conflicts_dir / out
             write_atomic(conflict, merged.text.encode("utf-8"))
             raise GenerationError(
                 f"the saved patch of {CODE_DIR}/{out} conflicts with the newly generated code; the previous file is "
-                f"unchanged. The merge with conflict markers is in {conflict.relative_to(project.root)}. "
+                f"unchanged. The merge with conflict markers is in {conflict.relative_to(workspace.root)}. "
                 f"Move the edit into the prompt and `lit patch drop {out}`, or drop the patch, regenerate, "
                 "redo the edit and `lit patch save` again"
             )
@@ -80,14 +78,17 @@ def apply_patches(project: Project, generated: dict[str, str], snapshot: Snapsho
     return result
 
 
-def rebase_patches(project: Project, generated: dict[str, str], written: dict[str, str]) -> None:
-    """Re-base each applied patch on the new generation, so the next merge starts from this one."""
+def rebase_patches(
+    workspace: Workspace, patched: frozenset[str], generated: dict[str, str], written: dict[str, str]
+) -> None:
+    """Re-base each applied patch (of the `patched` outputs) on the new generation, so the next merge starts from
+    this one."""
     for out, text in generated.items():
-        if out not in project.patched:
+        if out not in patched:
             continue
-        patch = read_patch(project.root, out)
+        patch = read_patch(workspace, out)
         if patch is not None and patch.original_content != text:
-            write_patch(project.root, out, make_patch(out, text, written[out]))
+            write_patch(workspace, out, make_patch(out, text, written[out]))
 
 
 def write_outputs(project: Project, files: dict[str, str]) -> tuple[list[str], dict[str, str]]:

@@ -14,7 +14,6 @@ import time
 from typing import Any
 
 from lit_providers.base import GenerationRequest
-
 from lit_tasks.engine.figures import call_values, record_call, task_values
 from lit_tasks.engine.generation import GenerationStep
 from lit_tasks.io import progress
@@ -87,7 +86,9 @@ class PlanStep(GenerationStep):
             outputs = self._check(parse_plan(answer.completion.text))
         finally:
             values = call_values(key, answer, outputs, [], started)
-            record_call(recorder_for(project.root, self.options.started), values, settings, answer, prompt_hash, "plan")
+            record_call(
+                recorder_for(self.workspace, self.options.started), values, settings, answer, prompt_hash, "plan"
+            )
         write_manifest(project.root, Manifest(key, prompt_hash, outputs, settings.provider, settings.model))
         progress.emit("done", f"planned {key}: {', '.join(outputs)}")
         return task_values(values) | {"planned": True}

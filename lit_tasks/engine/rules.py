@@ -29,7 +29,6 @@ from lit_tasks.state.index import LazyProject, StaticFile
 
 if TYPE_CHECKING:  # the generation machinery is imported on the first call, not at task creation
     from lit_tasks.engine.generation import GenerationStep
-    from lit_tasks.model.project import Project
 
 DEFAULT_BASENAME = "regenerate"
 
@@ -80,23 +79,23 @@ class GenerateAction:
         from lit_tasks.state.locks import prompt_lock
 
         batcher = self.options.batcher  # --batch: its barrier counts the actions that may ask
-        root = self.lazy.root
-        with progress.project_scope(str(root)), batcher.running() if batcher else contextlib.nullcontext():
+        workspace = self.lazy.workspace
+        with progress.project_scope(str(workspace.root)), batcher.running() if batcher else contextlib.nullcontext():
             try:
-                project = self.lazy.project
-                with prompt_lock(root, self.key):  # another run may be generating it: wait, then adopt
-                    events.emit(root, "generating", self.key)
-                    values = self._step(project).run()
+                self.lazy.project  # noqa: B018 - loaded (checked against the index) before the prompt's lock is taken
+                with prompt_lock(workspace, self.key):  # another run may be generating it: wait, then adopt
+                    events.emit(workspace, "generating", self.key)
+                    values = self._step().run()
             except LitError as err:
-                events.emit(root, "failed", self.key, message=str(err).splitlines()[0][:300])
+                events.emit(workspace, "failed", self.key, message=str(err).splitlines()[0][:300])
                 return task_failed(what, err)
-            events.emit(root, "done", self.key, cost_usd=values.get("cost_usd"))
+            events.emit(workspace, "done", self.key, cost_usd=values.get("cost_usd"))
             return values
 
-    def _step(self, project: Project) -> GenerationStep:
+    def _step(self) -> GenerationStep:
         from lit_tasks.engine.generation import GenerationStep
 
-        return GenerationStep(project, self.lazy.index, self.key, self.options)
+        return GenerationStep(self.lazy, self.key, self.options)
 
 
 def task_failed(what: str, err: Exception) -> TaskFailed:
@@ -145,23 +144,21 @@ class VerifyAction:
         return {"verified": True, "commands": len(results)}
 
     def _output_hashes(self) -> dict[str, str | None]:
-        from lit_tasks.state.lock import output_hashes
-
-        return output_hashes(self.lazy.root, sorted(self.lazy.index.prompts[self.key].outputs))
+        return self.lazy.workspace.lock.output_hashes(sorted(self.lazy.index.prompts[self.key].outputs))
 
     def _record_in_lock(self, digest: str, verified: dict[str, str | None]) -> None:
         """Mark the lock entry verified if it describes the files that were verified (so `lit check` knows);
         under the prompt's lock, since another run may be regenerating the prompt meanwhile."""
-        from lit_tasks.state.lock import read_lock, write_lock
         from lit_tasks.state.locks import prompt_lock
 
-        with prompt_lock(self.lazy.root, self.key):
-            lock = read_lock(self.lazy.root, self.key)
+        store = self.lazy.workspace.lock
+        with prompt_lock(self.lazy.workspace, self.key):
+            lock = store.reread(self.key)
             if lock is None or lock.verified == digest:
                 return
             if lock.outputs == verified == self._output_hashes():
                 lock.verified = digest
-                write_lock(self.lazy.root, lock)
+                store.write(lock)
 
 
 class PlanAction(GenerateAction):
@@ -181,10 +178,10 @@ class PlanAction(GenerateAction):
                 return task_failed(f"plan {self.key}", err)
         return self._run_step(f"plan {self.key}")
 
-    def _step(self, project: Project) -> GenerationStep:
+    def _step(self) -> GenerationStep:
         from lit_tasks.engine.planning import PlanStep
 
-        return PlanStep(project, self.lazy.index, self.key, self.options)
+        return PlanStep(self.lazy, self.key, self.options)
 
 
 def doit_paths(lazy: LazyProject, cwd: Path | None) -> Callable[[str], str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import lit_providers
-
 from lit_tasks.io.progress import money
 from lit_tasks.llm.budget import cost_estimate, last_output_bytes, output_token_estimate
 from lit_tasks.llm.pricing import batch_multiplier, price_for
@@ -58,7 +57,7 @@ def make_plan(lazy: LazyProject, keys: list[str] | None = None, *, forced: froze
     """What a run of `keys` (default: all) would generate; `forced` prompts whether stale or not."""
     project = lazy.project
     selected = sorted(project.graph.closure(keys)) if keys else None
-    status = project_status(lazy.root, lazy.index, selected)
+    status = project_status(lazy.workspace, lazy.index, selected)
     items = []
     for s in status.prompts.values():
         force = s.prompt in forced

@@ -30,12 +30,11 @@ def seed_from_lock(lazy: LazyProject, key: str, task: dict[str, Any], verified: 
     name = f"{task['basename']}:{task['name']}"
     if dep_manager._get(name, "deps:") is not None:  # doit 0.37: the task's record (read once per task)
         return False
-    from lit_tasks.state.lock import entry_matches, read_lock  # only for a task doit has never recorded: a fresh clone
-
-    entry = read_lock(lazy.root, key)
+    store = lazy.workspace.lock  # only for a task doit has never recorded: a fresh clone
+    entry = store.read(key)
     if entry is None or (verified is not None and entry.verified != verified):
         return False
-    if not entry_matches(lazy.root, lazy.index, entry):
+    if not store.matches(lazy.index, entry):
         return False
     probe = Task(name, None, file_dep=task["file_dep"], targets=task.get("targets", []), uptodate=task["uptodate"])
     probe.save_extra_values()

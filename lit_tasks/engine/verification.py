@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from lit_providers.base import GenerationRequest
-
 from lit_tasks.engine.answers import Answer, Asker
 from lit_tasks.engine.verify import CommandResult, run_commands, trim
 from lit_tasks.io import progress
@@ -20,6 +19,7 @@ from lit_tasks.llm.review import Verdict, parse_verdict, review_request
 from lit_tasks.model.project import Project
 from lit_tasks.model.settings import commands_digest
 from lit_tasks.state import events
+from lit_tasks.state.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ class Checked:
 
 
 def verify(
+    workspace: Workspace,
     project: Project,
     key: str,
     check: Verification,
@@ -82,7 +83,7 @@ def verify(
 ) -> Checked:
     """Run the prompt's commands on the written files, then the review if asked; the first failure decides."""
     if check.commands:
-        events.emit(project.root, "verifying", key)
+        events.emit(workspace, "verifying", key)
     results = run_commands(check.commands, project.code_dir, check.timeout_s)
     failed = next((r for r in results if not r.passed), None)
     if failed is not None:
@@ -93,7 +94,7 @@ def verify(
     if not check.review:
         return Checked(True, "passed", "", results)
     review_settings = project.settings(key, "review")
-    events.emit(project.root, "reviewing", key)
+    events.emit(workspace, "reviewing", key)
     request = review_request(project.graph.prompts[key], review_settings, files, imported)
     answer = asker.ask(request, review_settings, parse=False)
     verdict = parse_verdict(answer.completion.text)

@@ -13,7 +13,6 @@ from typing import TypeVar
 
 import lit_providers
 from lit_providers.base import BatchAPI
-
 from lit_tasks.io.errors import ProviderError
 from lit_tasks.llm.calls import Endpoint, with_retries
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lit_providers.base import Completion
-
 from lit_tasks.io.errors import ProviderError
 from lit_tasks.llm.batch_watch import Delivered, watch
 from lit_tasks.llm.batcher import Batcher, BatchItem
@@ -54,10 +53,10 @@ def batch_call(
 
 
 def _deliver(endpoint: Endpoint, item: BatchItem, batcher: Batcher | None, poll_s: float) -> Delivered | None:
-    found = find_pending(endpoint.context.root, item.request_key)
+    found = find_pending(item.workspace, item.request_key)
     if found is not None:
         batch, pending = found
-        [future] = watch(endpoint, None, batch, poll_s, [pending.custom_id])
+        [future] = watch(item.workspace, endpoint, None, batch, poll_s, [pending.custom_id])
     elif batcher is not None:
         future = batcher.submit(endpoint, item)
     else:

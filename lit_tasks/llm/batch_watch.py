@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lit_providers.base import BatchAPI, BatchCounts, BatchResult, Completion
-
 from lit_tasks.io import progress
 from lit_tasks.io.errors import LitError, ProviderError
 from lit_tasks.llm.batch_api import batch_api, retrying
 from lit_tasks.llm.calls import Endpoint
 from lit_tasks.llm.response import accept, parse_response
 from lit_tasks.state.pending_batches import PendingBatch, PendingItem, batch_path, end_pending
-from lit_tasks.state.response_cache import ResponseCache
+from lit_tasks.state.workspace import Workspace
 
 HEARTBEAT_POLLS = 10  # a progress line at least every this many polls, even when nothing changed
 MAX_FAILED_POLLS = 20  # consecutive transient failures before the wait is given up (the record stays)
@@ -40,12 +39,14 @@ class Delivered:
 class Watcher:
     """Polls one batch on its own thread until it ends, then delivers every item's result."""
 
-    def __init__(self, endpoint: Endpoint, api: BatchAPI, record: PendingBatch, poll_s: float) -> None:
+    def __init__(
+        self, workspace: Workspace, endpoint: Endpoint, api: BatchAPI, record: PendingBatch, poll_s: float
+    ) -> None:
+        self.workspace = workspace
         self.endpoint = endpoint
         self.api = api
         self.record = record
         self.poll_s = poll_s
-        self.root = endpoint.context.root
         self._futures: dict[str, list[Future[Delivered]]] = {}
 
     def future(self, custom_id: str) -> Future[Delivered]:
@@ -55,7 +56,7 @@ class Watcher:
         return found
 
     def run(self) -> None:
-        with progress.project_scope(str(self.root)):
+        with progress.project_scope(str(self.workspace.root)):
             try:
                 self._wait_until_ended()
                 results = retrying(self.endpoint, f"batch {self.record.id}", self._results, self._warn)
@@ -83,7 +84,7 @@ class Watcher:
                 if not err.retryable or failures > MAX_FAILED_POLLS:
                     raise ProviderError(
                         f"batch {self.record.id} could not be read ({err}); its record "
-                        f"({batch_path(self.root, self.record.id).relative_to(self.root)}) stays: run again to "
+                        f"({batch_path(self.workspace, self.record.id).relative_to(self.workspace.root)}) stays: run again to "
                         "wait for it, or delete the record to send its requests again"
                     ) from None
                 self._warn(f"batch {self.record.id}: {err}; polling again in {self.poll_s:g}s")
@@ -112,7 +113,7 @@ class Watcher:
         """Cache every usable answer, end the record (keeping what no run waited for), then tell every waiting
         request."""
         by_id = {r.custom_id: r for r in results}
-        cache = ResponseCache(self.root)
+        cache = self.workspace.responses
         cached = []
         for item in self.record.items:
             found = by_id.get(item.custom_id)
@@ -122,7 +123,7 @@ class Watcher:
         with _registry_lock:  # no request starts waiting on this watcher from here on
             waiting = self._forget()
             try:
-                end_pending(self.root, self.record, [item for item in cached if item.custom_id not in waiting])
+                end_pending(self.workspace, self.record, [item for item in cached if item.custom_id not in waiting])
             except OSError as err:  # the answers are cached: a stale record only costs a rerun one more poll
                 self._warn(f"batch {self.record.id}: could not update its record ({err.strerror or err})")
         for custom_id, futures in waiting.items():
@@ -175,7 +176,12 @@ _registry_lock = threading.Lock()
 
 
 def watch(
-    endpoint: Endpoint, api: BatchAPI | None, record: PendingBatch, poll_s: float, custom_ids: list[str]
+    workspace: Workspace,
+    endpoint: Endpoint,
+    api: BatchAPI | None,
+    record: PendingBatch,
+    poll_s: float,
+    custom_ids: list[str],
 ) -> list[Future[Delivered]]:
     """The future results of items `custom_ids` of the batch `record`, from the batch's one watcher in this
     process (started now if there is none; `api` is the endpoint's batch service, made when None)."""
@@ -185,7 +191,7 @@ def watch(
         if watcher is None:
             if api is None:
                 api = batch_api(endpoint)
-            watcher = _watchers[record.id] = Watcher(endpoint, api, record, poll_s)
+            watcher = _watchers[record.id] = Watcher(workspace, endpoint, api, record, poll_s)
         futures = [watcher.future(custom_id) for custom_id in custom_ids]
     if started and resumed:
         progress.emit(

@@ -20,7 +20,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from lit_providers.base import GenerationRequest
-
 from lit_tasks.io import progress
 from lit_tasks.io.errors import LitError, ProviderError
 from lit_tasks.llm.batch_api import batch_api, retrying
@@ -28,6 +27,7 @@ from lit_tasks.llm.batch_watch import Delivered, watch
 from lit_tasks.llm.calls import Endpoint
 from lit_tasks.state.pending_batches import PendingBatch, PendingItem, save_pending
 from lit_tasks.state.records import now
+from lit_tasks.state.workspace import Workspace
 
 SETTLE_S = 0.5  # how long nothing may happen before a wave is taken to be complete
 CUSTOM_ID_LENGTH = 32  # custom_id: 1 to 64 of [A-Za-z0-9_-]; a request key is 32 hex digits (xxh3-128)
@@ -37,6 +37,7 @@ CUSTOM_ID_LENGTH = 32  # custom_id: 1 to 64 of [A-Za-z0-9_-]; a request key is 3
 class BatchItem:
     """One request to answer in a batch, and what its answer must hold to be cached."""
 
+    workspace: Workspace  # of the project that asks: where the batch is recorded and its answers cached
     request_key: str
     request: GenerationRequest
     prompt: str
@@ -145,7 +146,7 @@ def send(endpoint: Endpoint, entries: list[tuple[BatchItem, list[Future[Delivere
         items=[item.pending() for item in items],
     )
     try:
-        save_pending(endpoint.context.root, record)
+        save_pending(items[0].workspace, record)
     except OSError as err:
         _warn(
             f"batch {status.id}: could not record it ({err.strerror or err}); if this run is killed, a rerun pays again"
@@ -153,7 +154,7 @@ def send(endpoint: Endpoint, entries: list[tuple[BatchItem, list[Future[Delivere
     prompts = sorted({item.prompt for item in items})
     shown = ", ".join(prompts[:3]) + (f" and {len(prompts) - 3} more" if len(prompts) > 3 else "")
     progress.emit("note", f"batch {status.id}: sent {progress.plural(len(items), 'request')} ({shown})")
-    delivered = watch(endpoint, api, record, poll_s, [item.custom_id for item in items])
+    delivered = watch(items[0].workspace, endpoint, api, record, poll_s, [item.custom_id for item in items])
     for (_, futures), result in zip(entries, delivered, strict=True):
         result.add_done_callback(lambda done, futures=futures: _relay(done, futures))
 

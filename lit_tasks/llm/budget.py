@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from lit_providers.base import GenerationRequest
-
 from lit_tasks.io.errors import GenerationError
 from lit_tasks.io.progress import money
 from lit_tasks.llm.pricing import Price

@@ -16,7 +16,6 @@ from typing import TypeVar
 
 import lit_providers
 from lit_providers.base import Completion, GenerationRequest, ProviderContext
-
 from lit_tasks.io.errors import ProviderError
 from lit_tasks.io.secrets import scrub
 from lit_tasks.llm.prefix_gate import PrefixGate

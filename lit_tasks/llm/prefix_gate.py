@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Iterator
 
 from lit_providers.base import GenerationRequest
-
 from lit_tasks.io.hashing import Hasher
 
 TTL_S = 300.0  # Anthropic's cache entries live five minutes from their last use

@@ -10,9 +10,9 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
-from lit_providers.base import Usage
 from pydantic import BaseModel
 
+from lit_providers.base import Usage
 from lit_tasks.model.config import PricingSection
 
 

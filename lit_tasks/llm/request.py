@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass
 
 from lit_providers.base import Block, GenerationRequest
-
 from lit_tasks.model.prompt import Prompt
 from lit_tasks.model.settings import GenerationSettings
 

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 
 from lit_providers.base import Completion
-
 from lit_tasks.io.errors import ResponseError
 from lit_tasks.model.paths import UnsafePathError, normalise_relpath
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import re
 
-from lit_providers.base import Block, GenerationRequest
 from pydantic import BaseModel, ValidationError
 
+from lit_providers.base import Block, GenerationRequest
 from lit_tasks.llm.request import context_block
 from lit_tasks.model.prompt import Prompt
 from lit_tasks.model.settings import GenerationSettings

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
 from lit_tasks.io.atomic import append_exclusive
-from lit_tasks.state.layout import STATE_DIR
 
-EVENTS_FILE = f"{STATE_DIR}/events.jsonl"
+if TYPE_CHECKING:
+    from lit_tasks.state.workspace import Workspace
+
 MAX_BYTES = 1 << 20
 State = Literal["generating", "verifying", "reviewing", "done", "failed", "run-start", "run-end"]
 
@@ -37,18 +37,18 @@ _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Event)
 
 
-def emit(root: Path, state: State, prompt: str | None = None, **fields: object) -> None:
+def emit(workspace: Workspace, state: State, prompt: str | None = None, **fields: object) -> None:
     """Append one event; never fails the build (the dashboard is a view, not a part of the build)."""
     event = Event(t=time.time(), pid=os.getpid(), state=state, prompt=prompt, **fields)  # type: ignore[arg-type]
     try:
-        append_exclusive(os.path.join(root, EVENTS_FILE), _encoder.encode(event) + b"\n")
+        append_exclusive(os.fspath(workspace.events_file), _encoder.encode(event) + b"\n")
     except OSError:
         pass
 
 
-def start_afresh_if_large(root: Path) -> None:
+def start_afresh_if_large(workspace: Workspace) -> None:
     """Called by a run that is alone on the project: drop the old events once the file is large."""
-    path = os.path.join(root, EVENTS_FILE)
+    path = workspace.events_file
     try:
         if os.path.getsize(path) > MAX_BYTES:
             os.truncate(path, 0)
@@ -56,12 +56,11 @@ def start_afresh_if_large(root: Path) -> None:
         pass
 
 
-def read_from(root: Path, offset: int) -> tuple[list[Event], int]:
+def read_from(workspace: Workspace, offset: int) -> tuple[list[Event], int]:
     """The whole events written from byte `offset` on, and the offset after them; a file that shrank (started
     afresh) is read from its beginning. A partial last line is left for the next read."""
-    path = os.path.join(root, EVENTS_FILE)
     try:
-        with open(path, "rb") as f:
+        with open(workspace.events_file, "rb") as f:
             if os.fstat(f.fileno()).st_size < offset:
                 offset = 0
             f.seek(offset)

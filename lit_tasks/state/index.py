@@ -25,19 +25,17 @@ from lit_tasks.io.errors import GenerationError
 from lit_tasks.io.hashing import Hasher, stat_key
 from lit_tasks.model.discovery import Scan, scan_sources
 from lit_tasks.model.paths import (
-    CODE_DIR,
     CONFIG_FILE,
     MANIFEST_DIR,
     PATCH_DIR,
     PATCH_SUFFIX,
 )
-from lit_tasks.state.layout import STATE_DIR, ensure_state_dir
 from lit_tasks.state.tree_shape import check_lock_dirs, check_tree_shape
+from lit_tasks.state.workspace import Workspace
 
 if TYPE_CHECKING:
     from lit_tasks.model.project import Project
 
-INDEX_FILE = Path(".lit") / "cache" / "index.json"
 FORMAT = 6
 _SOURCE_DIR = Path(__file__).resolve().parent.parent  # the lit_tasks package
 _SOURCES: list[str] = []
@@ -144,15 +142,16 @@ def _verified_digest(project: Project, key: str) -> str:
     return commands_digest(commands, review) if commands or review else ""
 
 
-def fingerprint(root: Path, sources: str) -> str:
+def fingerprint(workspace: Workspace, sources: str) -> str:
     """A hash of what the index is computed from: `sources` (any edit, added or removed prompt, module or
     patch) and the pinned plans."""
-    return Hasher(f"lit-index-{FORMAT}").add(sources.encode()).add(_manifests_stat(root)).hexdigest()
+    return Hasher(f"lit-index-{FORMAT}").add(sources.encode()).add(_manifests_stat(workspace)).hexdigest()
 
 
-def sources_fingerprint(root: Path, scan: Scan) -> str:
+def sources_fingerprint(workspace: Workspace, scan: Scan) -> str:
     """The part of the fingerprint a user edits (lit.toml, prompts, modules, patches), without the pinned plans
     that `plan:` tasks write during a run."""
+    root = workspace.root
     h = Hasher(f"lit-sources-{FORMAT}")
     h.add(_stat_bytes(root / CONFIG_FILE))
     for rel, st in (*scan.prompts, *scan.modules):
@@ -177,8 +176,8 @@ def _lit_sources() -> list[str]:
     return _SOURCES
 
 
-def _manifests_stat(root: Path) -> bytes:
-    base = root / MANIFEST_DIR
+def _manifests_stat(workspace: Workspace) -> bytes:
+    base = workspace.root / MANIFEST_DIR
     if not base.is_dir():
         return b"none"
     parts = []
@@ -197,10 +196,10 @@ def _stat_bytes(path: Path) -> bytes:
         return b"missing"
 
 
-def read_index(root: Path) -> ProjectIndex | None:
+def read_index(workspace: Workspace) -> ProjectIndex | None:
     """The stored index, or None if there is none, it is unreadable or it is of another format."""
     try:
-        data = json.loads((root / INDEX_FILE).read_bytes())
+        data = json.loads(workspace.index_file.read_bytes())
         if data.get("format") != FORMAT:
             return None
         return ProjectIndex(
@@ -239,7 +238,7 @@ def read_index(root: Path) -> ProjectIndex | None:
         return None
 
 
-def write_index(root: Path, index: ProjectIndex) -> None:
+def write_index(workspace: Workspace, index: ProjectIndex) -> None:
     """Best effort, like every cache: a failed write means the next run loads the project again."""
     data = {
         "format": index.format,
@@ -272,20 +271,19 @@ def write_index(root: Path, index: ProjectIndex) -> None:
         "unplanned": sorted(index.unplanned),
     }
     try:
-        ensure_state_dir(root)  # its .gitignore keeps the cache out of commits
-        write_atomic(root / INDEX_FILE, json.dumps(data, separators=(",", ":")).encode(), durable=Durability.NONE)
+        workspace.ensure_state_dir()  # its .gitignore keeps the cache out of commits
+        write_atomic(workspace.index_file, json.dumps(data, separators=(",", ":")).encode(), durable=Durability.NONE)
     except OSError:
         pass
 
 
-def load_with_cache(root: Path, scan: Scan | None = None) -> Project:
+def load_with_cache(workspace: Workspace, scan: Scan | None = None) -> Project:
     """The full project, its frontmatter read through (and kept in) the parse cache in `.lit/cache/`."""
     from lit_tasks.model.project import load_project
-    from lit_tasks.state.parse_cache import ParseCache
 
-    cache = ParseCache(root)
-    project = load_project(root, scan, cache)
-    if (root / STATE_DIR).is_dir():
+    cache = workspace.parse_cache
+    project = load_project(workspace.root, scan, cache)
+    if workspace.state_dir.is_dir():
         cache.save()
     check_providers(project)
     return project
@@ -310,8 +308,9 @@ def check_providers(project: Project) -> None:
 class LazyProject:
     """A project as task creation sees it: the index now, the full `Project` only if something is generated."""
 
-    def __init__(self, root: Path, index: ProjectIndex, project: Project | None = None) -> None:
-        self.root = root
+    def __init__(self, workspace: Workspace, index: ProjectIndex, project: Project | None = None) -> None:
+        self.workspace = workspace
+        self.root = workspace.root
         self.index = index
         self._project = project
         self._lock = threading.Lock()
@@ -319,24 +318,24 @@ class LazyProject:
     @classmethod
     def load(cls, root: Path) -> LazyProject:
         """The project at `root` from its index when nothing it depends on changed, else loaded and indexed."""
-        root = root.resolve()
-        check_tree_shape(root)  # before the index is written into .lit/
-        scan = scan_sources(root)
-        sources = sources_fingerprint(root, scan)
-        current = fingerprint(root, sources)
-        index = read_index(root)
+        workspace = Workspace(root.resolve())
+        check_tree_shape(workspace)  # before the index is written into .lit/
+        scan = scan_sources(workspace.root)
+        sources = sources_fingerprint(workspace, scan)
+        current = fingerprint(workspace, sources)
+        index = read_index(workspace)
         if index is not None and index.fingerprint == current:
-            check_lock_dirs(root, index.prompts)
-            return cls(root, index)
-        project = load_with_cache(root, scan)
+            check_lock_dirs(workspace, index.prompts)
+            return cls(workspace, index)
+        project = load_with_cache(workspace, scan)
         index = ProjectIndex.of(project, current, sources)
-        check_lock_dirs(root, index.prompts)
-        write_index(root, index)
-        return cls(root, index, project)
+        check_lock_dirs(workspace, index.prompts)
+        write_index(workspace, index)
+        return cls(workspace, index, project)
 
     @property
     def code_dir(self) -> Path:
-        return self.root / CODE_DIR
+        return self.workspace.code_dir
 
     @property
     def project(self) -> Project:
@@ -344,8 +343,8 @@ class LazyProject:
         with self._lock:
             if self._project is None:
                 scan = scan_sources(self.root)
-                before = sources_fingerprint(self.root, scan)
-                project = load_with_cache(self.root, scan)
+                before = sources_fingerprint(self.workspace, scan)
+                project = load_with_cache(self.workspace, scan)
                 if before != self.index.sources:
                     raise GenerationError("the prompts or lit.toml changed after lit loaded them; run again")
                 self._project = project

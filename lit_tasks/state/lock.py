@@ -12,21 +12,23 @@ too, so `lit check` can say *why* a prompt is stale.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import msgspec
 
 from lit_tasks.io.atomic import Durability, write_atomic
 from lit_tasks.io.hashing import FileHashes, Hasher, hash_bytes, is_regular_or_missing
-from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, lock_path, locked_prompts, patch_rel
+from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, locked_prompts, patch_rel
 
-__all__ = ["LOCK_DIR", "LockEntry", "InputState", "lock_path", "locked_prompts", "read_lock", "write_lock"]
+__all__ = ["LOCK_DIR", "InputState", "LockEntry", "LockStore", "is_hand_edit"]
 
 if TYPE_CHECKING:
     from lit_tasks.state.index import ProjectIndex
+    from lit_tasks.state.workspace import Workspace
 
 LOCK_VERSION = 1
 
@@ -79,74 +81,118 @@ class LockEntry(msgspec.Struct):
 _decode_entry = msgspec.json.Decoder(LockEntry).decode
 
 
-def read_lock(root: Path, key: str) -> LockEntry | None:
-    """The lock entry of `key`, or None if there is none or it is unreadable (then the prompt is stale)."""
-    try:
-        return _decode_entry(lock_path(root, key).read_bytes())
-    except (OSError, msgspec.DecodeError):
-        return None
+class LockStore:
+    """The lock of one workspace. Each entry is read once per run (`read`); the generation step, which must see an
+    entry another run wrote while it waited for the prompt's lock, reads it fresh (`reread`)."""
 
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._entries: dict[str, LockEntry | None] = {}
+        self._guard = threading.Lock()
 
-def write_lock(root: Path, entry: LockEntry) -> None:
-    write_atomic(lock_path(root, entry.prompt), entry.dumps().encode(), durable=Durability.AT_EXIT)
+    def read(self, key: str) -> LockEntry | None:
+        """The lock entry of `key`, or None if there is none or it is unreadable (then the prompt is stale)."""
+        with self._guard:
+            if key in self._entries:
+                return self._entries[key]
+        return self.reread(key)
 
-
-def all_locks(root: Path) -> dict[str, LockEntry]:
-    """Every readable lock entry under .lit/lock/, keyed by prompt path."""
-    base = root / LOCK_DIR
-    found: dict[str, LockEntry] = {}
-    if not base.is_dir():
-        return found
-    for path in sorted(base.rglob("*.json")):
+    def reread(self, key: str) -> LockEntry | None:
+        """The entry as it is on disk now."""
         try:
-            entry = _decode_entry(path.read_bytes())
+            entry = _decode_entry(self.workspace.lock_file(key).read_bytes())
         except (OSError, msgspec.DecodeError):
-            continue
-        found[entry.prompt] = entry
-    return found
+            entry = None
+        with self._guard:
+            self._entries[key] = entry
+        return entry
 
+    def write(self, entry: LockEntry) -> None:
+        write_atomic(self.workspace.lock_file(entry.prompt), entry.dumps().encode(), durable=Durability.AT_EXIT)
+        with self._guard:
+            self._entries[entry.prompt] = entry
 
-def current_inputs(root: Path, index: ProjectIndex, key: str, hashes: FileHashes | None = None) -> InputState | None:
-    """The input hashes as the files are now; None when the prompt or an imported output does not exist."""
-    hashes = hashes or FileHashes(root)
-    entry = index.prompts[key]
-    imports: dict[str, str] = {}
-    for path in entry.import_outputs:
-        digest = hashes.of(f"{CODE_DIR}/{path}")
-        if digest is None:
+    def remove(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.workspace.lock_file(key))
+        with self._guard:
+            self._entries[key] = None
+
+    def prompts(self) -> list[str]:
+        """The prompts that have a lock entry, read or not."""
+        return locked_prompts(self.workspace.root)
+
+    def all(self) -> dict[str, LockEntry]:
+        """Every readable lock entry under .lit/lock/, keyed by prompt path (read from disk)."""
+        base = self.workspace.root / LOCK_DIR
+        found: dict[str, LockEntry] = {}
+        if not base.is_dir():
+            return found
+        for path in sorted(base.rglob("*.json")):
+            try:
+                entry = _decode_entry(path.read_bytes())
+            except (OSError, msgspec.DecodeError):
+                continue
+            found[entry.prompt] = entry
+        return found
+
+    def current_inputs(self, index: ProjectIndex, key: str, hashes: FileHashes | None = None) -> InputState | None:
+        """The input hashes as the files are now; None when the prompt or an imported output does not exist."""
+        hashes = hashes or FileHashes(self.workspace.root)
+        entry = index.prompts[key]
+        imports: dict[str, str] = {}
+        for path in entry.import_outputs:
+            digest = hashes.of(f"{CODE_DIR}/{path}")
+            if digest is None:
+                return None
+            imports[path] = digest
+        prompt = hashes.of(key)
+        if prompt is None:
             return None
-        imports[path] = digest
-    prompt = hashes.of(key)
-    if prompt is None:
-        return None
-    patches = {}
-    for out in entry.outputs:
-        if out in index.patched:
-            digest = hashes.of(patch_rel(out))
-            if digest is not None:
-                patches[out] = digest
-    context = {}
-    for path in entry.context:
-        digest = hashes.of(path)
-        if digest is None:
-            return None
-        context[path] = digest
-    return InputState(prompt=prompt, imports=imports, config=entry.config_hash, patches=patches, context=context)
+        patches = {}
+        for out in entry.outputs:
+            if out in index.patched:
+                digest = hashes.of(patch_rel(out))
+                if digest is not None:
+                    patches[out] = digest
+        context = {}
+        for path in entry.context:
+            digest = hashes.of(path)
+            if digest is None:
+                return None
+            context[path] = digest
+        return InputState(prompt=prompt, imports=imports, config=entry.config_hash, patches=patches, context=context)
 
+    def output_hashes(self, outputs: Iterable[str], hashes: FileHashes | None = None) -> dict[str, str | None]:
+        hashes = hashes or FileHashes(self.workspace.root)
+        return {out: hashes.of(f"{CODE_DIR}/{out}") for out in outputs}
 
-def output_hashes(
-    root: Path, outputs: tuple[str, ...] | list[str], hashes: FileHashes | None = None
-) -> dict[str, str | None]:
-    hashes = hashes or FileHashes(root)
-    return {out: hashes.of(f"{CODE_DIR}/{out}") for out in outputs}
+    def not_files(self, outputs: Iterable[str]) -> list[str]:
+        """The outputs where something other than a regular file stands (nothing lit may hash or replace)."""
+        code_dir = os.fspath(self.workspace.code_dir)
+        return [out for out in outputs if not is_regular_or_missing(os.path.join(code_dir, out))]
+
+    def edited_outputs(self, entry: LockEntry | None) -> list[str]:
+        """The outputs of `entry` that are hand edits now."""
+        if entry is None:
+            return []
+        current = self.output_hashes(sorted(entry.outputs))
+        return [out for out, digest in current.items() if is_hand_edit(digest, entry.outputs[out])]
+
+    def matches(self, index: ProjectIndex, entry: LockEntry, hashes: FileHashes | None = None) -> bool:
+        """True when the files are now exactly what lock entry `entry` recorded."""
+        key = entry.prompt
+        hashes = hashes or FileHashes(self.workspace.root)
+        inputs = self.current_inputs(index, key, hashes)
+        if inputs is None or inputs.digest != entry.input_hash:
+            return False
+        declared = index.prompts[key].outputs
+        if set(declared) != set(entry.outputs):
+            return False
+        return self.output_hashes(declared, hashes) == entry.outputs
 
 
 EMPTY = hash_bytes(b"")
-
-
-def not_files(root: Path, outputs: Iterable[str]) -> list[str]:
-    """The outputs where something other than a regular file stands (nothing lit may hash or replace)."""
-    return [out for out in outputs if not is_regular_or_missing(os.path.join(root, CODE_DIR, out))]
 
 
 def is_hand_edit(digest: str | None, written: str) -> bool:
@@ -155,24 +201,3 @@ def is_hand_edit(digest: str | None, written: str) -> bool:
     An empty file is not one: overwriting it loses nothing, and it is what a power cut can leave of a file
     generated just before (derived files are synced once per run, see `atomic`)."""
     return digest not in (None, EMPTY, written)
-
-
-def edited_outputs(root: Path, entry: LockEntry | None) -> list[str]:
-    """The outputs of `entry` that are hand edits now."""
-    if entry is None:
-        return []
-    current = output_hashes(root, sorted(entry.outputs))
-    return [out for out, digest in current.items() if is_hand_edit(digest, entry.outputs[out])]
-
-
-def entry_matches(root: Path, index: ProjectIndex, entry: LockEntry, hashes: FileHashes | None = None) -> bool:
-    """True when the files are now exactly what lock entry `entry` recorded."""
-    key = entry.prompt
-    hashes = hashes or FileHashes(root)
-    inputs = current_inputs(root, index, key, hashes)
-    if inputs is None or inputs.digest != entry.input_hash:
-        return False
-    declared = index.prompts[key].outputs
-    if set(declared) != set(entry.outputs):
-        return False
-    return output_hashes(root, declared, hashes) == entry.outputs

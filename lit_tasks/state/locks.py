@@ -3,11 +3,11 @@
 Runs may overlap: `make -j` over `lit makedeps` rules, two terminals, an editor hook beside a shell. What must
 not overlap is the work on one prompt, so each prompt has its own lock:
 
-- `prompt_lock(root, key)`: an exclusive `flock` on `.lit/locks/<hash of the prompt path>.lock`, held by the
+- `prompt_lock(workspace, key)`: an exclusive `flock` on `.lit/locks/<hash of the prompt path>.lock`, held by the
   prompt's task action around its whole generation (snapshot, call, write, lock entry). A run that finds it
   held says which prompt it waits for, and waits; once it has the lock it sees the lock entry the other run
   wrote, adopts it and makes no call.
-- `join_run(root)`: each run registers itself with an exclusive `flock` on `.lit/runs/<pid>.lock`, held while
+- `join_run(workspace)`: each run registers itself with an exclusive `flock` on `.lit/runs/<pid>.lock`, held while
   the process lives and removed when it exits. The kernel drops every `flock` of a process that dies, even
   by SIGKILL, so a killed run never blocks the next one, and a registration whose lock can be taken belongs
   to a killed run: the next run sweeps that run's temp files (their names carry its pid) and removes it.
@@ -29,28 +29,26 @@ from lit_tasks.io import progress
 from lit_tasks.io.atomic import TEMP_SUFFIX, no_temp_files_left, temp_owner
 from lit_tasks.io.hashing import hash_bytes
 from lit_tasks.state import events
-from lit_tasks.state.layout import STATE_DIR
+from lit_tasks.state.workspace import Workspace
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX: runs and prompts are not serialised
     fcntl = None  # type: ignore[assignment]
 
-LOCKS_DIR = Path(".lit") / "locks"
-RUNS_DIR = Path(".lit") / "runs"
 _OPEN_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
 
-_joined: dict[Path, tuple[int, Path]] = {}
+_joined: dict[Path, tuple[int, Path, Workspace]] = {}  # resolved root -> the registration this process holds
 _guard = threading.Lock()
 
 
 @contextlib.contextmanager
-def prompt_lock(root: Path, key: str) -> Iterator[None]:
+def prompt_lock(workspace: Workspace, key: str) -> Iterator[None]:
     """Hold `key`'s lock for the body; waits (saying so) while another run generates the prompt."""
     if fcntl is None:
         yield
         return
-    path = root / LOCKS_DIR / f"{hash_bytes(key.encode())[:16]}.lock"  # prompt paths can be deep and long
+    path = workspace.locks_dir / f"{hash_bytes(key.encode())[:16]}.lock"  # prompt paths can be deep and long
     fd = _lock(path, blocking=False)
     if fd is None:
         holder = _holder(path)
@@ -64,34 +62,34 @@ def prompt_lock(root: Path, key: str) -> Iterator[None]:
         os.close(fd)  # closing drops the flock
 
 
-def join_run(root: Path) -> None:
+def join_run(workspace: Workspace) -> None:
     """Register this process as a run on the project (until it exits), after sweeping what killed runs left."""
-    root = root.resolve()
+    root = workspace.root.resolve()
     if fcntl is None:
         return
     with _guard:
         if root in _joined:
             return
-        own = root / RUNS_DIR / f"{os.getpid()}.lock"
+        own = workspace.runs_dir / f"{os.getpid()}.lock"
         left_by_our_pid = own.exists()  # a killed process had our pid: its temp files carry our pid too
         fd = _lock(own, blocking=True)
         assert fd is not None
         if not _joined:
             atexit.register(_leave_all)
-        _joined[root] = (fd, own)
+        _joined[root] = (fd, own, workspace)
     if left_by_our_pid and no_temp_files_left():
-        sweep_temp_files(root, os.getpid())
-    sweep_killed_runs(root)
-    sweep_unregistered(root)
-    if not other_runs_active(root):
-        events.start_afresh_if_large(root)
-    events.emit(root, "run-start")
+        sweep_temp_files(workspace, os.getpid())
+    sweep_killed_runs(workspace)
+    sweep_unregistered(workspace)
+    if not other_runs_active(workspace):
+        events.start_afresh_if_large(workspace)
+    events.emit(workspace, "run-start")
 
 
-def leave_run(root: Path) -> None:
+def leave_run(workspace: Workspace) -> None:
     """Unregister (tests and long-lived processes; a normal run is unregistered when it exits)."""
     with _guard:
-        joined = _joined.pop(root.resolve(), None)
+        joined = _joined.pop(workspace.root.resolve(), None)
     if joined is not None:
         _unregister(*joined)
 
@@ -100,52 +98,52 @@ def _leave_all() -> None:
     with _guard:
         joined = list(_joined.values())
         _joined.clear()
-    for fd, path in joined:
-        _unregister(fd, path)
+    for registration in joined:
+        _unregister(*registration)
 
 
-def _unregister(fd: int, path: Path) -> None:
+def _unregister(fd: int, path: Path, workspace: Workspace) -> None:
     """Remove the registration while still holding its lock (no one else can be using it), then release."""
-    events.emit(path.parent.parent.parent, "run-end")  # path: <root>/.lit/runs/<pid>.lock
+    events.emit(workspace, "run-end")
     with contextlib.suppress(OSError):
         path.unlink()
     os.close(fd)
 
 
-def other_runs_active(root: Path) -> bool:
+def other_runs_active(workspace: Workspace) -> bool:
     """Whether another live run is registered on the project (its registration is locked)."""
     own = f"{os.getpid()}.lock"
     try:
-        names = [name for name in os.listdir(root / RUNS_DIR) if name != own and name.endswith(".lock")]
+        names = [name for name in os.listdir(workspace.runs_dir) if name != own and name.endswith(".lock")]
     except FileNotFoundError:
         return False
     for name in names:
-        fd = _lock(root / RUNS_DIR / name, blocking=False, create=False)
+        fd = _lock(workspace.runs_dir / name, blocking=False, create=False)
         if fd is None:
-            if (root / RUNS_DIR / name).exists():
+            if (workspace.runs_dir / name).exists():
                 return True  # held: a live run (or one being swept this instant, which errs on the safe side)
             continue
         os.close(fd)  # a killed run's registration: the next join sweeps it
     return False
 
 
-def sweep_killed_runs(root: Path) -> list[int]:
+def sweep_killed_runs(workspace: Workspace) -> list[int]:
     """Sweep the temp files of every registered run that is no longer alive; returns their pids."""
     swept = []
     try:
-        names = os.listdir(root / RUNS_DIR)
+        names = os.listdir(workspace.runs_dir)
     except FileNotFoundError:
         return swept
     own = f"{os.getpid()}.lock"
     for name in names:
         if name == own or not name.endswith(".lock") or not name[:-5].isdigit():
             continue
-        path = root / RUNS_DIR / name
+        path = workspace.runs_dir / name
         fd = _lock(path, blocking=False, create=False)
         if fd is None:
             continue  # alive (or being swept by another run right now)
         try:
-            sweep_temp_files(root, int(name[:-5]))
+            sweep_temp_files(workspace, int(name[:-5]))
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         finally:
@@ -154,11 +152,11 @@ def sweep_killed_runs(root: Path) -> list[int]:
     return swept
 
 
-def sweep_unregistered(root: Path) -> int:
+def sweep_unregistered(workspace: Workspace) -> int:
     """Remove the temp files of dead processes in `.lit/` and `.lit/cache/`: what loading a project writes (the
     state's .gitignore, the index) comes before a run registers, so a run killed then left no registration."""
     removed = 0
-    for directory in (root / STATE_DIR, root / STATE_DIR / "cache"):
+    for directory in (workspace.state_dir, workspace.cache_dir):
         try:
             names = os.listdir(directory)
         except OSError:
@@ -182,10 +180,10 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def sweep_temp_files(root: Path, pid: int) -> int:
+def sweep_temp_files(workspace: Workspace, pid: int) -> int:
     """Remove the temp files a process with `pid` left under code.lock/ and .lit/ (`atomic` names them)."""
     removed = 0
-    for base in (root / "code.lock", root / ".lit"):
+    for base in (workspace.code_dir, workspace.state_dir):
         for dirpath, _, filenames in os.walk(base):
             for name in filenames:
                 if name.endswith(TEMP_SUFFIX) and temp_owner(name) == pid:

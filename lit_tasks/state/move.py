@@ -48,8 +48,8 @@ from lit_tasks.model.paths import (
 from lit_tasks.model.project import Project
 from lit_tasks.model.retarget import Rename, retarget
 from lit_tasks.state.index import ProjectIndex, load_with_cache
-from lit_tasks.state.lock import all_locks
 from lit_tasks.state.status import PromptStatus, project_status
+from lit_tasks.state.workspace import Workspace
 
 
 class MoveError(UsageError):
@@ -75,11 +75,11 @@ class MovePlan:
 
 def target_paths(project: Project, cwd: Path, old_arg: str, new_arg: str) -> tuple[str, str]:
     """OLD and NEW as prompt keys (root-relative), or MoveError saying why this move cannot be."""
-    old = _root_relative(project.root, cwd, old_arg)
+    old = _root_relative(project, cwd, old_arg)
     if old not in project.graph.prompts:
         hint = "" if old.endswith(PROMPT_SUFFIX) else f" (prompt files end in {PROMPT_SUFFIX})"
         raise MoveError(f"{old_arg} is not a prompt of this project{hint}; `lit mv` moves a prompt file")
-    new = _root_relative(project.root, cwd, new_arg)
+    new = _root_relative(project, cwd, new_arg)
     if new.startswith(".."):
         raise MoveError(f"{new_arg} is outside the project at {project.root}; a prompt moves within its {PROMPTS_DIR}/")
     if (project.root / new).is_dir():
@@ -96,21 +96,21 @@ def target_paths(project: Project, cwd: Path, old_arg: str, new_arg: str) -> tup
     return old, new
 
 
-def _root_relative(root: Path, cwd: Path, arg: str) -> str:
+def _root_relative(project: Project, cwd: Path, arg: str) -> str:
     try:
-        rel = os.path.relpath((cwd / arg).resolve(), root).replace(os.sep, "/")
+        rel = os.path.relpath((cwd / arg).resolve(), project.root).replace(os.sep, "/")
         return rel if rel.startswith("..") else normalise_relpath(rel)
     except (UnsafePathError, ValueError) as err:
         raise MoveError(f"{arg}: {err}") from None
 
 
-def plan_move(project: Project, old: str, new: str) -> MovePlan:
+def plan_move(workspace: Workspace, project: Project, old: str, new: str) -> MovePlan:
     """Every file change the move makes, computed before anything is written."""
     plan = MovePlan(old, new)
     sources = _rewritten_sources(project, old, new, plan)  # path before the move -> (bytes before, bytes after)
     digests = {path: (hash_bytes(before), hash_bytes(after)) for path, (before, after) in sources.items()}
     moved_raw = sources[old][1] if old in sources else project.graph.prompts[old].raw
-    state = [*_carried_locks(project.root, old, new, digests, plan), *_carried_plans(project, old, new, digests, plan)]
+    state = [*_carried_locks(workspace, old, new, digests, plan), *_carried_plans(project, old, new, digests, plan)]
     rewritten = [Change(path, before, after) for path, (before, after) in sources.items() if path != old]
     plan.changes = [
         *(c for c in state if c.after is not None),
@@ -161,10 +161,10 @@ def reference_renamer(old: str, new: str, prompts: set[str]) -> Rename:
 
 
 def _carried_locks(
-    root: Path, old: str, new: str, digests: dict[str, tuple[str, str]], plan: MovePlan
+    workspace: Workspace, old: str, new: str, digests: dict[str, tuple[str, str]], plan: MovePlan
 ) -> Iterable[Change]:
     """The moved prompt's lock entry under its new path; entries hashing a rewritten file, with its new hash."""
-    for key, entry in all_locks(root).items():
+    for key, entry in workspace.lock.all().items():
         inputs = entry.inputs
         prompt = _rehashed(key, inputs.prompt, digests)
         context = {path: _rehashed(path, digest, digests) for path, digest in inputs.context.items()}
@@ -175,7 +175,7 @@ def _carried_locks(
         carried = msgspec.structs.replace(
             entry, prompt=new if key == old else key, inputs=rehashed, input_hash=input_hash
         )
-        yield from _moved(root, _lock_rel(key), _lock_rel(carried.prompt), carried.dumps().encode())
+        yield from _moved(workspace.root, _lock_rel(key), _lock_rel(carried.prompt), carried.dumps().encode())
         if key == old:
             plan.carried.append("lock entry")
 
@@ -204,10 +204,11 @@ def _rehashed(path: str, digest: str, digests: dict[str, tuple[str, str]]) -> st
     return after if digest == before and after is not None else digest
 
 
-def _moved(root: Path, old_rel: str, new_rel: str, data: bytes) -> Iterable[Change]:
-    yield Change(new_rel, _read(root / new_rel), data)
+def _moved(base: Path, old_rel: str, new_rel: str, data: bytes) -> Iterable[Change]:
+    """The change that writes `data` at `new_rel` and, if it moved, removes `old_rel` (both under `base`)."""
+    yield Change(new_rel, _read(base / new_rel), data)
     if new_rel != old_rel:
-        yield Change(old_rel, (root / old_rel).read_bytes(), None)
+        yield Change(old_rel, (base / old_rel).read_bytes(), None)
 
 
 def _lock_rel(key: str) -> str:
@@ -221,29 +222,31 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def apply_move(root: Path, plan: MovePlan) -> Project:
+def apply_move(workspace: Workspace, plan: MovePlan) -> Project:
     """Make the planned changes and load the moved project; on any failure, put every file back."""
+    root = workspace.root
     try:
         write_all_atomic({root / c.path: c.after for c in plan.changes if c.after is not None}, durable=Durability.NOW)
         for change in plan.changes:
             if change.after is None:
                 os.unlink(root / change.path)
     except OSError as err:
-        undone = _put_back(root, plan)
+        undone = _put_back(workspace, plan)
         raise MoveError(
             f"{plan.old} -> {plan.new}: could not write {err.filename or 'a file'} ({err.strerror or err}){undone}"
         ) from None
     try:
-        return load_with_cache(root)
+        return load_with_cache(Workspace(root))  # a new workspace: what the old one read has moved
     except LitError as err:
-        undone = _put_back(root, plan)
+        undone = _put_back(workspace, plan)
         raise MoveError(
             f"{plan.old} -> {plan.new} is refused, the project would not load after it: {err}{undone}"
         ) from None
 
 
-def _put_back(root: Path, plan: MovePlan) -> str:
+def _put_back(workspace: Workspace, plan: MovePlan) -> str:
     """Every file as it was before the move; says whether that worked, for the error being raised."""
+    root = workspace.root
     try:
         write_all_atomic({root / c.path: c.before for c in plan.changes if c.before is not None})
         for change in plan.changes:
@@ -256,10 +259,11 @@ def _put_back(root: Path, plan: MovePlan) -> str:
 
 
 def statuses(project: Project, plan: MovePlan) -> dict[str, PromptStatus]:
-    """Where the prompts whose state the move touches stand, in `project` (before or after the move)."""
+    """Where the prompts whose state the move touches stand, in `project` (before or after the move; each read
+    in a workspace of its own, as the lock entries differ)."""
     names = {plan.old, plan.new, *plan.rewritten}
     keys = [k for k in project.graph.order if k in names or names.intersection(project.context_files(k))]
-    return project_status(project.root, ProjectIndex.of(project, "", ""), keys).prompts
+    return project_status(Workspace(project.root), ProjectIndex.of(project, "", ""), keys).prompts
 
 
 def made_stale(before: dict[str, PromptStatus], after: dict[str, PromptStatus], plan: MovePlan) -> dict[str, list[str]]:

@@ -7,13 +7,13 @@ them: a hand-edited orphan is kept and reported, never deleted.
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from lit_tasks.io.hashing import hash_file
-from lit_tasks.model.paths import CODE_DIR, lock_path, locked_prompts
+from lit_tasks.model.paths import locked_prompts
 from lit_tasks.state.index import ProjectIndex
+from lit_tasks.state.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -23,18 +23,16 @@ class Orphan:
     edited: bool
 
 
-def find_orphans(root: Path, index: ProjectIndex, deleted: list[str] | None = None) -> list[Orphan]:
+def find_orphans(workspace: Workspace, index: ProjectIndex, deleted: list[str] | None = None) -> list[Orphan]:
     """Outputs of prompts that no longer exist (a prompt's own renamed outputs are removed when it regenerates,
     which it must, since its frontmatter changed). Only the lock entries of deleted prompts are read."""
-    deleted = deleted_prompts(root, index) if deleted is None else deleted
+    deleted = deleted_prompts(workspace, index) if deleted is None else deleted
     if not deleted:
         return []
-    from lit_tasks.state.lock import read_lock  # msgspec: only imported when a prompt was deleted
-
     found = []
     owners: dict[str, str] | None = None
     for key in deleted:
-        entry = read_lock(root, key)
+        entry = workspace.lock.read(key)  # msgspec: only imported when a prompt was deleted
         if entry is None:
             continue
         owners = owners if owners is not None else index.owners()
@@ -42,16 +40,16 @@ def find_orphans(root: Path, index: ProjectIndex, deleted: list[str] | None = No
             if rel in owners:
                 continue  # declared by its prompt, or by another one now
             try:
-                edited = hash_file(root / CODE_DIR / rel) != digest
+                edited = hash_file(workspace.code_dir / rel) != digest
             except FileNotFoundError:
                 continue
             found.append(Orphan(rel, key, edited))
     return found
 
 
-def deleted_prompts(root: Path, index: ProjectIndex) -> list[str]:
+def deleted_prompts(workspace: Workspace, index: ProjectIndex) -> list[str]:
     """Prompts that have a lock entry but no longer exist."""
-    return [key for key in locked_prompts(root) if key not in index.prompts]
+    return [key for key in locked_prompts(workspace.root) if key not in index.prompts]
 
 
 def remove_if_unchanged(code_dir: Path, rel: str, digest: str) -> bool | None:
@@ -73,23 +71,20 @@ def remove_if_unchanged(code_dir: Path, rel: str, digest: str) -> bool | None:
     return True
 
 
-def remove_orphans(root: Path, index: ProjectIndex) -> tuple[list[Orphan], list[Orphan]]:
+def remove_orphans(workspace: Workspace, index: ProjectIndex) -> tuple[list[Orphan], list[Orphan]]:
     """Remove unchanged orphans and the lock entries of deleted prompts; returns (removed, kept)."""
     removed, kept = [], []
-    deleted = deleted_prompts(root, index)
+    deleted = deleted_prompts(workspace, index)
     if not deleted:
         return removed, kept
-    from lit_tasks.state.lock import read_lock
-
-    for orphan in find_orphans(root, index, deleted):
-        entry = read_lock(root, orphan.prompt)
-        if entry is not None and remove_if_unchanged(root / CODE_DIR, orphan.path, entry.outputs[orphan.path]):
+    for orphan in find_orphans(workspace, index, deleted):
+        entry = workspace.lock.read(orphan.prompt)
+        if entry is not None and remove_if_unchanged(workspace.code_dir, orphan.path, entry.outputs[orphan.path]):
             removed.append(orphan)
         else:
             kept.append(orphan)
     kept_prompts = {o.prompt for o in kept}
     for key in deleted:
         if key not in kept_prompts:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(lock_path(root, key))
+            workspace.lock.remove(key)
     return removed, kept

@@ -10,18 +10,19 @@ corrupt cache only means parsing again.
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lit_tasks.io.atomic import Durability, write_atomic
 
-CACHE_FILE = Path(".lit") / "cache" / "prompts.json"
+if TYPE_CHECKING:
+    from lit_tasks.state.workspace import Workspace
+
 VERSION = 3  # 3: read by ruamel.yaml (lit_tasks.core_schema); entries parsed by an earlier loader are dropped
 
 
 class ParseCache:
-    def __init__(self, root: Path) -> None:
-        self.path = root / CACHE_FILE
+    def __init__(self, workspace: Workspace) -> None:
+        self.path = workspace.prompts_cache_file
         self.entries: dict[str, list[Any]] = {}
         self.dirty = False
         try:

@@ -17,13 +17,16 @@ import contextlib
 import re
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
 from lit_tasks.io.atomic import write_atomic
 from lit_tasks.io.hashing import hash_bytes
 
-BATCHES_DIR = Path(".lit") / "batches"
+if TYPE_CHECKING:
+    from lit_tasks.state.workspace import Workspace
+
 SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
@@ -47,44 +50,44 @@ class PendingBatch(BaseModel):
         return next((i for i in self.items if i.request_key == request_key), None)
 
 
-def batch_path(root: Path, batch_id: str) -> Path:
+def batch_path(workspace: Workspace, batch_id: str) -> Path:
     name = batch_id if SAFE_NAME.fullmatch(batch_id) else hash_bytes(batch_id.encode())
-    return root / BATCHES_DIR / f"{name}.json"
+    return workspace.batches_dir / f"{name}.json"
 
 
-def save_pending(root: Path, batch: PendingBatch) -> None:
-    write_atomic(batch_path(root, batch.id), batch.model_dump_json(indent=1).encode())
+def save_pending(workspace: Workspace, batch: PendingBatch) -> None:
+    write_atomic(batch_path(workspace, batch.id), batch.model_dump_json(indent=1).encode())
 
 
-def remove_pending(root: Path, batch_id: str) -> None:
+def remove_pending(workspace: Workspace, batch_id: str) -> None:
     with contextlib.suppress(FileNotFoundError):
-        batch_path(root, batch_id).unlink()
+        batch_path(workspace, batch_id).unlink()
 
 
-def end_pending(root: Path, batch: PendingBatch, unrecorded: list[PendingItem]) -> None:
+def end_pending(workspace: Workspace, batch: PendingBatch, unrecorded: list[PendingItem]) -> None:
     """`batch` has ended and its answers are cached: keep only the `unrecorded` items (answered, but waited
     for by no run), or remove the record. Judged against the record as it is now: a batch watched twice
     never gets back an item the first watcher already handed out."""
     try:
-        current = _read(batch_path(root, batch.id))
+        current = _read(batch_path(workspace, batch.id))
     except (OSError, ValidationError, ValueError):
         return
     if current.ended:
         listed = {item.custom_id for item in current.items}
         unrecorded = [item for item in unrecorded if item.custom_id in listed]
     if unrecorded:
-        save_pending(root, batch.model_copy(update={"items": unrecorded, "ended": True}))
+        save_pending(workspace, batch.model_copy(update={"items": unrecorded, "ended": True}))
     else:
-        remove_pending(root, batch.id)
+        remove_pending(workspace, batch.id)
 
 
 _parsed: dict[Path, tuple[int, int, PendingBatch]] = {}  # path -> (mtime_ns, size, record): read once per change
 _parsed_lock = threading.Lock()
 
 
-def pending_batches(root: Path) -> list[PendingBatch]:
+def pending_batches(workspace: Workspace) -> list[PendingBatch]:
     """Every pending batch of the project (none, without even a directory, in a project that never batched)."""
-    directory = root / BATCHES_DIR
+    directory = workspace.batches_dir
     try:
         paths = sorted(p for p in directory.iterdir() if p.suffix == ".json")
     except FileNotFoundError:
@@ -108,24 +111,24 @@ def _read(path: Path) -> PendingBatch:
     return batch
 
 
-def find_pending(root: Path, request_key: str) -> tuple[PendingBatch, PendingItem] | None:
+def find_pending(workspace: Workspace, request_key: str) -> tuple[PendingBatch, PendingItem] | None:
     """The pending batch holding `request_key`, and its item, if one does."""
-    for batch in pending_batches(root):
+    for batch in pending_batches(workspace):
         item = batch.item(request_key)
         if item is not None and not batch.ended:
             return batch, item
     return None
 
 
-def claim_ended(root: Path, request_key: str) -> str | None:
+def claim_ended(workspace: Workspace, request_key: str) -> str | None:
     """The id of the ended batch that answered `request_key` without any run recording it, now claimed (the
     item is taken out of the record) by the caller, which records the call; None if there is none."""
-    for batch in pending_batches(root):
+    for batch in pending_batches(workspace):
         if batch.ended and batch.item(request_key) is not None:
             left = [i for i in batch.items if i.request_key != request_key]
             if left:
-                save_pending(root, batch.model_copy(update={"items": left}))
+                save_pending(workspace, batch.model_copy(update={"items": left}))
             else:
-                remove_pending(root, batch.id)
+                remove_pending(workspace, batch.id)
             return batch.id
     return None

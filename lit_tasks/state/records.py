@@ -16,16 +16,19 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlparse
 
-from lit_providers.base import Completion, Usage
 from pydantic import BaseModel, ValidationError
 
+from lit_providers.base import Completion, Usage
 from lit_tasks.io.atomic import write_atomic
 from lit_tasks.model.settings import GenerationSettings
 
-RECORDS_DIR = Path(".lit") / "generations"
+if TYPE_CHECKING:
+    from lit_tasks.state.workspace import Workspace
+
+RECORDS_DIR = Path(".lit") / "generations"  # as git sees it, from the project root
 TRAILER = re.compile(r"^Lit-Generation:\s*(\S+)\s*$", re.M)  # a commit's trailer naming a record it carries
 
 
@@ -160,9 +163,10 @@ def endpoint_host(url: str | None) -> str | None:
     return urlparse(url).hostname if url else None
 
 
-def parent_commit(root: Path) -> str | None:
-    """HEAD of the git repository holding `root`, if any (the commit this run's code builds on)."""
-    if not _in_git_work_tree(root):
+def parent_commit(workspace: Workspace) -> str | None:
+    """HEAD of the git repository holding the project, if any (the commit this run's code builds on)."""
+    root = workspace.root
+    if not any((d / ".git").exists() for d in (root, *root.parents)):  # where git itself starts looking
         return None  # importing pygit2 costs 0.1 s, paid under the record's lock while the first prompts wait
     try:
         import pygit2
@@ -176,18 +180,13 @@ def parent_commit(root: Path) -> str | None:
         return None
 
 
-def _in_git_work_tree(root: Path) -> bool:
-    """A `.git` (directory, or file in a worktree) at or above `root`: where git itself starts looking."""
-    return any((d / ".git").exists() for d in (root, *root.parents))
-
-
 class Recorder:
     """The record of this process's run in one project; created on the first finished prompt."""
 
-    def __init__(self, root: Path, started: float) -> None:
-        self.root = root
+    def __init__(self, workspace: Workspace, started: float) -> None:
+        self.workspace = workspace
         self.started = started  # when the run began, not when its first prompt finished
-        self.directory = root / RECORDS_DIR
+        self.directory = workspace.records_dir
         self._lock = threading.Lock()
         self._record: RunRecord | None = None
         self._journal: Path | None = None
@@ -207,7 +206,7 @@ class Recorder:
             os.close(fd)
             break
         self._record = RunRecord(
-            id=rid, lit_version=__version__, started=iso(self.started), parent_commit=parent_commit(self.root)
+            id=rid, lit_version=__version__, started=iso(self.started), parent_commit=parent_commit(self.workspace)
         )
         self._journal = journal
         self._file = open(journal, "a", encoding="utf-8")  # noqa: SIM115 - closed by finish()
@@ -255,12 +254,14 @@ _recorders: dict[tuple[Path, float], Recorder] = {}
 _recorders_lock = threading.Lock()
 
 
-def recorder_for(root: Path, started: float) -> Recorder:
-    """The record of the run in `root` that began at `started` (a process may run several, one after another)."""
+def recorder_for(workspace: Workspace, started: float) -> Recorder:
+    """The record of the run in `workspace` that began at `started` (a process may run several, one after
+    another)."""
+    key = (workspace.root, started)
     with _recorders_lock:
-        if (root, started) not in _recorders:
-            _recorders[root, started] = Recorder(root, started)
-        return _recorders[root, started]
+        if key not in _recorders:
+            _recorders[key] = Recorder(workspace, started)
+        return _recorders[key]
 
 
 @atexit.register
@@ -275,10 +276,10 @@ def finish_all() -> list[RunRecord]:
 RecordCache = dict[str, tuple[tuple[int, int], RunRecord]]  # path -> (mtime and size it was read at, record)
 
 
-def load_records(root: Path, cache: RecordCache | None = None) -> list[RunRecord]:
+def load_records(workspace: Workspace, cache: RecordCache | None = None) -> list[RunRecord]:
     """Every record of the project, oldest first; a journal left by a killed run is read as incomplete. With a
     `cache` (a long-lived reader: `lit serve`), a file is parsed again only when its mtime or size changed."""
-    directory = root / RECORDS_DIR
+    directory = workspace.records_dir
     records: list[RunRecord] = []
     if not directory.is_dir():
         return records

@@ -9,14 +9,16 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lit_providers.base import Completion, GenerationRequest
 from pydantic import ValidationError
 
+from lit_providers.base import Completion, GenerationRequest
 from lit_tasks.io.atomic import Durability, write_atomic
 from lit_tasks.io.hashing import hash_bytes
 
-CACHE_DIR = Path(".lit") / "cache"
+if TYPE_CHECKING:
+    from lit_tasks.state.workspace import Workspace
 
 
 def request_key(provider: str, base_url: str | None, request: GenerationRequest) -> str:
@@ -25,8 +27,8 @@ def request_key(provider: str, base_url: str | None, request: GenerationRequest)
 
 
 class ResponseCache:
-    def __init__(self, root: Path) -> None:
-        self.directory = root / CACHE_DIR / "responses"
+    def __init__(self, workspace: Workspace) -> None:
+        self.directory = workspace.responses_dir
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"

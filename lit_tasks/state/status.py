@@ -7,13 +7,13 @@ recorded and its outputs are the files lit wrote. Everything else gets a reason 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from lit_tasks.io.hashing import NOT_A_FILE, FileHashes
 from lit_tasks.model.paths import CODE_DIR, NOT_A_FILE_ADVICE
 from lit_tasks.state.index import ProjectIndex
-from lit_tasks.state.lock import current_inputs, is_hand_edit, output_hashes, read_lock
+from lit_tasks.state.lock import is_hand_edit
 from lit_tasks.state.orphans import Orphan, find_orphans
+from lit_tasks.state.workspace import Workspace
 
 
 @dataclass
@@ -72,19 +72,21 @@ class ProjectStatus:
         }
 
 
-def prompt_status(root: Path, index: ProjectIndex, key: str, stale_keys: set[str], hashes: FileHashes) -> PromptStatus:
+def prompt_status(
+    workspace: Workspace, index: ProjectIndex, key: str, stale_keys: set[str], hashes: FileHashes
+) -> PromptStatus:
     status = PromptStatus(key)
     if key in index.unplanned:
         status.reasons.append("not planned: its outputs are unknown until its plan: task runs (mapping = inferred)")
         return status
-    lock = read_lock(root, key)
+    lock = workspace.lock.read(key)
     prompt = index.prompts[key]
     stale_imports = [i for i in prompt.imports if i in stale_keys]
     if lock is None:
         status.never_built = True
         status.reasons.append("never generated (no lock entry)")
         return status
-    inputs = current_inputs(root, index, key, hashes)
+    inputs = workspace.lock.current_inputs(index, key, hashes)
     if inputs is None:
         status.reasons.append("an imported output or the prompt is missing")
     else:
@@ -104,7 +106,7 @@ def prompt_status(root: Path, index: ProjectIndex, key: str, stale_keys: set[str
     declared = set(prompt.outputs)
     if declared != set(lock.outputs):
         status.reasons.append("declared outputs changed")
-    for out, digest in sorted(output_hashes(root, sorted(declared & set(lock.outputs)), hashes).items()):
+    for out, digest in sorted(workspace.lock.output_hashes(sorted(declared & set(lock.outputs)), hashes).items()):
         if digest == NOT_A_FILE:
             status.blocked.append(out)
             status.reasons.append(f"output {CODE_DIR}/{out} {NOT_A_FILE_ADVICE}")
@@ -120,17 +122,17 @@ def prompt_status(root: Path, index: ProjectIndex, key: str, stale_keys: set[str
     return status
 
 
-def project_status(root: Path, index: ProjectIndex, keys: list[str] | None = None) -> ProjectStatus:
+def project_status(workspace: Workspace, index: ProjectIndex, keys: list[str] | None = None) -> ProjectStatus:
     """Status of `keys` (default: every prompt), in schedule order so imports are judged first."""
     wanted = set(keys) if keys is not None else None
     result: dict[str, PromptStatus] = {}
     stale: set[str] = set()
-    hashes = FileHashes(root)
+    hashes = FileHashes(workspace.root)
     for key in index.order:
         if wanted is not None and key not in wanted:
             continue
-        status = prompt_status(root, index, key, stale, hashes)
+        status = prompt_status(workspace, index, key, stale, hashes)
         if status.stale:
             stale.add(key)
         result[key] = status
-    return ProjectStatus(result, find_orphans(root, index))
+    return ProjectStatus(result, find_orphans(workspace, index))

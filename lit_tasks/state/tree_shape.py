@@ -12,33 +12,32 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterable
-from pathlib import Path
 
 from lit_tasks.io import atomic
 from lit_tasks.model.paths import CODE_DIR, LOCK_DIR
-from lit_tasks.state.layout import STATE_DIR
+from lit_tasks.state.workspace import STATE_DIR, Workspace
 
 
-def check_tree_shape(root: Path) -> None:
+def check_tree_shape(workspace: Workspace) -> None:
     """Raise an OutsideRootError naming the first of lit's top-level paths that resolves outside the project; then
     confine every later write of this process into the project to it."""
-    state = os.path.join(root, STATE_DIR)
+    state = workspace.state_dir
     try:
-        children = sorted(os.listdir(state)) if os.path.isdir(state) else []
+        children = sorted(os.listdir(state)) if state.is_dir() else []
     except OSError:
         children = []
-    _require_inside(root, (CODE_DIR, STATE_DIR, *(f"{STATE_DIR}/{name}" for name in children)))
-    atomic.confine(os.fspath(root))
+    _require_inside(workspace, (CODE_DIR, STATE_DIR, *(f"{STATE_DIR}/{name}" for name in children)))
+    atomic.confine(os.fspath(workspace.root))
 
 
-def check_lock_dirs(root: Path, prompts: Iterable[str]) -> None:
+def check_lock_dirs(workspace: Workspace, prompts: Iterable[str]) -> None:
     """The same for the directories the lock entries of `prompts` are written into."""
-    _require_inside(root, sorted({posixpath.dirname(f"{LOCK_DIR.as_posix()}/{key}") for key in prompts}))
+    _require_inside(workspace, sorted({posixpath.dirname(f"{LOCK_DIR.as_posix()}/{key}") for key in prompts}))
 
 
-def _require_inside(root: Path, paths: Iterable[str]) -> None:
-    real_root = os.path.realpath(root)
+def _require_inside(workspace: Workspace, paths: Iterable[str]) -> None:
+    real_root = os.path.realpath(workspace.root)
     for rel in paths:
-        real = os.path.realpath(os.path.join(root, rel))
+        real = os.path.realpath(os.path.join(workspace.root, rel))
         if not atomic.inside(real, real_root):
             raise atomic.OutsideRootError(rel, real)

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 from lit_tasks.io.atomic import Durability, write_atomic
 from lit_tasks.io.hashing import Hasher, stat_key
 from lit_tasks.model.paths import CODE_DIR, patch_rel
 from lit_tasks.state.index import ProjectIndex
-from lit_tasks.state.layout import DB_FILE, STATE_DIR
+from lit_tasks.state.workspace import DB_FILE, STATE_DIR, Workspace
 
-STAMP_FILE = Path(".lit") / "cache" / "up_to_date.json"
 FORMAT = 1
 
 
@@ -37,9 +35,9 @@ def checked_files(index: ProjectIndex) -> list[str]:
     return list(files)
 
 
-def digest(root: Path, index: ProjectIndex) -> str:
+def digest(workspace: Workspace, index: ProjectIndex) -> str:
     h = Hasher(f"lit-up-to-date-{FORMAT}")
-    base = os.fspath(root)
+    base = os.fspath(workspace.root)
     for rel in checked_files(index):
         try:
             state = repr(stat_key(os.stat(os.path.join(base, rel)))).encode()
@@ -49,28 +47,28 @@ def digest(root: Path, index: ProjectIndex) -> str:
     return h.hexdigest()
 
 
-def is_up_to_date(root: Path, index: ProjectIndex) -> bool:
+def is_up_to_date(workspace: Workspace, index: ProjectIndex) -> bool:
     """True when the last full run's stamp still holds: every task is up to date, doit need not be asked."""
     try:
-        stamp = json.loads((root / STAMP_FILE).read_bytes())
+        stamp = json.loads(workspace.stamp_file.read_bytes())
     except (OSError, ValueError):
         return False
     return (
         isinstance(stamp, dict)
         and stamp.get("format") == FORMAT
         and stamp.get("fingerprint") == index.fingerprint
-        and stamp.get("digest") == digest(root, index)
+        and stamp.get("digest") == digest(workspace, index)
     )
 
 
-def record_up_to_date(root: Path, index: ProjectIndex) -> None:
+def record_up_to_date(workspace: Workspace, index: ProjectIndex) -> None:
     """After a full run that succeeded: stamp the state it left (unless another run may be changing it)."""
     from lit_tasks.state.locks import other_runs_active
 
-    stamp = {"format": FORMAT, "fingerprint": index.fingerprint, "digest": digest(root, index)}
-    if other_runs_active(root):
+    stamp = {"format": FORMAT, "fingerprint": index.fingerprint, "digest": digest(workspace, index)}
+    if other_runs_active(workspace):
         return
     try:
-        write_atomic(root / STAMP_FILE, json.dumps(stamp).encode(), durable=Durability.NONE)
+        write_atomic(workspace.stamp_file, json.dumps(stamp).encode(), durable=Durability.NONE)
     except OSError:
         pass  # a cache: the next no-op asks doit

@@ -22,6 +22,7 @@ from aiohttp import web
 from lit_tasks.io import progress
 from lit_tasks.io.progress import money
 from lit_tasks.state.records import RecordCache
+from lit_tasks.state.workspace import Workspace
 from lit_tasks.web import pages
 from lit_tasks.web.board import Board, read_board, run_views
 from lit_tasks.web.detail import prompt_detail
@@ -36,7 +37,7 @@ class Dashboard:
     def __init__(self, root: Path, poll_s: float = 0.25, refresh_s: float = 2.0) -> None:
         self.root = root
         self.poll_s, self.refresh_s = poll_s, refresh_s
-        self.live = Live(root)
+        self.live = Live(Workspace(root))
         self.board = Board(root)
         self.states: dict[str, str] = {}
         self.subscribers: set[asyncio.Queue[str | None]] = set()  # None ends a stream (the server stops)

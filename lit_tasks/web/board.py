@@ -11,6 +11,7 @@ from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.state.index import LazyProject, ProjectIndex
 from lit_tasks.state.records import PromptRecord, RecordCache, RunRecord, load_records, wall_seconds
 from lit_tasks.state.status import project_status
+from lit_tasks.state.workspace import Workspace
 from lit_tasks.web.models import HistoryEntry, PromptSummary, RunView, Step
 
 
@@ -34,10 +35,10 @@ class Board:
 def read_board(root: Path, cache: RecordCache | None = None) -> Board:
     """The project at `root` now; a project that does not load is a board with its error (the page shows it).
     `cache` keeps the records parsed between reads."""
-    records = load_records(root, cache)  # the runs are on record whether the project loads or not
+    records = load_records(Workspace(root), cache)  # the runs are on record whether the project loads or not
     try:
         lazy = LazyProject.load(root)
-        status = project_status(lazy.root, lazy.index)
+        status = project_status(lazy.workspace, lazy.index)
     except LitError as err:
         return Board(root, records=records, error=str(err))
     board = Board(root, lazy.index, records=records)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from lit_tasks.state import events
 from lit_tasks.state.locks import pid_alive
+from lit_tasks.state.workspace import Workspace
 from lit_tasks.web.board import Board
 
 BUSY = ("generating", "verifying", "reviewing")
@@ -24,14 +24,14 @@ NOT_BUILT = ("stale", "never-built")
 class Live:
     """The events read so far from one project's events file."""
 
-    root: Path
+    workspace: Workspace
     offset: int = 0
     runs: set[int] = field(default_factory=set)  # pids that started a run and have not said it ended
     prompts: dict[str, events.Event] = field(default_factory=dict)  # the last event of each prompt
 
     def follow(self) -> list[events.Event]:
         """Read what was appended since the last call, and return it."""
-        new, self.offset = events.read_from(self.root, self.offset)
+        new, self.offset = events.read_from(self.workspace, self.offset)
         for event in new:
             if event.state == "run-start":
                 self.runs.add(event.pid)
@@ -44,7 +44,7 @@ class Live:
     def has_news(self) -> bool:
         """Whether the events file grew (or started afresh) since the last read."""
         try:
-            return os.path.getsize(os.path.join(self.root, events.EVENTS_FILE)) != self.offset
+            return os.path.getsize(self.workspace.events_file) != self.offset
         except OSError:
             return False
 

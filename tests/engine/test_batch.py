@@ -41,7 +41,7 @@ def batch_prompts(fake_llm: FakeLLM) -> list[list[str]]:
 def paid(project: LitProjectDir) -> dict[str, list[PromptRecord]]:
     """Every call that was paid for (not a cache hit), by prompt name."""
     found: dict[str, list[PromptRecord]] = {}
-    for record in load_records(project.root):
+    for record in load_records(project.workspace):
         for p in record.prompts:
             if not p.cached:
                 found.setdefault(p.prompt.removeprefix("prompts/").removesuffix(".prompt.md"), []).append(p)

@@ -8,7 +8,6 @@ import subprocess
 
 import pytest
 
-from lit_tasks.state.lock import read_lock
 from lit_tasks.state.records import load_records
 from tests.conftest import LitProjectDir, lit_toml
 from tests.fake_llm import Call, FakeLLM, default_answer
@@ -80,7 +79,7 @@ def test_a_module_gives_its_prompts_shared_context_and_defaults(project: LitProj
     )
     assert project.lit("regenerate") == 0
     assert [c.declared for c in fake_llm.calls] == [["api/users.py"]]  # only the prompts the module covers
-    lock = read_lock(project.root, "prompts/api/users.prompt.md")
+    lock = project.workspace.lock.read("prompts/api/users.prompt.md")
     assert lock is not None and "prompts/api/module.lit.md" in lock.inputs.context
 
 
@@ -137,7 +136,7 @@ def test_an_inferred_prompt_is_planned_pinned_and_generated(project: LitProjectD
     assert project.code("greet.py").startswith("# greet.py") and project.code("app.py").startswith("# app.py")
     app = next(c for c in fake_llm.calls if not is_plan(c) and c.declared == ["app.py"])
     assert "### greet.py" in app.prompt_text  # the planned outputs of an import are its context
-    roles = sorted(p.role for p in load_records(project.root)[-1].prompts)
+    roles = sorted(p.role for p in load_records(project.workspace)[-1].prompts)
     assert roles == ["generate", "generate", "plan", "plan"]  # planning is paid for and recorded
 
     fake_llm.calls.clear()

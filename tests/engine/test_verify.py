@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lit_tasks.state.lock import read_lock
 from lit_tasks.state.records import load_records
 from tests.conftest import LitProjectDir, lit_toml
 from tests.fake_llm import Call, FakeLLM, Fault, default_answer
@@ -43,9 +42,9 @@ def test_a_failed_verification_is_fixed_with_its_output_as_feedback(project: Lit
     feedback = fake_llm.calls[1].body_text
     assert "AssertionError: 1" in feedback and "VALUE = 1" in feedback  # the failure and the code that failed
 
-    lock = read_lock(project.root, "prompts/calc.prompt.md")
+    lock = project.workspace.lock.read("prompts/calc.prompt.md")
     assert lock is not None and lock.verified
-    record = load_records(project.root)[-1]
+    record = load_records(project.workspace)[-1]
     assert [(p.role, p.attempt) for p in record.prompts] == [("generate", 0), ("fix", 1)]
     assert [p.verification["passed"] for p in record.prompts] == [False, True]
     assert all(p.cost_usd and p.cost_usd > 0 for p in record.prompts)  # each attempt is paid for and recorded
@@ -63,15 +62,15 @@ def test_exhausted_fix_attempts_fail_the_prompt_and_restore_the_previous_outputs
 ) -> None:
     calc_prompt(project, 2)
     assert project.lit("regenerate") == 0
-    before = read_lock(project.root, "prompts/calc.prompt.md")
+    before = project.workspace.lock.read("prompts/calc.prompt.md")
 
     calc_prompt(project, 3, fix_attempts=2)  # the model keeps answering VALUE = 3
     fake_llm.calls.clear()
     assert project.lit("regenerate") == 1
     assert fake_llm.count() == 3  # the generation and two fix attempts
     assert project.code("calc.py") == "# calc.py\nVALUE = 2\n"  # the verified code is back
-    assert read_lock(project.root, "prompts/calc.prompt.md") == before
-    record = load_records(project.root)[-1]
+    assert project.workspace.lock.read("prompts/calc.prompt.md") == before
+    record = load_records(project.workspace)[-1]
     assert [p.role for p in record.prompts] == ["generate", "fix", "fix"]  # failed attempts are recorded too
     assert project.lit("check") == 1
 
@@ -94,7 +93,7 @@ def test_a_review_that_does_not_approve_feeds_the_fix_loop(project: LitProjectDi
     models = [c.body["model"] for c in fake_llm.calls]
     assert models == ["claude-sonnet-5", "claude-haiku-5-5", "claude-sonnet-5", "claude-haiku-5-5"]
     assert "VALUE must be 2, the spec says so" in fake_llm.calls[2].body_text
-    record = load_records(project.root)[-1]
+    record = load_records(project.workspace)[-1]
     verdicts = [p.verification["review"] for p in record.prompts if p.role != "review"]
     assert verdicts == [
         {"approved": False, "issues": ["VALUE must be 2, the spec says so"]},
@@ -132,7 +131,7 @@ def test_guideline_files_reach_the_system_prompt_and_are_inputs(project: LitProj
     (project.root / "docs/style.md").write_text("Name every constant in capitals. No globals.\n")
     assert project.lit("check") == 1
     assert project.lit("regenerate") == 0 and fake_llm.count() == 2
-    lock = read_lock(project.root, "prompts/calc.prompt.md")
+    lock = project.workspace.lock.read("prompts/calc.prompt.md")
     assert lock is not None and set(lock.inputs.context) == {"docs/style.md"}
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from lit_providers.anthropic import AnthropicProvider
 from lit_providers.anthropic_batches import AnthropicBatches
 from lit_providers.base import GenerationRequest, ProviderContext
-
 from lit_tasks.io.errors import ProviderError
 from lit_tasks.model.config import ApiSection
 from tests.fake_llm import FakeLLM

@@ -54,7 +54,6 @@ def test_a_call_gives_back_exactly_what_it_reserved_when_the_limits_change_in_fl
     import math
 
     from lit_providers.base import RateLimits, Window
-
     from lit_tasks.llm.rate_limits import Need, RateLimiter
 
     limiter = RateLimiter(told=True, windows={"requests": Window(remaining=10, reset_at=math.inf, limit=10)})
@@ -71,7 +70,6 @@ def test_a_call_gives_back_exactly_what_it_reserved_when_the_limits_change_in_fl
 
 def test_an_answer_that_arrives_late_does_not_undo_what_a_newer_one_reported() -> None:
     from lit_providers.base import RateLimits, Window
-
     from lit_tasks.llm.rate_limits import Need, RateLimiter
 
     limiter = RateLimiter(told=True, windows={"requests": Window(remaining=2, reset_at=1e12, limit=2)})

@@ -78,7 +78,7 @@ def test_claude_code_runs_without_a_shell_and_reports_its_cost(tmp_path: Path, m
     assert argv[argv.index("--tools") + 1] == "" and argv[argv.index("--setting-sources") + 1] == ""
     assert call["seen"] == [] and not call["cwd"].startswith(str(proj.root)), "an empty directory, not the project"
     assert not os.path.exists(call["cwd"]), "removed after the call"
-    entry = load_records(proj.root)[-1].prompts[0]
+    entry = load_records(proj.workspace)[-1].prompts[0]
     assert entry.cost_usd == pytest.approx(0.0123)  # the CLI's own figure
     assert (entry.usage.input_tokens, entry.usage.output_tokens, entry.usage.cache_read_tokens) == (1200, 80, 300)
 

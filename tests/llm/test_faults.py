@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from lit_tasks.state.lock import read_lock
 from tests.conftest import LitProjectDir, lit_toml
 from tests.fake_llm import FakeLLM, Fault
 
@@ -36,7 +35,7 @@ def project_url(fake_llm: FakeLLM) -> str:
 
 def assert_untouched_and_consistent(project: LitProjectDir) -> None:
     assert project.code("base.py") == OLD, "a failed prompt's outputs are untouched"
-    lock = read_lock(project.root, "prompts/base.prompt.md")
+    lock = project.workspace.lock.read("prompts/base.prompt.md")
     assert lock is not None and lock.outputs == {"base.py": lock.outputs["base.py"]}
     from lit_tasks.io.hashing import hash_bytes
 
@@ -273,6 +272,6 @@ def test_usage_beyond_what_the_request_allowed_is_bounded_flagged_and_stops_the_
     assert "the service reported 5,000,000 output tokens (the request allowed at most" in err
     assert "would exceed the limit of $9.00" in err, "the reported spend stops the run"
     assert fake_llm.count() == 1
-    (entry,) = [p for p in load_records(project.root)[-1].prompts if not p.cached]
+    (entry,) = [p for p in load_records(project.workspace)[-1].prompts if not p.cached]
     assert entry.usage.output_tokens < 5_000_000 and entry.usage_anomaly is not None
     assert entry.cost_usd < 9, "what is charged and recorded is bounded by what the request allowed"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lit_tasks.io.errors import GenerationError
-from lit_tasks.state.index import INDEX_FILE, LazyProject
+from lit_tasks.state.index import LazyProject
 from tests.conftest import LitProjectDir
 from tests.fake_llm import FakeLLM
 
@@ -21,7 +21,7 @@ def chain(project: LitProjectDir) -> None:
 def test_a_no_op_run_reuses_the_index_and_an_edit_invalidates_it(project: LitProjectDir, fake_llm: FakeLLM) -> None:
     chain(project)
     assert project.lit("regenerate") == 0
-    index = project.root / INDEX_FILE
+    index = project.workspace.index_file
     assert index.is_file()
     written = index.stat().st_mtime_ns
     assert project.lit("regenerate") == 0
@@ -60,7 +60,7 @@ def test_a_changed_lit_toml_is_seen_with_an_index(project: LitProjectDir, fake_l
 def test_a_corrupt_index_is_rebuilt(project: LitProjectDir, fake_llm: FakeLLM) -> None:
     chain(project)
     assert project.lit("regenerate") == 0
-    (project.root / INDEX_FILE).write_text('{"format": 2, "prompts": [')
+    (project.workspace.index_file).write_text('{"format": 2, "prompts": [')
     fake_llm.calls.clear()
     assert project.lit("regenerate") == 0
     assert fake_llm.count() == 0

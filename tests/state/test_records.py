@@ -47,7 +47,7 @@ def test_records_never_collide(priced: LitProjectDir, fake_llm: FakeLLM) -> None
     for spec in ("B = 2", "B = 3", "B = 4"):
         priced.prompt("base", ["base.py"], spec=[spec])
         assert priced.lit("regenerate") == 0
-    assert len(load_records(priced.root)) == 3
+    assert len(load_records(priced.workspace)) == 3
 
 
 def test_cache_hits_cost_nothing_and_report_savings(priced: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
@@ -56,13 +56,13 @@ def test_cache_hits_cost_nothing_and_report_savings(priced: LitProjectDir, fake_
     assert priced.lit("regenerate") == 0
     priced.prompt("base", ["base.py"], spec=["B = 1"])
     assert priced.lit("regenerate") == 0
-    last = load_records(priced.root)[-1]
+    last = load_records(priced.workspace)[-1]
     assert all(p.cached and p.cost_usd == 0 and p.saved_usd > 0 for p in last.prompts)
     assert last.summary.cost_usd == 0 and last.summary.calls == 0
     capsys.readouterr()
     assert priced.lit("cost", "--json") == 0
     data = json.loads(capsys.readouterr().out)
-    first_two = load_records(priced.root)[:2]
+    first_two = load_records(priced.workspace)[:2]
     assert data["total"]["cost_usd"] == pytest.approx(sum(r.summary.cost_usd for r in first_two))
     assert data["total"]["cache_hits"] == 2 and data["total"]["saved_usd"] > 0
 
@@ -106,7 +106,7 @@ def test_a_record_spans_the_whole_run(priced: LitProjectDir, fake_llm: FakeLLM) 
     fake_llm.latency = 0.5
     priced.prompt("app", ["app.py"], spec=["A = 1"])  # two independent prompts, generated side by side
     assert priced.lit("regenerate", "-j", "2") == 0
-    record = load_records(priced.root)[-1]
+    record = load_records(priced.workspace)[-1]
     first_finished = min(datetime.fromisoformat(p.finished) for p in record.prompts)
     assert datetime.fromisoformat(record.started) <= first_finished - timedelta(seconds=0.5)
     wall = (datetime.fromisoformat(record.finished) - datetime.fromisoformat(record.started)).total_seconds()
@@ -159,7 +159,7 @@ def test_unknown_model_price_is_unknown_not_guessed(project: LitProjectDir, fake
     project.prompt("base", ["base.py"], spec=["B = 1"])
     assert project.lit("regenerate") == 0
     assert "cost unknown" in capsys.readouterr().err
-    assert load_records(project.root)[0].prompts[0].cost_usd is None
+    assert load_records(project.workspace)[0].prompts[0].cost_usd is None
     assert project.lit("regenerate", "--max-cost", "1", "--force") == 2
 
 
@@ -167,7 +167,7 @@ def test_cost_shows_what_prompt_caching_saved_or_lost(priced: LitProjectDir, fak
     priced.prompt("base", ["base.py"], spec=["B = 1", "#" * 20_000])  # requests long enough to hold the usage below
     fake_llm.cache_usage = {"cache_read_input_tokens": 10_000}  # every call read 10k tokens from the cache
     assert priced.lit("regenerate") == 0
-    record = load_records(priced.root)[-1]
+    record = load_records(priced.workspace)[-1]
     # read at $0.30/M instead of $3/M: $0.027 a call, for the two calls
     assert record.prompts[0].cache_saved_usd == pytest.approx(10_000 * (3.0 - 0.30) / 1e6)
     capsys.readouterr()

@@ -124,7 +124,7 @@ def test_no_up_to_date_proof_is_recorded_while_another_run_is_registered(
     project: LitProjectDir, fake_llm: FakeLLM
 ) -> None:
     project.prompt("base", ["base.py"], spec=["B = 1"])
-    hold = "import pathlib, time; from lit_tasks.state import locks; locks.join_run(pathlib.Path('.')); time.sleep(60)"
+    hold = "import pathlib, time; from lit_tasks.state import locks; from lit_tasks.state.workspace import Workspace; locks.join_run(Workspace(pathlib.Path('.'))); time.sleep(60)"
     holder = subprocess.Popen([str(BIN / "python"), "-c", hold], cwd=project.root)
     wait_for(lambda: (project.root / f".lit/runs/{holder.pid}.lock").exists())
     stamp = project.root / ".lit/cache/up_to_date.json"
@@ -153,5 +153,5 @@ def test_temp_files_of_a_run_killed_before_it_registered_are_swept(project: LitP
     try:
         assert project.lit("regenerate") == 0
     finally:
-        locks.leave_run(project.root)
+        locks.leave_run(project.workspace)
     assert not any(path.exists() for path in left) and alive.exists()

@@ -13,7 +13,6 @@ import time
 import pytest
 
 from lit_tasks.io.hashing import hash_file
-from lit_tasks.state.lock import all_locks
 from tests.conftest import BIN, LitProjectDir, lit_toml, wait_for
 from tests.fake_llm import FakeLLM
 
@@ -117,7 +116,7 @@ def test_sigkill_at_random_points_never_leaves_a_partial_file(project: LitProjec
                 rel = path.relative_to(project.root / "code.lock").as_posix()
                 corrupted += path.read_text() != expected[rel]
                 files_checked += 1
-        for entry in all_locks(project.root).values():
+        for entry in project.workspace.lock.all().values():
             for out, digest in entry.outputs.items():
                 corrupted += hash_file(project.root / "code.lock" / out) != digest  # a lock entry describes its files
                 files_checked += 1
@@ -182,7 +181,7 @@ def test_a_run_killed_while_another_overlaps_loses_nothing(project: LitProjectDi
         before = fake_llm.count()
         victim, other = start(project, "-j", "2"), start(project, "-j", "2")
         time.sleep(rng.uniform(0.2, 0.8))
-        in_flight, recorded = fake_llm.in_flight, set(all_locks(project.root))
+        in_flight, recorded = fake_llm.in_flight, set(project.workspace.lock.all())
         killed_mid_run += victim.poll() is None and len(recorded) < len(expected)
         victim.kill()
         victim.communicate()
@@ -190,7 +189,7 @@ def test_a_run_killed_while_another_overlaps_loses_nothing(project: LitProjectDi
         assert other.returncode == 0, f"trial {trial}: the overlapping run completes: {err}"
         third = start(project)
         third.communicate(timeout=60)
-        assert third.returncode == 0 and len(all_locks(project.root)) == len(expected)
+        assert third.returncode == 0 and len(project.workspace.lock.all()) == len(expected)
         assert {rel: project.code(rel) for rel in expected} == expected
         assert not list(project.root.rglob("*.lit-tmp")), "the killed run's temp files are swept"
         called = [f"prompts/{c.declared[0].removesuffix('.py')}.prompt.md" for c in fake_llm.calls[before:]]
