@@ -58,3 +58,15 @@ def test_the_wheel_declares_every_package_of_the_tree() -> None:
     declared = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     layers = {f"lit_tasks.{init.parent.name}" for init in (REPO / "lit_tasks").glob("*/__init__.py")}
     assert declared == {"lit_tasks", "lit_providers", *layers}
+
+
+def test_the_state_layer_is_handed_a_workspace_not_a_bare_root() -> None:
+    """A run starts from a root (`Workspace(root)`, `LazyProject.load(root)`); everything after takes the workspace,
+    which names the paths under .lit/ once and carries the run's caches."""
+    takes_root = []
+    for path in sorted((REPO / "lit_tasks" / "state").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if any(arg.arg == "root" for arg in node.args.args + node.args.kwonlyargs):
+                    takes_root.append(f"{path.name}:{node.name}")
+    assert sorted(takes_root) == ["index.py:load", "workspace.py:__init__"]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import textwrap
 import time
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -230,3 +235,42 @@ def test_lock_entries_are_stable_and_sorted(project: LitProjectDir, fake_llm: Fa
     assert list(entry["inputs"]["imports"]) == ["left.py", "right.py"]
     assert list(entry) == sorted(entry)
     assert entry["outputs"] == {"top.py": entry["outputs"]["top.py"]}
+
+
+_lock_opens: list[str] | None = None  # while counting: the lock entries opened, by prompt file name
+
+
+def _note_lock_open(event: str, args: tuple) -> None:
+    if event == "open" and _lock_opens is not None and isinstance(args[0], str | os.PathLike):
+        path = os.fspath(args[0])
+        if f"{os.sep}.lit{os.sep}lock{os.sep}" in path and path.endswith(".json"):
+            _lock_opens.append(os.path.basename(path))
+
+
+@contextlib.contextmanager
+def lock_opens() -> Iterator[list[str]]:
+    """The lock entries this process opens in the body (an audit hook, added once: hooks cannot be removed)."""
+    global _lock_opens
+    if not getattr(sys, "_lit_counts_lock_opens", False):
+        sys.addaudithook(_note_lock_open)
+        sys._lit_counts_lock_opens = True
+    _lock_opens = []
+    try:
+        yield _lock_opens
+    finally:
+        _lock_opens = None
+
+
+def test_a_run_reads_each_lock_entry_once_and_rereads_only_under_the_prompts_lock(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
+    diamond(project)
+    assert project.lit("regenerate") == 0
+    shutil.rmtree(project.root / ".lit/cache")  # as a fresh clone has it: no proof, no doit records
+    (project.root / ".lit/doit.sqlite").unlink()
+    project.prompt("top", ["top.py"], imports=["left", "right"], spec=["T = 2"])
+    with lock_opens() as opened:
+        assert project.lit("regenerate", "--max-cost", "5") == 0  # a plan, then seeding, then one generation
+    assert fake_llm.count() == 5
+    assert Counter(opened) == {"base.prompt.md.json": 1, "left.prompt.md.json": 1, "right.prompt.md.json": 1,
+                               "top.prompt.md.json": 2}  # fmt: skip
