@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     diff = repo.diff(rev_a, rev_b)
     if args.summary:
         lazy, _ = load_lazy_here()
-        data = summary(lazy, repo, diff, rev_b is None)
+        data = summary(lazy, repo, diff, rev_a, rev_b)
         print_json(data) if args.json else print_summary(data)
         return 0
     prefixes = [CODE_DIR] if args.code else [PROMPTS_DIR, CODE_DIR, "lit.toml"] if args.all else [PROMPTS_DIR]
@@ -64,12 +64,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary(lazy: LazyProject, repo, diff, against_worktree: bool) -> dict[str, Any]:  # noqa: ANN001 - git.Repo, pygit2.Diff
+def summary(lazy: LazyProject, repo, diff, rev_a: str | None, rev_b: str | None) -> dict[str, Any]:  # noqa: ANN001 - git.Repo, pygit2.Diff
     project = lazy.project
     changed = repo.changed_paths(diff, PROMPTS_DIR)
     prompts = [{"prompt": p, "kind": k, "added": a, "removed": r} for p, k, a, r in changed if p.endswith(".prompt.md")]
     graph = project.graph
-    if against_worktree:
+    if rev_b is None:
         regenerate = {s.prompt: s.reasons for s in project_status(lazy.workspace, lazy.index).stale}
     else:
         seeds = [p["prompt"] for p in prompts if p["prompt"] in graph.prompts]
@@ -80,10 +80,15 @@ def summary(lazy: LazyProject, repo, diff, against_worktree: bool) -> dict[str, 
             if direct or via:
                 regenerate[key] = (["prompt changed"] if direct else []) + [f"imports {i}" for i in via]
     outputs = sorted({f"{CODE_DIR}/{o}" for key in regenerate for o in graph.prompts[key].outputs})
+    if rev_b is None:  # against the work tree: what is not there yet
+        new = [o for o in outputs if not (lazy.root / o).exists()]
+    else:  # between revisions: what the first one did not have
+        new = [o for o in outputs if repo.read_blob(rev_a or "HEAD", o) is None]
     return {
         "prompts": prompts,
         "regenerate": [{"prompt": k, "reasons": v} for k, v in regenerate.items()],
         "outputs": outputs,
+        "new_outputs": new,
         "will_regenerate": len(regenerate),
         "unchanged": len(graph.prompts) - len(regenerate),
     }
@@ -107,7 +112,7 @@ def print_summary(data: dict[str, Any]) -> None:
             print(f"  -> {r['prompt']} ({'; '.join(r['reasons'])})")
         print("generated code affected:")
         for o in data["outputs"]:
-            print(f"  ~ {o}")
+            print(f"  {'+' if o in data['new_outputs'] else '~'} {o}")
     print(
         f"{data['will_regenerate']} prompt(s) will regenerate, {data['unchanged']} unchanged. "
         "A dependent is skipped at run time when its import's output comes out identical."

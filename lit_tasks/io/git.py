@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pygit2
-from pygit2.enums import DiffOption, FileStatus
+from pygit2.enums import DiffOption, FileStatus, SortMode
 
 from lit_tasks.io.errors import LitError
 
@@ -28,6 +28,7 @@ LIT_PATHS = (
     ".lit/.gitignore",
     ".gitignore",
 )
+HISTORY_ORDER = SortMode.TOPOLOGICAL | SortMode.TIME  # children before parents; by time where that leaves a choice
 UNTRACKED_DIFF = DiffOption.INCLUDE_UNTRACKED | DiffOption.RECURSE_UNTRACKED_DIRS | DiffOption.SHOW_UNTRACKED_CONTENT
 
 
@@ -212,14 +213,27 @@ class Repo:
         return self._info(self.repo[commit_id])
 
     def log(self, limit: int) -> list[CommitInfo]:
+        """The last `limit` commits that change the project, newest first and each before its parents (commit
+        times can go backwards: a skewed clock, a rebase), as `git log -- <project>` lists them: in a larger
+        repository, a commit that changes nothing under the lit root is left out."""
         if self.repo.head_is_unborn:
             return []
         result = []
-        for commit in self.repo.walk(self.repo.head.target, pygit2.enums.SortMode.TIME):
+        for commit in self.repo.walk(self.repo.head.target, HISTORY_ORDER):
+            if self.prefix and not self._changes_project(commit):
+                continue
             result.append(self._info(commit))
             if len(result) >= limit:
                 break
         return result
+
+    def _changes_project(self, commit: pygit2.Commit) -> bool:
+        """Whether the lit root's tree differs from every parent's (a merge that kept one side's is no change)."""
+        mine = _entry_id(commit.tree, self.prefix.rstrip("/"))
+        parents = commit.parents
+        if not parents:
+            return mine is not None
+        return all(_entry_id(parent.tree, self.prefix.rstrip("/")) != mine for parent in parents)
 
     def read_blob(self, rev: str, rel: str) -> bytes | None:
         tree = self.tree(rev)
@@ -235,7 +249,7 @@ class Repo:
         """Contents of `rel` in the last `limit` commits, newest first (to find a generated version)."""
         if self.repo.head_is_unborn:
             return
-        for n, commit in enumerate(self.repo.walk(self.repo.head.target, pygit2.enums.SortMode.TIME)):
+        for n, commit in enumerate(self.repo.walk(self.repo.head.target, HISTORY_ORDER)):
             if n >= limit:
                 return
             try:
@@ -263,6 +277,13 @@ class Repo:
         self.repo.checkout_tree(commit)
         self.repo.set_head(commit.id)
         return old, self._info(commit), True
+
+
+def _entry_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
+    try:
+        return tree[path].id
+    except KeyError:
+        return None
 
 
 def init_repository(path: Path) -> pygit2.Repository:

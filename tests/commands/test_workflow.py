@@ -62,10 +62,11 @@ def test_the_whole_workflow(tmp_path: Path, fake_llm: FakeLLM) -> None:
     assert "Lit-Cost: $" in message
     assert git(proj.root, "status", "--porcelain") == ""
 
-    proj.prompt("greet", ["greet.py"], spec=["def greet(name): return f'Hi, {name}!'"])
+    proj.prompt("greet", ["greet.py", "hi.py"], spec=["def greet(name): return f'Hi, {name}!'"])
     summary = proj.run("lit", "diff", "--summary")
-    assert "~ prompts/greet.prompt.md (+1 -1)" in summary.stdout
-    assert "-> prompts/cli.prompt.md (import prompts/greet.prompt.md is stale)" in summary.stdout
+    assert "~ prompts/greet.prompt.md (+2 -2)" in summary.stdout
+    assert "-> prompts/cli.prompt.md (an imported output or the prompt is missing)" in summary.stdout, "hi.py"
+    assert "  ~ code.lock/greet.py\n" in summary.stdout and "  + code.lock/hi.py\n" in summary.stdout, "hi.py is new"
     assert "2 prompt(s) will regenerate, 0 unchanged" in summary.stdout
     second = proj.run("lit", "commit", "-m", "friendlier")
     assert second.returncode == 0, second.stderr
@@ -355,3 +356,28 @@ def test_a_run_record_names_the_commit_it_builds_on_and_none_outside_git(tmp_pat
     outside.prompt("greet", ["greet.py"], spec=["X = 1"])
     assert outside.lit("regenerate") == 0
     assert last_record(outside)["parent_commit"] is None
+
+
+def test_log_follows_parents_and_lists_only_commits_that_change_the_project(tmp_path: Path) -> None:
+    """A skewed clock makes a child older than its parent; an enclosing repository has commits elsewhere."""
+    repo = pygit2.init_repository(str(tmp_path), initial_head="main")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "app/lit.toml").write_text(lit_toml("replay"))
+
+    def commit(message: str, when: int, path: str, text: str) -> None:
+        (tmp_path / path).write_text(text)
+        repo.index.add(path)
+        repo.index.write()
+        sig = pygit2.Signature("Ada", "ada@example.com", when, 0)
+        parents = [] if repo.head_is_unborn else [repo.head.target]
+        repo.create_commit("HEAD", sig, sig, message, repo.index.write_tree(), parents)
+
+    commit("first", 2_000_000_000, "app/lit.toml", lit_toml("replay"))
+    commit("second, from a clock set back", 1_000_000_000, "app/a.txt", "a")
+    commit("elsewhere", 2_100_000_000, "other/b.txt", "b")
+    commit("third", 2_200_000_000, "app/a.txt", "a2")
+    app = LitProjectDir(tmp_path / "app")
+    log = app.run("lit", "log", "--json")
+    assert log.returncode == 0, log.stderr
+    assert [e["summary"] for e in json.loads(log.stdout)] == ["third", "second, from a clock set back", "first"]
