@@ -56,15 +56,56 @@ def _unwrap(annotation: Any) -> Any:
     return None
 
 
-def find_line(text: str, key: str, *, toml: bool) -> int | None:
-    """1-based line of the first line that defines `key` (a table header or `key =` / `key:`)."""
-    if toml:
-        pattern = re.compile(rf"^\s*(\[\[?\s*[\w.\"-]*\b{re.escape(key)}\s*\]\]?|{re.escape(key)}\s*=)")
-    else:
-        pattern = re.compile(rf"^\s*-?\s*{re.escape(key)}\s*:")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
-            return number
+def find_line(text: str, path: tuple[str, ...], *, toml: bool) -> int | None:
+    """1-based line where the key `path` (`("model", "api", "timeout_s")`) is written; for a key that is not (a
+    missing one), the line of its deepest enclosing key or table that is. None when not even the first is."""
+    return _toml_line(text.splitlines(), path) if toml else _yaml_line(text.splitlines(), path)
+
+
+def _yaml_line(lines: list[str], path: tuple[str, ...]) -> int | None:
+    """Block YAML: each key of `path` is looked for below the previous one, indented deeper than it, until the
+    previous one's block ends (a key in a flow mapping is found as far as its enclosing block key)."""
+    found, start, indent = None, 0, -1
+    for key in path:
+        pattern = re.compile(rf"^(\s*(?:-\s+)?)[\"']?{re.escape(key)}[\"']?\s*:")
+        for number in range(start, len(lines)):
+            line = lines[number]
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            if found is not None and len(line) - len(line.lstrip()) <= indent:
+                return found  # the enclosing key's block ended without this key
+            match = pattern.match(line)
+            if match and len(match.group(1)) > indent:
+                found, start, indent = number + 1, number + 1, len(match.group(1))
+                break
+        else:
+            return found
+    return found
+
+
+def _toml_line(lines: list[str], path: tuple[str, ...]) -> int | None:
+    """TOML: the longest prefix of `path` written as a table header, then the rest as a (dotted) key in that
+    table; failing that, the header itself."""
+    header = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?")
+    sections: list[tuple[str, int]] = [("", 0)]  # (table name, index of its first line)
+    for number, line in enumerate(lines):
+        match = header.match(line)
+        if match:
+            sections.append((re.sub(r"[\s\"']", "", match.group(1)), number))
+    for cut in range(len(path), -1, -1):
+        table, rest = ".".join(path[:cut]), path[cut:]
+        for i, (name, first) in enumerate(sections):
+            if name != table:
+                continue
+            if not rest:
+                return first + 1
+            end = sections[i + 1][1] if i + 1 < len(sections) else len(lines)
+            key = re.compile(rf"^\s*({re.escape(rest[0])}|{re.escape('.'.join(rest))})\s*[=.]")
+            inside = next((n for n in range(first, end) if key.match(lines[n])), None)
+            if inside is not None:
+                return inside + 1
+            if table:
+                return first + 1
     return None
 
 
@@ -83,7 +124,7 @@ def explain(
         loc = tuple(item["loc"])
         key = ".".join(str(p) for p in loc if not isinstance(p, int)) or "(top level)"
         last = next((p for p in reversed(loc) if isinstance(p, str)), None)
-        line = find_line(text, last, toml=toml) if last else None
+        line = find_line(text, tuple(p for p in loc if isinstance(p, str)), toml=toml) if last else None
         where = f"{source}:{line + line_offset}" if line else source
         kind = item["type"]
         if kind == "extra_forbidden":

@@ -88,6 +88,20 @@ def test_a_misspelt_key_names_file_line_and_the_nearest_key(tmp_path: Path) -> N
     assert "did you mean `temperature`" in message
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('[project]\nname = "x"\n[model]\nprovider = "replay"\nmodel = 3\n', "lit.toml:5: `model.model` = 3"),
+        ('[project]\nname = "x"\n[model]\nmodel = "m"\napi.tmeout_s = 3\n', "lit.toml:5: unknown key `model.api.tmeout_s`"),
+        ('[project]\nname = "x"\n[model]\nmodel = "m"\n[[static]]\ncontent = ""\n', "lit.toml:5: missing required key `static.path`"),
+    ],
+)  # fmt: skip
+def test_a_nested_key_error_names_the_line_of_that_key(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert expected in str(err.value)
+
+
 def test_an_unknown_table_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown key `modle`.*did you mean `model`"):
         load_config(write(tmp_path, V1_FULL + "\n[modle]\nx = 1\n"))

@@ -53,6 +53,23 @@ def test_a_typo_in_a_key_is_an_error_with_the_line_and_the_fix() -> None:
 
 
 @pytest.mark.parametrize(
+    "frontmatter, expected",
+    [
+        ("model:\n  provider: replay\n  model: 3\n", ":5: `model.model` = 3"),  # not line 3, `model:` above it
+        ("model:\n  api:\n    timeout_s: soon\n", ":5: `model.api.timeout_s` = 'soon'"),
+        ("model:\n  pricing:\n    input_per_million: 3\n", ":4: missing required key `model.pricing.output_per_mil"),
+        ("model: {provider: replay, modle: x}\n", ":3: unknown key `model.modle`"),  # a flow mapping: its line
+    ],
+)
+def test_a_nested_key_error_names_the_line_of_that_key(frontmatter: str, expected: str) -> None:
+    """The line of the key itself (for a missing key, of the table that lacks it), not the first line that
+    has a key of the same name."""
+    with pytest.raises(ConfigError) as err:
+        parse_prompt("prompts/a.prompt.md", f"---\noutputs: [a.py]\n{frontmatter}---\nbody\n".encode())
+    assert f"prompts/a.prompt.md{expected}" in str(err.value)
+
+
+@pytest.mark.parametrize(
     "raw, fragment",
     [
         (b"no frontmatter\n", "must start with YAML frontmatter"),
