@@ -42,7 +42,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_generate:
         rc = regenerate(lazy, Regeneration(jobs=args.jobs, max_cost=args.max_cost))
         if rc != 0:
-            raise LitError("regeneration failed; nothing was committed (fix the prompt, or `lit commit --no-generate`)")
+            raise LitError(
+                "regeneration failed, so nothing was committed: the FAILED lines above say what to fix (a prompt, a "
+                "hand edit, a file in an output's place), then run `lit commit` again; `lit commit --no-generate` "
+                "commits things as they are"
+            )
     new_records = {
         c.path for c in repo.changes() if c.kind == "new" and c.path.startswith(RECORDS_DIR.as_posix() + "/")
     }

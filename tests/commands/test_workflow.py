@@ -107,6 +107,17 @@ def test_commit_does_not_sweep_in_unrelated_staged_files(tmp_path: Path, fake_ll
     assert git(proj.root, "status", "--porcelain").splitlines() == ["A  notes.txt"], "still staged, not committed"
 
 
+def test_commit_after_a_blocked_output_says_what_failed_and_commits_nothing(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    proj = init_project(tmp_path, fake_llm)
+    proj.prompt("greet", ["greet.py"], spec=["X = 1"])
+    (proj.root / "code.lock/greet.py").mkdir(parents=True)  # a directory where the output goes: no prompt fix helps
+    result = proj.run("lit", "commit", "-m", "greet")
+    assert result.returncode == 1 and fake_llm.count() == 0
+    assert "FAILED prompts/greet.prompt.md: code.lock/greet.py is not a regular file" in result.stderr
+    assert "the FAILED lines above say what to fix" in result.stderr and "fix the prompt" not in result.stderr
+    assert git(proj.root, "log", "--format=%s").splitlines()[0] == "point lit at the test service"
+
+
 def test_checkout_refuses_with_local_changes(tmp_path: Path, fake_llm: FakeLLM) -> None:
     proj = init_project(tmp_path, fake_llm)
     proj.write("README.md", "v1\n")
