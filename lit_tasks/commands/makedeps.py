@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lit_tasks.commands.common import add_parser, load_lazy_here
 from lit_tasks.io.errors import LitError
-from lit_tasks.model.paths import CODE_DIR, CONFIG_FILE, find_root, relpath_posix
+from lit_tasks.model.paths import CODE_DIR, CONFIG_FILE, awkward_char, find_root, relpath_posix
 from lit_tasks.state.index import LazyProject
 
 EXAMPLES = """\
@@ -104,6 +104,7 @@ def make_rules(lazy: LazyProject, cwd: Path, target: str) -> str:
 
 def _escape(path: str) -> str:
     """A path as a Make word: spaces, `#`, `$` and `:` escaped (Make has no quoting)."""
-    if any(c in path for c in "\t\n"):
-        raise LitError(f"{path}: Make cannot name a file with a tab or newline in its path")
+    awkward = awkward_char(path)
+    if awkward is not None:
+        raise LitError(f"{path!r} has {awkward}: Make rules cannot name it; rename it (`lit mv`)")
     return path.replace("$", "$$").replace("#", "\\#").replace(" ", "\\ ").replace(":", "\\:")

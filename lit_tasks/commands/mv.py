@@ -7,6 +7,7 @@ import contextlib
 
 from lit_tasks.commands.common import add_parser, load_lazy_here
 from lit_tasks.io import progress
+from lit_tasks.state import locks
 from lit_tasks.state.locks import prompt_lock
 
 EXAMPLES = """\
@@ -45,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     old, new = target_paths(lazy.project, cwd, args.old, args.new)
     locked: set[str] = set()
     with contextlib.ExitStack() as held:
+        locks.join_run(lazy.workspace)  # registered: if it is killed, the next run sweeps its temp files
+        held.callback(locks.leave_run, lazy.workspace)
         while True:  # no run may be generating a prompt whose files and lock entry move or change
             plan = plan_move(lazy.workspace, lazy.project, old, new)
             wanted = {old, new, *plan.rewritten}

@@ -6,6 +6,7 @@ reporter would.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -13,9 +14,19 @@ from doit.reporter import ConsoleReporter
 
 from lit_tasks.io import progress
 
+VANISHED = re.compile(r"Dependent file '(.+)' does not exist")  # doit's DependencyError, before or after a task ran
+
 
 def _is_lit(task: Any) -> bool:
     return bool(task.meta and task.meta.get("lit"))
+
+
+def vanished_input(fail: Any) -> str | None:
+    """The input whose disappearance failed a task (doit checks every `file_dep` exists), or None."""
+    if fail.get_name() != "DependencyError":
+        return None
+    found = VANISHED.search(str(fail.get_msg()))
+    return found.group(1) if found else None
 
 
 class RunTotals:
@@ -65,6 +76,8 @@ class LitReporter(ConsoleReporter):
         super().__init__(outstream, options)
         self.totals = RunTotals()
         self.started = time.monotonic()
+        self.vanished = 0  # lit tasks that failed because an input was moved or deleted during the run
+        self.errors = 0  # failures that are neither a task's own nor a vanished input: a bug, or not lit's task
 
     def execute_task(self, task: Any) -> None:
         if not _is_lit(task):
@@ -90,7 +103,24 @@ class LitReporter(ConsoleReporter):
             self.totals.failed += 1
             if fail.get_name() == "TaskFailed":
                 return  # the action already printed a one-line reason
+            missing = vanished_input(fail)
+            if missing is not None:
+                self.vanished += 1
+                progress.emit(
+                    "fail",
+                    f"FAILED {task.meta['prompt']}: {missing} was moved or deleted while this run was going "
+                    "(`lit mv`, a checkout?); run lit again",
+                )
+                return
+        if fail.get_name() != "TaskFailed":
+            self.errors += 1
         super().add_failure(task, fail)
+
+    @property
+    def failed_only_on_vanished_inputs(self) -> bool:
+        """doit calls a missing input an error (exit 2, which lit reports as its own bug): here it was a prompt's
+        failure, and nothing else went wrong."""
+        return bool(self.vanished) and not self.errors
 
     def complete_run(self) -> None:
         super().complete_run()

@@ -9,6 +9,7 @@ from doit.doit_cmd import DoitMain
 
 from lit_tasks.engine.dodo import LitProject, doit_config, install_sigterm_handler
 from lit_tasks.engine.options import RunOptions
+from lit_tasks.engine.reporter import LitReporter
 from lit_tasks.engine.rules import DEFAULT_BASENAME, static_task_name, verify_basename
 from lit_tasks.io import progress
 from lit_tasks.state.index import LazyProject
@@ -37,7 +38,8 @@ def run_doit(lazy: LazyProject, keys: list[str], *, jobs: int, options: RunOptio
     """Run the tasks for `keys` (all prompts when empty) and what they import; returns lit's exit code."""
     install_sigterm_handler()
     creator = LitProject(lazy.root, DEFAULT_BASENAME, options=options, lazy=lazy)
-    namespace = {"DOIT_CONFIG": doit_config(lazy.root), "lit_project": creator}
+    reporter = LitReporter(sys.stdout, {"failure_verbosity": 0})
+    namespace = {"DOIT_CONFIG": doit_config(lazy.root) | {"reporter": reporter}, "lit_project": creator}
     if lazy.index.inferred:
         namespace["lit_plan"] = creator.planner
     argv = ["run"]
@@ -50,4 +52,6 @@ def run_doit(lazy: LazyProject, keys: list[str], *, jobs: int, options: RunOptio
         progress.forget_projects()
         if "lit_tasks.state.records" in sys.modules:  # only a run that generated something has a record to close
             sys.modules["lit_tasks.state.records"].finish_all()
+    if rc == 2 and reporter.failed_only_on_vanished_inputs:
+        return 1  # a prompt moved or deleted mid-run failed its task, as any prompt's failure does
     return EXIT_CODES.get(rc, 3)

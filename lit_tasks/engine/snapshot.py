@@ -53,8 +53,13 @@ class Snapshot:
 def take_snapshot(project: Project, key: str) -> Snapshot:
     """The inputs of `key` as they are now; the prompt must still be what the project was loaded from."""
     snapshot = Snapshot(os.fspath(project.root))
-    if snapshot.add(key) != project.graph.prompts[key].raw:
-        raise GenerationError(f"{key} changed after lit loaded it; run again")
+    try:
+        if snapshot.add(key) != project.graph.prompts[key].raw:
+            raise GenerationError(f"{key} changed after lit loaded it; run again")
+    except FileNotFoundError:
+        raise GenerationError(
+            f"{key} was moved or deleted while this run was going (`lit mv`, a checkout?); run lit again"
+        ) from None
     for path in project.graph.import_outputs(key):
         try:
             snapshot.add(f"{CODE_DIR}/{path}")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pygit2
 from pygit2.enums import DiffOption, FileStatus, SortMode
 
+from lit_tasks.io.atomic import TEMP_SUFFIX
 from lit_tasks.io.errors import LitError
 
 # What `lit commit` stages (lit v1's stage_all pathspecs, plus the lock, the plans, dodo.py and .lit/.gitignore).
@@ -185,6 +186,8 @@ class Repo:
         specs = self.lit_pathspecs()
         index.remove_all(specs)
         index.add_all(specs)
+        for entry in [e for e in index if e.path.endswith(TEMP_SUFFIX)]:  # a killed writer's half-written file
+            index.remove(entry.path)
         index.write()
         return index
 

@@ -132,6 +132,21 @@ def relpath_posix(path: Path, start: Path) -> str:
     return posixpath.normpath(rel.replace(os.sep, "/"))
 
 
+MAKE_SPECIAL = "=;%*?"  # in a Make rule: a variable assignment, a recipe, a pattern, wildcards (no escape works)
+
+
+def awkward_char(path: str) -> str | None:
+    """What in `path` breaks the tools a project's paths pass through, described; None if nothing does. A control
+    character (a newline, a tab) splits the lines of every listing and diff; Make has no way to write the
+    characters of `MAKE_SPECIAL` in a rule (`lit makedeps`). lit reads such a prompt; it only never names one."""
+    for char in path:
+        if ord(char) < 0x20 or ord(char) == 0x7F:
+            return f"a control character ({char!r})"
+        if char in MAKE_SPECIAL:
+            return f"`{char}`, which a Make rule cannot name"
+    return None
+
+
 def is_prompt_file(name: str) -> bool:
     """True for `*.prompt.md` names (the only files lit treats as prompts)."""
     return name.endswith(PROMPT_SUFFIX) and len(name) > len(PROMPT_SUFFIX)

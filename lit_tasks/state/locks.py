@@ -28,6 +28,7 @@ from pathlib import Path
 from lit_tasks.io import progress
 from lit_tasks.io.atomic import TEMP_SUFFIX, no_temp_files_left, temp_owner
 from lit_tasks.io.hashing import hash_bytes
+from lit_tasks.model.paths import PROMPTS_DIR
 from lit_tasks.state import events
 from lit_tasks.state.workspace import Workspace
 
@@ -181,9 +182,10 @@ def pid_alive(pid: int) -> bool:
 
 
 def sweep_temp_files(workspace: Workspace, pid: int) -> int:
-    """Remove the temp files a process with `pid` left under code.lock/ and .lit/ (`atomic` names them)."""
+    """Remove the temp files a process with `pid` left under code.lock/, .lit/ and prompts/ (`lit mv` writes
+    prompts and module files; `atomic` names them all)."""
     removed = 0
-    for base in (workspace.code_dir, workspace.state_dir):
+    for base in (workspace.code_dir, workspace.state_dir, workspace.root / PROMPTS_DIR):
         for dirpath, _, filenames in os.walk(base):
             for name in filenames:
                 if name.endswith(TEMP_SUFFIX) and temp_owner(name) == pid:

@@ -42,6 +42,7 @@ from lit_tasks.model.paths import (
     PROMPT_SUFFIX,
     PROMPTS_DIR,
     UnsafePathError,
+    awkward_char,
     is_prompt_file,
     normalise_relpath,
 )
@@ -93,6 +94,9 @@ def target_paths(project: Project, cwd: Path, old_arg: str, new_arg: str) -> tup
         raise MoveError(f"{new_arg} is not under {PROMPTS_DIR}/, where lit finds prompts; choose a path inside it")
     if not is_prompt_file(new.rsplit("/", 1)[-1]):
         raise MoveError(f"{new_arg} does not end in {PROMPT_SUFFIX}, so lit would not read it as a prompt; rename it")
+    awkward = awkward_char(new)
+    if awkward is not None:
+        raise MoveError(f"{new_arg!r} has {awkward}; choose a path of letters, digits, `-`, `_`, `.` and `/`")
     return old, new
 
 

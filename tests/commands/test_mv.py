@@ -43,7 +43,7 @@ def three_prompts(project: LitProjectDir) -> None:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file a move may touch (the caches and doit's DB are lit's to rebuild)."""
-    skip = (".lit/cache/", ".lit/doit.sqlite", ".lit/locks/", ".lit/runs/")
+    skip = (".lit/cache/", ".lit/doit.sqlite", ".lit/locks/", ".lit/runs/", ".lit/events.jsonl")
     files = (p for p in root.rglob("*") if p.is_file())
     return {rel: p.read_bytes() for p in files if not (rel := p.relative_to(root).as_posix()).startswith(skip)}
 
@@ -104,6 +104,8 @@ def test_paths_are_relative_to_the_current_directory(project: LitProjectDir, fak
         (OLD, "docs/base.prompt.md", "docs/base.prompt.md is not under prompts/"),
         (OLD, "prompts/base.md", "prompts/base.md does not end in .prompt.md"),
         (OLD, OLD, "is already at prompts/base.prompt.md"),
+        (OLD, "prompts/base\nv2.prompt.md", "'prompts/base\\nv2.prompt.md' has a control character ('\\n')"),
+        (OLD, "prompts/x=y.prompt.md", "'prompts/x=y.prompt.md' has `=`, which a Make rule cannot name"),
         ("lit.toml", NEW, "lit.toml is not a prompt of this project (prompt files end in .prompt.md)"),
         ("prompts/gone.prompt.md", NEW, "prompts/gone.prompt.md is not a prompt of this project"),
     ],
@@ -176,3 +178,30 @@ def test_moving_into_a_module_directory_is_done_and_says_what_regenerates(
     assert project.lit("check") == 1
     assert project.lit("regenerate") == 0
     assert [c.declared for c in fake_llm.calls] == [["core.py"]]
+
+
+def test_a_killed_moves_half_written_files_are_swept_and_never_committed(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
+    """`lit mv` registers as a run, so when it is killed mid-move, the next run removes its temp files: in
+    prompts/ and .lit/lock/ too, and `lit commit` never stages one meanwhile."""
+    import subprocess
+
+    three_prompts(project)
+    assert project.lit("regenerate") == 0
+    assert project.lit("mv", OLD, NEW) == 0
+    events = (project.root / ".lit/events.jsonl").read_text().splitlines()
+    assert sum('"run-start"' in line for line in events) == 2, "the move registered as a run"
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (project.root / f".lit/runs/{dead.pid}.lock").write_text("")  # as a killed move leaves its registration
+    left = [project.root / f"prompts/.{dead.pid}-0.lit-tmp", project.root / f".lit/lock/prompts/.{dead.pid}-1.lit-tmp"]
+    for path in left:
+        path.write_text("half")
+    subprocess.run(["git", "init", "-q"], cwd=project.root, check=True)
+    assert project.run("lit", "commit", "--no-generate", "-m", "moved").returncode == 0
+    listed = subprocess.run(["git", "ls-files"], cwd=project.root, capture_output=True, text=True).stdout
+    assert "lit-tmp" not in listed and "prompts/core/base.prompt.md" in listed
+    assert project.lit("mv", NEW, OLD) == 0  # the next run sweeps them
+    assert not any(path.exists() for path in left)

@@ -155,3 +155,30 @@ def test_temp_files_of_a_run_killed_before_it_registered_are_swept(project: LitP
     finally:
         locks.leave_run(project.workspace)
     assert not any(path.exists() for path in left) and alive.exists()
+
+
+@pytest.mark.parametrize("built", [False, True], ids=["never-built", "built-then-edited"])
+def test_a_prompt_moved_while_a_run_waits_to_generate_it_fails_that_prompt_plainly(
+    project: LitProjectDir, fake_llm: FakeLLM, built: bool
+) -> None:
+    """The run planned prompts/b; `lit mv` moves it before the run gets to it. Whether the step finds it gone or
+    doit does (checking a built task's inputs): one FAILED line naming it and exit 1 (a prompt failed), not a
+    traceback or doit's raw DependencyError and exit 3."""
+    project.prompt("a", ["a.py"], spec=["A = 1"])
+    project.prompt("b", ["b.py"], spec=["B = 1"])
+    if built:
+        assert project.lit("regenerate") == 0
+        project.prompt("a", ["a.py"], spec=["A = 2"])
+        project.prompt("b", ["b.py"], spec=["B = 2"])
+    calls = fake_llm.count()
+    fake_llm.fail_next(Fault(delay=3.0))  # prompts/a's call: -j 1, so prompts/b waits behind it
+    run = start(project, "lit", "regenerate", "-j", "1")
+    wait_for(lambda: fake_llm.count() > calls)
+    moved = project.run("lit", "mv", "prompts/b.prompt.md", "prompts/c.prompt.md")
+    assert moved.returncode == 0, moved.stderr
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 1, out + err
+    assert "FAILED prompts/b.prompt.md: prompts/b.prompt.md was moved or deleted while this run was going" in err
+    assert "DependencyError" not in out + err and "Traceback" not in out + err
+    again = project.run("lit", "regenerate")
+    assert again.returncode == 0, again.stderr
