@@ -17,6 +17,7 @@ from lit_tasks.io.secrets import scrub
 
 # Error types of an errored item that may go away when asked again (the others: fix the request or account).
 RETRYABLE_ERRORS = {"api_error", "overloaded_error", "rate_limit_error", "gateway_timeout_error"}
+RECENT_PAGE = 20  # batches listed when a creation is retried: those of the last minutes are the newest
 
 
 class AnthropicBatches:
@@ -38,6 +39,18 @@ class AnthropicBatches:
         with self.provider.sdk_errors():
             return [result_of(line) for line in self.provider.client.messages.batches.results(batch_id)]
 
+    def recent(self, since: float) -> list[BatchStatus]:
+        """The first page of the workspace's batches (newest first), down to those created before `since`."""
+        with self.provider.sdk_errors():
+            page = self.provider.client.messages.batches.list(limit=RECENT_PAGE)
+        found = []
+        for batch in page.data:
+            status = status_of(batch)
+            if status.created_at is not None and status.created_at < since:
+                break
+            found.append(status)
+        return found
+
 
 def status_of(batch: Any) -> BatchStatus:  # noqa: ANN401 - anthropic.types.messages.MessageBatch
     counts = batch.request_counts
@@ -51,6 +64,7 @@ def status_of(batch: Any) -> BatchStatus:  # noqa: ANN401 - anthropic.types.mess
             canceled=counts.canceled,
             expired=counts.expired,
         ),
+        created_at=batch.created_at.timestamp() if batch.created_at else None,
     )
 
 

@@ -141,6 +141,12 @@ class BatchStatus(BaseModel):
     id: str
     ended: bool
     counts: BatchCounts
+    created_at: float | None = None  # epoch seconds, as the service reports it
+
+    @property
+    def requests(self) -> int:
+        c = self.counts
+        return c.processing + c.succeeded + c.errored + c.canceled + c.expired
 
 
 class BatchResult(BaseModel):
@@ -167,3 +173,9 @@ class BatchAPI(Protocol):
     def retrieve(self, batch_id: str) -> BatchStatus: ...
 
     def results(self, batch_id: str) -> list[BatchResult]: ...
+
+    def recent(self, since: float) -> list[BatchStatus]:
+        """The batches created at or after `since` (epoch seconds), newest first. Optional: with it, a creation
+        retried after a timeout first adopts the batch the timed-out attempt may have created (batch services
+        take no idempotency key), instead of paying for the same requests twice."""
+        ...

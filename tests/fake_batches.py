@@ -1,15 +1,17 @@
 """Anthropic's Message Batches API on the local stand-in service (`FakeLLM.batches`), wire protocol and all.
 
-`POST /v1/messages/batches` creates a batch, `GET /v1/messages/batches/{id}` polls it, `GET .../{id}/results`
-streams its results as JSONL (from the batch's `results_url`, as the SDK reads them), `POST .../{id}/cancel`
-cancels it. A batch ends at the first poll after it was created; each item is answered like an interactive
+`POST /v1/messages/batches` creates a batch, `GET /v1/messages/batches` lists them (newest first, `limit`),
+`GET /v1/messages/batches/{id}` polls one, `GET .../{id}/results` streams its results as JSONL (from the
+batch's `results_url`, as the SDK reads them), `POST .../{id}/cancel` cancels it. A batch ends at the first poll after it was created; each item is answered like an interactive
 call (`FakeLLM.answer`, same usage), so a batch answer is the interactive answer. Test controls: `hold` keeps
 every batch `in_progress` (a test can kill the waiting process), `error_item` makes an item error,
-`expire_next` ends the next batch with items expired.
+`expire_next` ends the next batch with items expired, `slow_create` answers the next creation only after a
+delay (the batch exists at once: a client that timed out has paid for it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -45,6 +47,7 @@ class FakeBatches:
         self.polls = 0
         self._errors: list[list[Any]] = []  # [prompt fragment, times left, error type]
         self._expire_next: int | None = None
+        self._create_delay = 0.0
         self._lock = threading.Lock()
 
     # -- test controls ---------------------------------------------------------------------------------------
@@ -60,6 +63,10 @@ class FakeBatches:
         """The next batch created answers its first `answered` items, then expires before the others."""
         self._expire_next = answered
 
+    def slow_create(self, delay: float) -> None:
+        """The next creation makes its batch, then waits `delay` seconds before it answers."""
+        self._create_delay = delay
+
     def items(self, fragment: str | None = None) -> list[Call]:
         """Every item of every batch created (whose prompt contains `fragment`)."""
         found = [call for batch in self.created for _, call in batch.items]
@@ -68,6 +75,7 @@ class FakeBatches:
     # -- the endpoints ---------------------------------------------------------------------------------------
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/messages/batches", self._create)
+        app.router.add_get("/v1/messages/batches", self._list)
         app.router.add_get("/v1/messages/batches/{id}", self._retrieve)
         app.router.add_get("/v1/messages/batches/{id}/results", self._results)
         app.router.add_post("/v1/messages/batches/{id}/cancel", self._cancel)
@@ -94,7 +102,17 @@ class FakeBatches:
             )
             self._expire_next = None
             self.created.append(batch)
+            delay, self._create_delay = self._create_delay, 0.0
+        await asyncio.sleep(delay)
         return web.json_response(self._json(batch))
+
+    async def _list(self, request: web.Request) -> web.Response:
+        limit = int(request.query.get("limit", "20"))
+        with self._lock:
+            page = [self._json(batch) for batch in reversed(self.created)][:limit]
+        first, last = (page[0]["id"], page[-1]["id"]) if page else (None, None)
+        more = len(self.created) > limit
+        return web.json_response({"data": page, "has_more": more, "first_id": first, "last_id": last})
 
     async def _retrieve(self, request: web.Request) -> web.Response:
         batch = self._find(request)

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from lit_providers.base import GenerationRequest
 from lit_tasks.io import progress
 from lit_tasks.io.errors import LitError, ProviderError
-from lit_tasks.llm.batch_api import batch_api, retrying
+from lit_tasks.llm.batch_api import batch_api, create_once
 from lit_tasks.llm.batch_watch import Delivered, watch
 from lit_tasks.llm.calls import Endpoint
-from lit_tasks.state.pending_batches import PendingBatch, PendingItem, save_pending
+from lit_tasks.state.pending_batches import PendingBatch, PendingItem, pending_batches, save_pending
 from lit_tasks.state.records import now
 from lit_tasks.state.workspace import Workspace
 
@@ -134,7 +134,8 @@ def send(endpoint: Endpoint, entries: list[tuple[BatchItem, list[Future[Delivere
     try:
         api = batch_api(endpoint)
         work = [(item.custom_id, item.request) for item in items]
-        status = retrying(endpoint, "sending a batch", lambda: api.create(work), _warn)
+        known = {batch.id for batch in pending_batches(items[0].workspace)}
+        status = create_once(endpoint, api, work, known, _warn)
     except LitError as err:
         fail(entries, err)
         return

@@ -209,3 +209,22 @@ def test_a_batch_build_of_the_example_project_checks_clean_and_a_rerun_makes_no_
     created = len(fake_llm.batches.created)
     assert example.lit("regenerate", "--batch", *POLL) == 0
     assert len(fake_llm.batches.created) == created, "the rerun made no call"
+
+
+def test_a_batch_whose_creation_timed_out_is_adopted_not_sent_twice(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The service made the batch but answered after the client gave up: the retry finds it and waits for it,
+    so the requests are paid for once."""
+    project.write("lit.toml", lit_toml("anthropic", fake_llm.url, extra="timeout_s = 0.5\n"))
+    project.prompt("a", ["a.py"], spec=["A = 1"])
+    project.prompt("b", ["b.py"], spec=["B = 1"])
+    fake_llm.batches.slow_create(2.0)
+    assert project.lit("regenerate", "--batch", *POLL) == 0
+    assert batch_prompts(fake_llm) == [["a.py", "b.py"]], "one batch, not two"
+    err = capsys.readouterr().err
+    assert "batch msgbatch_0001 was created by the attempt that failed: waiting for it, not sending again" in err
+    assert {p: [r.batch for r in rs] for p, rs in paid(project).items()} == {
+        "a": ["msgbatch_0001"],
+        "b": ["msgbatch_0001"],
+    }
