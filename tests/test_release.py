@@ -26,10 +26,12 @@ def test_a_version_the_changelog_does_not_describe_or_date_is_refused() -> None:
     assert "dated `unreleased`" in undated
 
 
-def test_the_changelog_has_a_section_for_the_version_being_built() -> None:
+def test_the_changelog_is_released_by_the_steps_docs_release_md_gives() -> None:
+    """Step 2: `## [Unreleased]` becomes `## [X.Y.Z] - YYYY-MM-DD` for the version in lit_tasks/version.py."""
     changelog = (REPO / "CHANGELOG.md").read_text()
-    assert re.search(rf"^## \[{re.escape(version())}\] - ", changelog, re.M)
-    assert "## [Unreleased]" in changelog
+    assert changelog.count("## [Unreleased]") == 1
+    released = changelog.replace("## [Unreleased]", f"## [{version()}] - 2026-12-31")
+    assert check(f"v{version()}", released, version()) == []
 
 
 def test_the_package_page_readme_has_no_relative_link_left() -> None:

@@ -61,7 +61,8 @@ def show_config(root: Path) -> None:
         print(f"static: code.lock/{s.path} ({len(s.content)} characters)")
 
 
-def show_prompts(root: Path) -> None:
+def show_prompts(root: Path) -> int:
+    """Every prompt, ok or with its error; returns how many have one."""
     from lit_tasks.model.discovery import discover_prompts
     from lit_tasks.model.prompt import parse_prompt
 
@@ -85,6 +86,7 @@ def show_prompts(root: Path) -> None:
             print(f"  @import references: {', '.join(prompt.body_refs)}")
         print(f"  body: {len(prompt.body)} characters, {len(prompt.body.splitlines())} lines")
     print(f"--- {ok} ok, {errors} with errors ---")
+    return errors
 
 
 def show_dag(root: Path) -> None:
@@ -121,8 +123,9 @@ def dependents_closure(graph, key: str) -> set[str]:  # noqa: ANN001 - PromptGra
 def run(args: argparse.Namespace) -> int:
     root = find_root(Path.cwd())
     sections = ["config", "prompts", "dag"] if args.what == "all" else [args.what]
+    errors = 0
     for n, what in enumerate(sections):
         if n:
             print()
-        {"config": show_config, "prompts": show_prompts, "dag": show_dag}[what](root)
-    return 0
+        errors += {"config": show_config, "prompts": show_prompts, "dag": show_dag}[what](root) or 0
+    return 2 if errors else 0  # a prompt with an error is a broken project, as every command says

@@ -65,7 +65,10 @@ def make_rules(lazy: LazyProject, cwd: Path, target: str) -> str:
     def here(rel: str) -> str:
         return _escape(relpath_posix(lazy.root / rel, cwd))
 
-    root = shlex.quote(relpath_posix(lazy.root, cwd))
+    def shell(rel: str) -> str:
+        return _recipe_word(relpath_posix(lazy.root / rel, cwd))
+
+    root = _recipe_word(relpath_posix(lazy.root, cwd))
     lines = [
         f"# Make rules for the lit project {index.name}, written by `lit makedeps` (do not edit: regenerate).",
         "LIT ?= lit",
@@ -84,15 +87,15 @@ def make_rules(lazy: LazyProject, cwd: Path, target: str) -> str:
         ]
         every.extend(outputs)
         lines.append(f"{' '.join(outputs)} &: {' '.join(inputs)}")
-        lines.append(f"\tcd {root} && $(LIT) regenerate {shlex.quote(key)}")
-        lines.append(f"\ttouch {' '.join(outputs)}")
+        lines.append(f"\tcd {root} && $(LIT) regenerate {_recipe_word(key)}")
+        lines.append(f"\ttouch {' '.join(shell(f'{CODE_DIR}/{out}') for out in entry.outputs)}")
         lines.append("")
     static = [here(f"{CODE_DIR}/{s.path}") for s in index.static]
     if static:
         every.extend(static)
         lines.append(f"{' '.join(static)} &: {here(CONFIG_FILE)}")
         lines.append(f"\tcd {root} && $(LIT) regenerate --static-only")
-        lines.append(f"\ttouch {' '.join(static)}")
+        lines.append(f"\ttouch {' '.join(shell(f'{CODE_DIR}/{s.path}') for s in index.static)}")
         lines.append("")
     lines.append(f".PHONY: {target}")
     lines.append(f"{target}: {' '.join(every)}")
@@ -100,6 +103,11 @@ def make_rules(lazy: LazyProject, cwd: Path, target: str) -> str:
     lines.append(".DEFAULT_GOAL := $(lit_default_goal)")
     lines.append("")
     return "\n".join(lines)
+
+
+def _recipe_word(path: str) -> str:
+    """A path as one word of a recipe line: quoted for the shell, `$` doubled for Make (which expands it first)."""
+    return shlex.quote(path).replace("$", "$$")
 
 
 def _escape(path: str) -> str:

@@ -21,7 +21,9 @@ The prompts importing it get the new path in their `imports:` (comments, quoting
 `@import(...)` references; its lock entry and pinned plan move with it. When only the path changed, the next
 `lit regenerate` makes no call. Under mapping = "modular" or "direct" a path means more (the module files
 covering it, its output names): the move is done and what will regenerate is listed. A move after which the
-project would not load (an output conflict, an import cycle) is refused and nothing is changed.
+project would not load (an output conflict, an import cycle) is refused and nothing is changed, as is a new
+name with a control character or one of `= ; % * ?` (no Make rule can name it). Files of your own named after
+the prompt's path are not moved: with the replay provider, move replay/<prompt path>.response.md too.
 """
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pygit2
 from pygit2.enums import DiffOption, FileStatus, SortMode
 
+from lit_tasks.io import progress
 from lit_tasks.io.atomic import TEMP_SUFFIX
 from lit_tasks.io.errors import LitError
 
@@ -60,9 +61,14 @@ def signature(repo: pygit2.Repository) -> pygit2.Signature:
     try:
         return repo.default_signature
     except (KeyError, pygit2.GitError):
-        return pygit2.Signature(
-            os.environ.get("GIT_AUTHOR_NAME", "lit"), os.environ.get("GIT_AUTHOR_EMAIL", "lit@localhost")
-        )
+        name, email = os.environ.get("GIT_AUTHOR_NAME"), os.environ.get("GIT_AUTHOR_EMAIL")
+        if not (name and email):
+            progress.emit(
+                "warn",
+                "git has no identity here (user.name, user.email): committing as lit <lit@localhost>; set yours with "
+                '`git config --global user.name "..."` and `git config --global user.email ...`',
+            )
+        return pygit2.Signature(name or "lit", email or "lit@localhost")
 
 
 class Repo:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import SingleQuotedScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from lit_tasks.io.errors import UsageError
@@ -85,12 +86,16 @@ def _imports_renamed(yaml_text: str, source: str, rename: Rename) -> tuple[str, 
     if not renamed:
         return None
     _choose_indent(yaml, data, lf_text, sequence or 2, offset or 0)
-    for i, new in renamed.items():
-        imports[i] = type(imports[i])(new)  # a quoted scalar stays quoted the same way
-    new_text = _dump(yaml, data)
     expected = core_schema.load(lf_text)
     expected["imports"] = [renamed.get(i, value) for i, value in enumerate(expected["imports"])]
-    if core_schema.load(new_text) != expected:
+    styles = {i: type(imports[i]) for i in renamed}  # a quoted scalar stays quoted the same way
+    for quoted in (False, True):  # a path YAML cannot write plain there (a `:` in a flow list) gets quotes
+        for i, new in renamed.items():
+            imports[i] = SingleQuotedScalarString(new) if quoted else styles[i](new)
+        new_text = _dump(yaml, data)
+        if _reads_as(new_text, expected):
+            break
+    else:
         raise RetargetError(
             f"{source}: its frontmatter cannot be rewritten without changing more than the renamed imports (an "
             f"anchor or alias on `imports:`?); nothing was changed. Rename the import by hand"
@@ -101,6 +106,13 @@ def _imports_renamed(yaml_text: str, source: str, rename: Rename) -> tuple[str, 
         a != b and n not in edited_lines for n, (a, b) in enumerate(zip(old_lines, new_lines, strict=True))
     )
     return (new_text.replace("\n", "\r\n") if crlf else new_text), respaced
+
+
+def _reads_as(text: str, expected: Any) -> bool:
+    try:
+        return core_schema.load(text) == expected
+    except core_schema.YAMLError:
+        return False
 
 
 def _round_trip() -> YAML:

@@ -96,7 +96,7 @@ def target_paths(project: Project, cwd: Path, old_arg: str, new_arg: str) -> tup
         raise MoveError(f"{new_arg} does not end in {PROMPT_SUFFIX}, so lit would not read it as a prompt; rename it")
     awkward = awkward_char(new)
     if awkward is not None:
-        raise MoveError(f"{new_arg!r} has {awkward}; choose a path of letters, digits, `-`, `_`, `.` and `/`")
+        raise MoveError(f"{new_arg!r} has {awkward}; choose a path without it")
     return old, new
 
 

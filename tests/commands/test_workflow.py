@@ -118,6 +118,20 @@ def test_commit_after_a_blocked_output_says_what_failed_and_commits_nothing(tmp_
     assert git(proj.root, "log", "--format=%s").splitlines()[0] == "point lit at the test service"
 
 
+def test_init_without_a_git_identity_says_who_it_commits_as(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in GIT_ENV:
+        monkeypatch.delenv(key)
+    for var in ("EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.gitconfig
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    proj = LitProjectDir(tmp_path / "app")
+    proj.root.mkdir()
+    result = proj.run("lit", "init", "--defaults")
+    assert result.returncode == 0, result.stderr
+    assert "git has no identity here (user.name, user.email): committing as lit <lit@localhost>" in result.stderr
+
+
 def test_checkout_refuses_with_local_changes(tmp_path: Path, fake_llm: FakeLLM) -> None:
     proj = init_project(tmp_path, fake_llm)
     proj.write("README.md", "v1\n")
@@ -233,6 +247,14 @@ def test_debug_never_shows_any_part_of_a_key(tmp_path: Path, fake_llm: FakeLLM, 
     out = capsys.readouterr().out
     assert "TEST_LLM_KEY [set]" in out and "1 ok, 0 with errors" in out and "prompts/a.prompt.md" in out
     assert secret[:8] not in out and "SENTINEL" not in out
+
+
+def test_debug_prompts_exits_2_when_a_prompt_has_an_error(tmp_path: Path, fake_llm: FakeLLM, capsys) -> None:
+    proj = init_project(tmp_path, fake_llm)
+    proj.prompt("a", ["a.py"], spec=["A = 1"])
+    proj.write("prompts/b.prompt.md", "---\noutpts: [b.py]\n---\n")
+    assert proj.lit("debug", "prompts") == 2
+    assert "1 ok, 1 with errors" in capsys.readouterr().out
 
 
 def test_debug_config_shows_the_endpoint_calls_really_use(

@@ -38,3 +38,9 @@ def test_spacing_ruamel_cannot_keep_is_reported_and_the_values_are_kept() -> Non
 def test_a_file_that_names_no_moved_prompt_is_left_alone() -> None:
     raw = b"---\nimports: [prompts/other.prompt.md]\n---\n@import(prompts/other.prompt.md)\n"
     assert retarget(raw, "prompts/a.prompt.md", rename_base) is None
+
+
+def test_a_new_path_yaml_cannot_write_plain_in_a_flow_list_is_quoted() -> None:
+    raw = b"---\noutputs: [a.py]\nimports: [prompts/base.prompt.md]\n---\n"
+    done = retarget(raw, "prompts/a.prompt.md", lambda written: "prompts/a:b.prompt.md" if written == OLD else None)
+    assert done is not None and done.raw == b"---\noutputs: [a.py]\nimports: ['prompts/a:b.prompt.md']\n---\n"

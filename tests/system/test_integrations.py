@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from lit_tasks.model import core_schema
-from tests.conftest import BIN, REPO, LitProjectDir
+from tests.conftest import BIN, REPO, LitProjectDir, prompt_text
 from tests.fake_llm import FakeLLM
 
 LIT = str(BIN / "lit")
@@ -59,6 +59,21 @@ def test_make_drives_generation_through_makedeps_rules(project: LitProjectDir, f
     project.prompt("base", ["base.py"], spec=["B = 2"])
     assert make(build).returncode == 0
     assert fake_llm.count() == 2 and project.code("base.py").endswith("B = 2\n")
+
+
+@needs_make
+def test_makedeps_rules_name_paths_with_spaces_dollars_and_colons(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    """Make expands `$` in recipes as well as in rules; a space and a `:` need escaping in a rule."""
+    project.write("prompts/my $x:1.prompt.md", prompt_text(["out $v.py"], spec=["V = 1"]))
+    rules = project.run("lit", "makedeps", "--target", "code")
+    assert rules.returncode == 0, rules.stderr
+    (project.root / "Makefile").write_text(rules.stdout)
+    built = make(project.root, "code")
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert fake_llm.count() == 1 and project.code("out $v.py").endswith("V = 1\n")
+    assert make(project.root, "-q", "code").returncode == 0
+    refused = project.lit("mv", "prompts/my $x:1.prompt.md", "prompts/a=b.prompt.md")
+    assert refused == 2, "a name Make cannot write in a rule is refused"
 
 
 @needs_make
