@@ -41,3 +41,20 @@ def test_the_package_page_readme_has_no_relative_link_left() -> None:
     assert links and all(link.startswith(("https://", "http://", "#")) for link in links)
     assert f"]({base}/docs/architecture.md)" in page
     assert "](https://pydoit.org)" in page, "absolute links stay as they were"
+
+
+def test_the_release_workflow_checks_before_it_builds_and_only_its_publish_job_may_publish() -> None:
+    from ruamel.yaml import YAML
+
+    workflow = YAML(typ="safe").load((REPO / ".github/workflows/release.yml").read_text())
+    assert workflow["on"] == {"push": {"tags": ["v*"]}}  # a tag push, nothing else
+    runs = [step.get("run", "") for step in workflow["jobs"]["build"]["steps"]]
+    order = [
+        next(i for i, run in enumerate(runs) if what in run)
+        for what in ("release.py check", "make test", "-m build", "twine check")
+    ]
+    assert order == sorted(order), "check the tag, test, build, then check the files"
+    assert workflow["permissions"] == {"contents": "read"}
+    publish = workflow["jobs"]["publish"]
+    assert publish["permissions"] == {"id-token": "write"} and publish["needs"] == "build"
+    assert publish["steps"][-1]["uses"].startswith("pypa/gh-action-pypi-publish@")
