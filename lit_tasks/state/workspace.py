@@ -13,8 +13,9 @@ What is committed and what is local (`.lit/.gitignore`, which every run keeps ex
 from __future__ import annotations
 
 import threading
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lit_tasks.io.atomic import write_atomic
 from lit_tasks.model.paths import CODE_DIR, lock_path, patch_rel
@@ -88,26 +89,28 @@ class Workspace:
             write_atomic(ignore, STATE_GITIGNORE.encode())
         return self.state_dir
 
-    @property
+    # Each store is made once per workspace (under a lock: two threads may ask first at once), then is a plain
+    # attribute of it (cached_property): the lock store is reached a few times per prompt in `lit check`.
+    @cached_property
     def lock(self) -> LockStore:
         """The committed lock: lock entries, read once per run."""
         from lit_tasks.state.lock import LockStore
 
-        return self._store("lock", LockStore)
+        return self._once("lock", LockStore)
 
-    @property
+    @cached_property
     def responses(self) -> ResponseCache:
         from lit_tasks.state.response_cache import ResponseCache  # pydantic: only when a call is answered
 
-        return self._store("responses", ResponseCache)
+        return self._once("responses", ResponseCache)
 
-    @property
+    @cached_property
     def parse_cache(self) -> ParseCache:
         from lit_tasks.state.parse_cache import ParseCache
 
-        return self._store("parse_cache", ParseCache)
+        return self._once("parse_cache", ParseCache)
 
-    def _store(self, name: str, make: type) -> object:
+    def _once(self, name: str, make: type) -> Any:
         with self._guard:
             store = self._stores.get(name)
             if store is None:
