@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lit_tasks.commands.common import add_parser
 from lit_tasks.io import progress
+from lit_tasks.io.confined import read_inside
 from lit_tasks.io.errors import LitError
 from lit_tasks.model.paths import find_root
 from lit_tasks.state.index import LazyProject
@@ -69,8 +70,8 @@ def show_prompts(root: Path) -> int:
     ok = errors = 0
     for rel in discover_prompts(root):
         try:
-            prompt = parse_prompt(rel, (root / rel).read_bytes())
-        except LitError as err:
+            prompt = parse_prompt(rel, read_inside(root, rel))
+        except (LitError, OSError) as err:
             errors += 1
             print(f"ERROR {rel}: {err}")
             continue

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from lit_tasks.commands.common import add_parser, load_lazy_here, output_arg
 from lit_tasks.io import progress
+from lit_tasks.io.confined import read_inside
 from lit_tasks.io.errors import LitError, UsageError
 from lit_tasks.io.hashing import hash_bytes
 from lit_tasks.model.paths import CODE_DIR
@@ -106,8 +107,8 @@ def _save_entry(workspace: Workspace, key: str, wanted: set[str], seen: set[str]
         if wanted and out not in wanted:
             continue
         seen.add(out)
-        try:
-            current = (workspace.code_dir / out).read_bytes()
+        try:  # a patch is committed: never through a link leading out of the project
+            current = read_inside(workspace.root, f"{CODE_DIR}/{out}")
         except FileNotFoundError:
             continue
         if hash_bytes(current) == digest:

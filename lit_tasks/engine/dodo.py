@@ -31,6 +31,7 @@ from lit_tasks.engine.options import RunOptions
 from lit_tasks.engine.reporter import LitReporter
 from lit_tasks.engine.rules import DEFAULT_BASENAME, plan_basename, plan_tasks, prompt_tasks, verify_basename
 from lit_tasks.io import progress
+from lit_tasks.io.confined import read_inside
 from lit_tasks.io.errors import LitError
 from lit_tasks.model.paths import CONFIG_FILE, find_root, relpath_posix
 from lit_tasks.state import locks
@@ -151,9 +152,8 @@ def mapping_of(root: Path) -> str | None:
     """`[project] mapping` read with the standard library alone (doit asks for the creator before any task
     exists); None when lit.toml cannot be read, which loading the project then reports properly."""
     try:
-        with open(root / CONFIG_FILE, "rb") as f:
-            return tomllib.load(f).get("project", {}).get("mapping")
-    except (OSError, tomllib.TOMLDecodeError, AttributeError, RecursionError):
+        return tomllib.loads(read_inside(root, CONFIG_FILE).decode()).get("project", {}).get("mapping")
+    except (LitError, OSError, ValueError, AttributeError, RecursionError):
         return None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from lit_tasks.io.confined import read_inside, require_inside
 from lit_tasks.io.errors import GenerationError
 from lit_tasks.io.hashing import STAT_HASHES, hash_bytes, stat_key
 from lit_tasks.model.paths import CODE_DIR, patch_rel
@@ -27,7 +28,9 @@ class Snapshot:
     versions: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def add(self, rel: str) -> bytes:
-        """Read `rel` into the snapshot; FileNotFoundError if it does not exist."""
+        """Read `rel` into the snapshot; FileNotFoundError if it does not exist. What is read here is sent to the
+        model: a file that leads outside the project (a link a clone carried in) is refused unread."""
+        require_inside(self.root, rel)
         data, digest, st = STAT_HASHES.read(os.path.join(self.root, rel))
         self.files[rel] = (digest, data)
         self.versions[rel] = stat_key(st)
@@ -95,7 +98,7 @@ def input_state(project: Project, key: str, snapshot: Snapshot, settings: Genera
     patches = {}
     for out in project.graph.prompts[key].outputs:
         if out in project.patched:
-            patches[out] = hash_bytes((project.root / patch_rel(out)).read_bytes())
+            patches[out] = hash_bytes(read_inside(project.root, patch_rel(out)))
     return InputState(
         prompt=snapshot.files[key][0],
         imports=imports,

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import TypeAlias
 
-from lit_tasks.io.errors import LitError
+from lit_tasks.io.confined import OutsideRootError, inside
 from lit_tasks.io.hashing import not_a_file
 
 try:
@@ -99,23 +99,6 @@ def _discard(tmp: str) -> None:
     _count(-1)
 
 
-class OutsideRootError(LitError):
-    """A write into a project would land outside it: a directory on the way is a link leading out. A
-    configuration problem of the tree (exit 2): no write is tried."""
-
-    exit_code = 2
-
-    def __init__(self, shown: str, real: str) -> None:
-        super().__init__(
-            f"{shown} resolves to {real}, outside the project (a symlink?); lit writes only inside the project: "
-            "replace the link with a directory"
-        )
-
-
-def inside(real: str, real_root: str) -> bool:
-    return real == real_root or real.startswith(real_root + os.sep)
-
-
 _roots: dict[str, str] = {}  # project root as lit spells it -> its real path
 _directories: set[str] = set()  # directories checked already, once per process
 
@@ -140,7 +123,7 @@ def _check_directory(directory: str) -> None:
                 probe = os.path.dirname(probe)
             real = os.path.realpath(probe)
             if not inside(real, real_root):
-                raise OutsideRootError(os.path.relpath(probe, root), real)
+                raise OutsideRootError(os.path.relpath(probe, root))
     _directories.add(directory)
 
 

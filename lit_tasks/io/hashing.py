@@ -40,7 +40,7 @@ def is_regular_or_missing(path: str) -> bool:
         return True
 
 
-def _open_file(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
+def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
     """A regular file open for reading, with its stat; never blocks on a FIFO (O_NONBLOCK), refuses the rest."""
     fd = os.open(path, _READ_FLAGS)
     st = os.fstat(fd)
@@ -50,8 +50,18 @@ def _open_file(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
     return fd, st
 
 
+def read_regular(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of the regular file at `path`: a FIFO never blocks the read, and a directory, FIFO, socket or
+    device is refused (NotAFileError, an OSError) instead of read. How lit reads every file it keeps."""
+    fd, st = open_regular(path)
+    try:
+        return _read_all(fd, st.st_size)
+    finally:
+        os.close(fd)
+
+
 def hash_file(path: str | os.PathLike[str]) -> str:
-    fd, _ = _open_file(path)
+    fd, _ = open_regular(path)
     h = xxhash.xxh3_128()
     with open(fd, "rb") as f:
         while chunk := f.read(CHUNK):
@@ -91,7 +101,7 @@ class StatHashes:
 
     def read(self, path: str | os.PathLike[str]) -> tuple[bytes, str, os.stat_result]:
         """The bytes, hash and stat of the file at `path`, the hash remembered for this version of the file."""
-        fd, st = _open_file(path)  # not open(): its buffer, tell and isatty calls double the syscalls
+        fd, st = open_regular(path)  # not open(): its buffer, tell and isatty calls double the syscalls
         try:  # the stat is from before reading: a write during the read leaves a later stat, not this one
             data = _read_all(fd, st.st_size)
         finally:

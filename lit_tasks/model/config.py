@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 
+from lit_tasks.io.confined import read_inside
 from lit_tasks.io.errors import ConfigError
 from lit_tasks.model.paths import CONFIG_FILE, UnsafePathError, find_root, normalise_relpath
 from lit_tasks.model.strict import StrictModel, explain, nesting
@@ -61,6 +62,14 @@ class ReplaySection(StrictModel):
     """The `replay` provider answers from stored responses, one file per prompt, under `dir`."""
 
     dir: str = "replay"
+
+    @field_validator("dir")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        try:
+            return normalise_relpath(value)
+        except UnsafePathError as err:
+            raise ValueError(f"unsafe replay directory: {err}") from None
 
 
 class ModelSection(StrictModel):
@@ -166,9 +175,11 @@ def load_config(root: Path) -> LitConfig:
     """Read and validate `root/lit.toml`; every problem becomes a ConfigError naming file, line and key."""
     path = root / CONFIG_FILE
     try:
-        raw = path.read_bytes()
+        raw = read_inside(root, CONFIG_FILE)
     except FileNotFoundError:
         raise ConfigError(f"{path}: not found; run `lit init` to create a lit project here") from None
+    except OSError as err:  # a directory, FIFO or device where lit.toml should be (never read, never waited on)
+        raise ConfigError(f"{CONFIG_FILE}: {err.strerror or err}; it must be the project's settings file") from None
     return parse_config(raw)
 
 

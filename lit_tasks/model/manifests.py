@@ -14,6 +14,7 @@ from pathlib import Path
 import msgspec
 
 from lit_tasks.io.atomic import Durability, write_atomic
+from lit_tasks.io.confined import read_inside
 from lit_tasks.io.errors import ConfigError
 from lit_tasks.model.paths import MANIFEST_DIR
 
@@ -53,9 +54,11 @@ def read_manifest(root: Path, key: str) -> Manifest | None:
     committed, so it was written by lit and changed by hand or by a bad merge."""
     path = manifest_path(root, key)
     try:
-        data = path.read_bytes()
+        data = read_inside(root, manifest_rel(key))
     except FileNotFoundError:
         return None
+    except OSError as err:
+        raise ConfigError(f"{manifest_rel(key)}: {err.strerror or err}; delete it to plan again") from None
     try:
         return msgspec.json.decode(data, type=Manifest)
     except msgspec.DecodeError as err:

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from lit_tasks.io.confined import read_inside
 from lit_tasks.io.errors import ConfigError
 from lit_tasks.model.paths import MODULE_FILE, PROMPTS_DIR
 from lit_tasks.model.prompt import Defaults, decode, load_yaml, merge_defaults, split_frontmatter
@@ -32,7 +33,7 @@ class Module:
 
 def read_module(root: Path, rel: str) -> Module:
     """Parse one module file; its frontmatter is checked as prompt defaults (an `outputs:` key is an error)."""
-    text = decode((root / rel).read_bytes(), rel)
+    text = decode(read_inside(root, rel), rel)
     if text.lstrip().split("\n", 1)[0].rstrip() != "---":
         return Module(rel, {})  # no frontmatter: shared context only
     yaml_text, _, yaml_line, _ = split_frontmatter(text, rel)

@@ -11,6 +11,7 @@ import os
 import posixpath
 from pathlib import Path
 
+from lit_tasks.io.confined import walk_inside
 from lit_tasks.io.errors import ConfigError, LitError
 
 CODE_DIR = "code.lock"
@@ -50,12 +51,11 @@ def locked_prompts(root: Path) -> list[str]:
 
 def list_patches(root: Path) -> list[str]:
     """The outputs that have a saved patch."""
-    base = root / PATCH_DIR
-    if not base.is_dir():
+    top = PATCH_DIR.as_posix()
+    if not (root / top).is_dir():
         return []
-    return sorted(
-        p.relative_to(base).as_posix().removesuffix(PATCH_SUFFIX) for p in base.rglob(f"*{PATCH_SUFFIX}") if p.is_file()
-    )
+    found = walk_inside(root, top, lambda name: name.endswith(PATCH_SUFFIX))
+    return [rel.removeprefix(f"{top}/").removesuffix(PATCH_SUFFIX) for rel, _ in found]
 
 
 class UnsafePathError(LitError):
@@ -120,9 +120,8 @@ class Sandbox:
         inside = self._dir_inside(posixpath.dirname(rel))
         if inside and os.path.islink(target):
             inside = self._inside(os.path.realpath(target))
-        if not inside:
-            real = os.path.realpath(target)
-            raise UnsafePathError(f"`{raw}` resolves outside {CODE_DIR}/ (through a symlink to {real})")
+        if not inside:  # named as the project spells it, never where the link leads
+            raise UnsafePathError(f"`{raw}` leads outside {CODE_DIR}/ (a symlink, or one on its way)")
         return rel
 
 
@@ -156,7 +155,7 @@ def find_root(start: Path) -> Path:
     """The nearest directory at or above `start` that holds lit.toml (how every command finds its project)."""
     here = start.resolve()
     for candidate in (here, *here.parents):
-        if (candidate / CONFIG_FILE).is_file():
+        if os.path.lexists(candidate / CONFIG_FILE):  # whatever it is: loading it says what is wrong
             return candidate
     raise ConfigError(
         f"not a lit project: no {CONFIG_FILE} in {here} or any parent directory; "

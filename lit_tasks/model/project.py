@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from lit_tasks.io.confined import require_inside
 from lit_tasks.io.errors import ConfigError
 from lit_tasks.io.hashing import STAT_HASHES
 from lit_tasks.model.config import LitConfig, load_config
@@ -152,18 +153,30 @@ def load_project(root: Path, scan: Scan | None = None, cache: FrontmatterCache |
         unplanned=unplanned,
     )
     _check_context_files(project)
+    _check_confined(project)
     return project
 
 
 def _check_context_files(project: Project) -> None:
-    """A guideline file that does not exist is a configuration error, named with where it was listed."""
+    """A guideline file that does not exist, or leads outside the project, is a configuration error, named with
+    where it was listed."""
     for rel in project.config.context.files:
+        require_inside(project.root, rel)
         if not (project.root / rel).is_file():
             raise ConfigError(f"lit.toml [context] files: {rel} does not exist (paths are relative to {project.root})")
     for key, prompt in project.graph.prompts.items():
         for rel in prompt.frontmatter.context:
+            require_inside(project.root, rel)
             if not (project.root / rel).is_file():
                 raise ConfigError(f"{key}: context file {rel} does not exist (paths are relative to the project root)")
+
+
+def _check_confined(project: Project) -> None:
+    """The other places lit.toml names stay inside the project: the replay answers are read from there, and the
+    `[[static]]` files written there."""
+    require_inside(project.root, project.config.model.replay.dir)
+    for static in project.config.static:
+        require_inside(project.root, f"{CODE_DIR}/{static.path}")
 
 
 def direct_outputs(prompt_path: str, language: str) -> tuple[str, ...]:

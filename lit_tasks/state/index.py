@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from lit_tasks.io.atomic import Durability, write_atomic
 from lit_tasks.io.errors import GenerationError
-from lit_tasks.io.hashing import Hasher, stat_key
+from lit_tasks.io.hashing import Hasher, read_regular, stat_key
 from lit_tasks.model.discovery import Scan, scan_sources
 from lit_tasks.model.paths import (
     CONFIG_FILE,
@@ -199,7 +199,7 @@ def _stat_bytes(path: Path) -> bytes:
 def read_index(workspace: Workspace) -> ProjectIndex | None:
     """The stored index, or None if there is none, it is unreadable or it is of another format."""
     try:
-        data = json.loads(workspace.index_file.read_bytes())
+        data = json.loads(read_regular(workspace.index_file))
         if data.get("format") != FORMAT:
             return None
         return ProjectIndex(

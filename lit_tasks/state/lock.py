@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from lit_tasks.io.atomic import Durability, write_atomic
-from lit_tasks.io.hashing import FileHashes, Hasher, hash_bytes, is_regular_or_missing
+from lit_tasks.io.hashing import FileHashes, Hasher, hash_bytes, is_regular_or_missing, read_regular
 from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, locked_prompts, patch_rel
 
 __all__ = ["LOCK_DIR", "InputState", "LockEntry", "LockStore", "is_hand_edit"]
@@ -100,7 +100,7 @@ class LockStore:
     def reread(self, key: str) -> LockEntry | None:
         """The entry as it is on disk now."""
         try:
-            entry = _decode_entry(self.workspace.lock_file(key).read_bytes())
+            entry = _decode_entry(read_regular(self.workspace.lock_file(key)))
         except (OSError, msgspec.DecodeError):
             entry = None
         with self._guard:
@@ -130,7 +130,7 @@ class LockStore:
             return found
         for path in sorted(base.rglob("*.json")):
             try:
-                entry = _decode_entry(path.read_bytes())
+                entry = _decode_entry(read_regular(path))
             except (OSError, msgspec.DecodeError):
                 continue
             found[entry.prompt] = entry

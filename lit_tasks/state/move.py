@@ -34,7 +34,7 @@ import msgspec
 
 from lit_tasks.io.atomic import Durability, write_all_atomic
 from lit_tasks.io.errors import LitError, UsageError
-from lit_tasks.io.hashing import hash_bytes
+from lit_tasks.io.hashing import hash_bytes, read_regular
 from lit_tasks.model.discovery import scan_sources
 from lit_tasks.model.manifests import Manifest, encode_manifest, manifest_rel, read_manifest
 from lit_tasks.model.paths import (
@@ -134,7 +134,7 @@ def _rewritten_sources(project: Project, old: str, new: str, plan: MovePlan) -> 
         if old in prompt.imports or any(rename(ref) for ref in prompt.body_refs)
     ]
     if project.config.project.mapping == "modular":  # elsewhere module files mean nothing to lit
-        files += [(rel, (project.root / rel).read_bytes(), False) for rel, _ in scan_sources(project.root).modules]
+        files += [(rel, read_regular(project.root / rel), False) for rel, _ in scan_sources(project.root).modules]
     sources = {}
     for path, raw, is_prompt in files:
         done = retarget(raw, path, rename, body=is_prompt)
@@ -212,7 +212,7 @@ def _moved(base: Path, old_rel: str, new_rel: str, data: bytes) -> Iterable[Chan
     """The change that writes `data` at `new_rel` and, if it moved, removes `old_rel` (both under `base`)."""
     yield Change(new_rel, _read(base / new_rel), data)
     if new_rel != old_rel:
-        yield Change(old_rel, (base / old_rel).read_bytes(), None)
+        yield Change(old_rel, read_regular(base / old_rel), None)
 
 
 def _lock_rel(key: str) -> str:
@@ -221,7 +221,7 @@ def _lock_rel(key: str) -> str:
 
 def _read(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
+        return read_regular(path)
     except FileNotFoundError:
         return None
 

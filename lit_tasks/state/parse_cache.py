@@ -13,6 +13,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from lit_tasks.io.atomic import Durability, write_atomic
+from lit_tasks.io.hashing import read_regular
 
 if TYPE_CHECKING:
     from lit_tasks.state.workspace import Workspace
@@ -26,7 +27,7 @@ class ParseCache:
         self.entries: dict[str, list[Any]] = {}
         self.dirty = False
         try:
-            data = json.loads(self.path.read_bytes())
+            data = json.loads(read_regular(self.path))
             if data.get("version") == VERSION and isinstance(data.get("entries"), dict):
                 self.entries = data["entries"]
         except (OSError, ValueError, AttributeError):

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from lit_tasks.io.atomic import append_exclusive, write_atomic
+from lit_tasks.io.confined import read_inside
 from lit_tasks.io.errors import ConfigError
-from lit_tasks.io.hashing import hash_bytes
+from lit_tasks.io.hashing import hash_bytes, read_regular
 from lit_tasks.model.paths import PATCH_DIR, list_patches, patch_rel
 
 if TYPE_CHECKING:
@@ -66,11 +67,13 @@ def make_patch(output: str, original: str, manual: str) -> Patch:
 
 
 def read_patch(workspace: Workspace, output: str) -> Patch | None:
-    path = workspace.patch_file(output)
+    """The saved patch of `output`; a patch file that leads outside the project is refused unread."""
     try:
-        return msgspec.json.decode(path.read_bytes(), type=Patch)
+        return msgspec.json.decode(read_inside(workspace.root, patch_rel(output)), type=Patch)
     except FileNotFoundError:
         return None
+    except OSError as err:
+        raise ConfigError(f"{patch_rel(output)}: {err.strerror or err}; remove it with `lit patch drop`") from None
     except msgspec.DecodeError:
         raise ConfigError(
             f"{patch_rel(output)}: not a valid patch file (JSON with original_content, "
@@ -138,7 +141,7 @@ def remember_generated(workspace: Workspace, generated: list[bytes]) -> None:
 def generated_version(workspace: Workspace, digest: str) -> bytes | None:
     """The newest bytes remembered under `digest`, or None."""
     try:
-        pack = workspace.generated_pack.read_bytes()
+        pack = read_regular(workspace.generated_pack)
     except OSError:
         return None
     found, pos, key = None, 0, digest.encode()

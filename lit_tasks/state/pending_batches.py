@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ValidationError
 
 from lit_tasks.io.atomic import write_atomic
-from lit_tasks.io.hashing import hash_bytes
+from lit_tasks.io.hashing import hash_bytes, read_regular
 
 if TYPE_CHECKING:
     from lit_tasks.state.workspace import Workspace
@@ -105,7 +105,7 @@ def _read(path: Path) -> PendingBatch:
         known = _parsed.get(path)
     if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
         return known[2]
-    batch = PendingBatch.model_validate_json(path.read_bytes())
+    batch = PendingBatch.model_validate_json(read_regular(path))
     with _parsed_lock:
         _parsed[path] = (stat.st_mtime_ns, stat.st_size, batch)
     return batch

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from lit_providers.base import Completion, GenerationRequest
 from lit_tasks.io.atomic import Durability, write_atomic
-from lit_tasks.io.hashing import hash_bytes
+from lit_tasks.io.hashing import hash_bytes, read_regular
 
 if TYPE_CHECKING:
     from lit_tasks.state.workspace import Workspace
@@ -35,7 +35,7 @@ class ResponseCache:
 
     def get(self, key: str) -> Completion | None:
         try:
-            return Completion.model_validate_json(self._path(key).read_bytes())
+            return Completion.model_validate_json(read_regular(self._path(key)))
         except (OSError, ValidationError, ValueError):
             return None
 

@@ -14,6 +14,7 @@ import posixpath
 from collections.abc import Iterable
 
 from lit_tasks.io import atomic
+from lit_tasks.io.confined import require_inside
 from lit_tasks.model.paths import CODE_DIR, LOCK_DIR
 from lit_tasks.state.workspace import STATE_DIR, Workspace
 
@@ -36,8 +37,5 @@ def check_lock_dirs(workspace: Workspace, prompts: Iterable[str]) -> None:
 
 
 def _require_inside(workspace: Workspace, paths: Iterable[str]) -> None:
-    real_root = os.path.realpath(workspace.root)
     for rel in paths:
-        real = os.path.realpath(os.path.join(workspace.root, rel))
-        if not atomic.inside(real, real_root):
-            raise atomic.OutsideRootError(rel, real)
+        require_inside(workspace.root, rel)

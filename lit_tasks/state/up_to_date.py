@@ -17,7 +17,7 @@ import json
 import os
 
 from lit_tasks.io.atomic import Durability, write_atomic
-from lit_tasks.io.hashing import Hasher, stat_key
+from lit_tasks.io.hashing import Hasher, read_regular, stat_key
 from lit_tasks.model.paths import CODE_DIR, patch_rel
 from lit_tasks.state.index import ProjectIndex
 from lit_tasks.state.workspace import DB_FILE, STATE_DIR, Workspace
@@ -50,7 +50,7 @@ def digest(workspace: Workspace, index: ProjectIndex) -> str:
 def is_up_to_date(workspace: Workspace, index: ProjectIndex) -> bool:
     """True when the last full run's stamp still holds: every task is up to date, doit need not be asked."""
     try:
-        stamp = json.loads(workspace.stamp_file.read_bytes())
+        stamp = json.loads(read_regular(workspace.stamp_file))
     except (OSError, ValueError):
         return False
     return (

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lit_tasks.io.atomic import write_atomic
+from lit_tasks.io.hashing import read_regular
 from lit_tasks.model.paths import CODE_DIR, lock_path, patch_rel
 
 if TYPE_CHECKING:
@@ -82,8 +83,8 @@ class Workspace:
         self.state_dir.mkdir(exist_ok=True)
         ignore = self.state_dir / ".gitignore"
         try:
-            current = ignore.read_text()
-        except FileNotFoundError:
+            current = read_regular(ignore).decode("utf-8", "replace")
+        except OSError:  # missing, or not a file (never read, never waited on): written anew
             current = ""
         if current != STATE_GITIGNORE:  # lit's own file: kept exactly up to date
             write_atomic(ignore, STATE_GITIGNORE.encode())

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lit_tasks.io.confined import read_inside
 from lit_tasks.io.errors import LitError
 from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.model.prompt import split_frontmatter
@@ -36,7 +37,7 @@ def prompt_detail(board: Board, key: str) -> PromptDetail | None:
 
 def _frontmatter(board: Board, key: str) -> str:
     try:
-        text = (board.root / key).read_text(encoding="utf-8", errors="replace")
+        text = read_inside(board.root, key).decode("utf-8", "replace")
         return split_frontmatter(text, key)[0]
     except (OSError, LitError) as err:
         return f"(cannot read {key}: {err})"

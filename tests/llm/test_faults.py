@@ -200,7 +200,7 @@ def test_a_declared_output_through_a_symlink_out_of_code_lock(
     os.symlink(outside, project.root / "code.lock" / "link")
     project.prompt("base", ["link/evil.py"], spec=["X = 1"])
     assert project.lit("regenerate") == 2
-    assert "resolves outside code.lock/" in err_text(capsys)
+    assert "leads outside code.lock/" in err_text(capsys)
     assert fake_llm.count() == 0 and not list(outside.iterdir())
 
 

@@ -113,7 +113,7 @@ def test_a_symlinked_state_directory_leaving_the_project_is_refused(
     os.symlink(elsewhere, project.root / which)
     assert project.lit("regenerate", "--force") == 2
     err = capsys.readouterr().err
-    assert f"{which} resolves to {elsewhere}, outside the project" in err
+    assert f"{which} leads outside the project" in err and str(elsewhere) not in err, "the link, not its target"
     assert fake_llm.count() == 0 and not list(elsewhere.iterdir())
 
 
@@ -126,12 +126,13 @@ def test_a_symlinked_directory_inside_the_state_leaving_the_project_is_refused(
     (project.root / ".lit/lock").mkdir(parents=True)
     os.symlink(elsewhere, project.root / ".lit/lock/prompts")
     assert project.lit("regenerate") == 2
-    assert f".lit/lock/prompts resolves to {elsewhere}, outside the project" in capsys.readouterr().err
+    assert ".lit/lock/prompts leads outside the project" in capsys.readouterr().err
     assert fake_llm.count() == 0 and not list(elsewhere.iterdir()), "nothing is written through the link"
 
 
 def test_every_write_into_a_project_is_checked_for_links_leading_out(tmp_path: Path) -> None:
-    from lit_tasks.io.atomic import OutsideRootError, append_exclusive, confine, write_atomic
+    from lit_tasks.io.atomic import append_exclusive, confine, write_atomic
+    from lit_tasks.io.confined import OutsideRootError
 
     root, elsewhere = tmp_path / "proj", tmp_path / "elsewhere"
     (root / ".lit/cache").mkdir(parents=True)
@@ -139,7 +140,7 @@ def test_every_write_into_a_project_is_checked_for_links_leading_out(tmp_path: P
     os.symlink(elsewhere, root / ".lit/cache/responses")
     confine(str(root))
     write_atomic(root / ".lit/cache/fine.json", b"{}")
-    with pytest.raises(OutsideRootError, match="responses resolves to"):
+    with pytest.raises(OutsideRootError, match="responses leads outside the project"):
         write_atomic(root / ".lit/cache/responses/ab/x.json", b"{}")
     with pytest.raises(OutsideRootError):
         append_exclusive(str(root / ".lit/cache/responses/pack"), b"x")
