@@ -13,8 +13,10 @@ from lit_tasks.io.errors import UsageError
 EXAMPLES = """\
   lit serve                          http://127.0.0.1:8765/ : the graph, each prompt, the runs and their cost
   lit serve --port 0                 any free port (the first line says which)
-  lit serve --host 0.0.0.0           reachable from other machines: read-only, but anyone who can reach it sees
-                                     the prompts, the code's diffs and the costs
+  lit serve --host 192.168.1.5       reachable from other machines at that address: read-only, but anyone who
+                                     can reach it sees the prompts, the code's diffs and the costs
+Only requests addressed to localhost, 127.0.0.1, [::1] or the --host given are answered (others get 421), so a
+web page cannot read the dashboard through a name it points at this machine (DNS rebinding).
 States follow builds (`lit regenerate`, `doit`, `make`) run from other terminals on the same project.
 API: GET /api/prompts, /api/prompts/PATH, /api/runs, /api/events (server-sent events); see docs/dashboard.md.
 """
@@ -48,8 +50,15 @@ async def serve(root, host: str, port: int) -> None:  # noqa: ANN001 - a Path
     from aiohttp import web
 
     from lit_tasks.web.app import create_app
+    from lit_tasks.web.hosts import beyond_loopback
 
-    runner = web.AppRunner(create_app(root), access_log=None)
+    if beyond_loopback(host):
+        progress.emit(
+            "warn",
+            f"listening on {host}, beyond this machine: anyone who can reach it reads the prompts, the code's diffs "
+            "and the costs. Requests must name it as localhost or as the --host given",
+        )
+    runner = web.AppRunner(create_app(root, listen=host), access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

@@ -26,6 +26,7 @@ from lit_tasks.state.workspace import Workspace
 from lit_tasks.web import pages
 from lit_tasks.web.board import Board, read_board, run_views
 from lit_tasks.web.detail import prompt_detail
+from lit_tasks.web.hosts import allowed_names, host_guard
 from lit_tasks.web.live import Live, states
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -108,9 +109,12 @@ class Dashboard:
 DASHBOARD = web.AppKey("dashboard", Dashboard)
 
 
-def create_app(root: Path, *, poll_s: float = 0.25, refresh_s: float = 2.0) -> web.Application:
+def create_app(
+    root: Path, *, poll_s: float = 0.25, refresh_s: float = 2.0, listen: str | None = None
+) -> web.Application:
+    """The dashboard of the project at `root`, answering only requests addressed to loopback or to `listen`."""
     dashboard = Dashboard(root, poll_s, refresh_s)
-    app = web.Application()
+    app = web.Application(middlewares=[host_guard(allowed_names(listen))])
     app[DASHBOARD] = dashboard
     app.router.add_get("/", index)
     app.router.add_get("/runs", runs)

@@ -124,3 +124,47 @@ async def test_a_page_learns_that_the_project_broke_and_loads_again(built: LitPr
     assert len((await (await client.get("/api/runs")).json())["runs"]) == 1, "the runs stay on record"
     built.write("lit.toml", good)
     assert (await next_project_event()) == {"error": None}
+
+
+@pytest.mark.parametrize(
+    "listen, host, status",
+    [
+        (None, "127.0.0.1:8765", 200),
+        (None, "localhost", 200),
+        (None, "[::1]:8765", 200),
+        (None, "rebound.attacker.example:8765", 421),  # DNS rebinding: a name the page's owner points here
+        (None, "192.168.1.5:8765", 421),
+        ("192.168.1.5", "192.168.1.5:8765", 200),  # the --host given
+        ("0.0.0.0", "10.0.0.7:8765", 200),  # every address: any address, but still no foreign name
+        ("0.0.0.0", "rebound.attacker.example", 421),
+    ],
+)
+async def test_only_requests_addressed_to_loopback_or_the_given_host_are_answered(
+    built: LitProjectDir, aiohttp_client, listen: str | None, host: str, status: int
+) -> None:
+    client = await aiohttp_client(create_app(built.root, listen=listen))
+    for path in ("/", "/api/prompts", "/static/dashboard.js"):
+        response = await client.get(path, headers={"Host": host})
+        assert response.status == status, path
+        if status == 421:
+            assert "base.prompt.md" not in await response.text()
+
+
+def test_serving_beyond_loopback_warns_at_start(built: LitProjectDir) -> None:
+    import signal
+
+    from tests.conftest import BIN
+
+    server = subprocess.Popen(
+        [str(BIN / "lit"), "serve", "--host", "0.0.0.0", "--port", "0"],
+        cwd=built.root,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = server.stderr.readline()
+        assert "listening on 0.0.0.0, beyond this machine: anyone who can reach it reads the prompts" in first
+        assert server.stderr.readline().startswith("lit: serving http://0.0.0.0:")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
