@@ -194,8 +194,14 @@ def doit_paths(lazy: LazyProject, cwd: Path | None) -> Callable[[str], str]:
     return rel
 
 
+def task_name(key: str) -> str:
+    """doit's name for the task of prompt `key`: its path, with `=` written `%3D` (and `%` as `%25`), since doit
+    refuses a task name with an `=` (on its command line, `a=b` sets a variable) and any file name must work."""
+    return key.replace("%", "%25").replace("=", "%3D")
+
+
 def static_task_name(path: str) -> str:
-    return f"static:{path}"
+    return f"static:{task_name(path)}"
 
 
 def verify_basename(basename: str) -> str:
@@ -222,7 +228,7 @@ def plan_tasks(
     for key in lazy.index.inferred:
         yield {
             "basename": pbase,
-            "name": key,
+            "name": task_name(key),
             "actions": [PlanAction(lazy, key, options)],
             "file_dep": [rel(key)],
             "targets": [rel(manifest_rel(key))],
@@ -276,7 +282,7 @@ def prompt_task(
     patches = [rel(patch_rel(out)) for out in entry.outputs if out in index.patched]
     return {
         "basename": basename,
-        "name": key,
+        "name": task_name(key),
         "actions": [GenerateAction(lazy, key, options)],
         "file_dep": [
             rel(key),
@@ -311,7 +317,7 @@ def verify_task(lazy: LazyProject, key: str, vbase: str, rel: Callable[[str], st
     entry = lazy.index.prompts[key]
     return {
         "basename": vbase,
-        "name": key,
+        "name": task_name(key),
         "actions": [VerifyAction(lazy, key)],
         "file_dep": [rel(f"{CODE_DIR}/{p}") for p in (*entry.outputs, *entry.import_outputs)],
         "uptodate": [SettingsChanged(entry.verified_digest)],

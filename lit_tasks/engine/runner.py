@@ -10,7 +10,7 @@ from doit.doit_cmd import DoitMain
 from lit_tasks.engine.dodo import LitProject, doit_config, install_sigterm_handler
 from lit_tasks.engine.options import RunOptions
 from lit_tasks.engine.reporter import LitReporter
-from lit_tasks.engine.rules import DEFAULT_BASENAME, static_task_name, verify_basename
+from lit_tasks.engine.rules import DEFAULT_BASENAME, static_task_name, task_name, verify_basename
 from lit_tasks.io import progress
 from lit_tasks.state.index import LazyProject
 
@@ -28,8 +28,8 @@ def selection(lazy: LazyProject, keys: list[str], *, static_only: bool = False) 
         return [DEFAULT_BASENAME]
     verified = [key for key in keys if lazy.index.prompts[key].verify]
     return (
-        [f"{DEFAULT_BASENAME}:{key}" for key in keys]
-        + [f"{verify_basename(DEFAULT_BASENAME)}:{key}" for key in verified]
+        [f"{DEFAULT_BASENAME}:{task_name(key)}" for key in keys]
+        + [f"{verify_basename(DEFAULT_BASENAME)}:{task_name(key)}" for key in verified]
         + static
     )
 

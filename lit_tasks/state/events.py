@@ -11,26 +11,34 @@ from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
+from msgspec import Meta
 
 from lit_tasks.io.atomic import append_exclusive
+from lit_tasks.io.hashing import open_regular
 
 if TYPE_CHECKING:
     from lit_tasks.state.workspace import Workspace
 
 MAX_BYTES = 1 << 20
+MAX_PID = 1 << 22  # Linux's largest pid_max: a pid beyond it is no process
+MAX_LINE = 1 << 16  # no event is longer; an unfinished line past it is skipped, not waited for
+READ_LIMIT = 1 << 22  # read at most this much per call; the rest on the next
 State = Literal["generating", "verifying", "reviewing", "done", "failed", "run-start", "run-end"]
 
 
 class Event(msgspec.Struct, omit_defaults=True):
-    t: float  # seconds since the epoch
-    pid: int
+    """One line of the events file. The file is local but anything can write it, so every field is checked as
+    it is read (types and ranges): a line that fails is skipped and counted, never trusted."""
+
+    t: Annotated[float, Meta(ge=0, le=1e11)]  # seconds since the epoch
+    pid: Annotated[int, Meta(ge=1, le=MAX_PID)]
     state: State  # a prompt's, or a run's start and end
-    prompt: str | None = None
-    cost_usd: float | None = None
-    message: str | None = None
+    prompt: Annotated[str, Meta(max_length=4096)] | None = None
+    cost_usd: Annotated[float, Meta(ge=0, le=1e9)] | None = None
+    message: Annotated[str, Meta(max_length=2000)] | None = None
 
 
 _encoder = msgspec.json.Encoder()
@@ -56,22 +64,66 @@ def start_afresh_if_large(workspace: Workspace) -> None:
         pass
 
 
-def read_from(workspace: Workspace, offset: int) -> tuple[list[Event], int]:
-    """The whole events written from byte `offset` on, and the offset after them; a file that shrank (started
-    afresh) is read from its beginning. A partial last line is left for the next read."""
-    try:
-        with open(workspace.events_file, "rb") as f:
-            if os.fstat(f.fileno()).st_size < offset:
-                offset = 0
-            f.seek(offset)
-            data = f.read()
-    except FileNotFoundError:
-        return [], 0
-    end = data.rfind(b"\n") + 1
-    events = []
-    for line in data[:end].splitlines():
+class EventReader:
+    """Follows one project's events file by offset: whole lines only, each checked (`Event`), bad ones skipped and
+    counted. A last line still being written is waited for while it could be an event; one longer than any
+    event (`MAX_LINE`) is skipped, up to its newline, so a stray write never makes the reader reread the file."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.offset = 0  # where the next whole line starts
+        self.unfinished = 0  # bytes after `offset` that are a line not yet ended
+        self.skipped = 0  # lines that were not events
+        self._discarding = False  # inside a line too long to be one: skip to its newline
+
+    def read(self) -> list[Event]:
+        """The events appended since the last call (the file started afresh: from its beginning)."""
+        while True:
+            data = self._chunk()
+            if data is None:
+                return []
+            if not self._discarding:
+                break
+            newline = data.find(b"\n")  # skip the rest of an overlong line, however much was written of it
+            self.offset += len(data) if newline < 0 else newline + 1
+            self._discarding = newline < 0
+            if newline < 0 and len(data) < READ_LIMIT:
+                return []  # the file ends inside it
+        end = data.rfind(b"\n") + 1
+        found = [event for line in data[:end].split(b"\n") if (event := self._event(line)) is not None]
+        self.offset += end
+        self.unfinished = len(data) - end
+        if self.unfinished > MAX_LINE:
+            self.offset, self.unfinished, self._discarding = self.offset + self.unfinished, 0, True
+            self.skipped += 1
+        return found
+
+    def has_news(self) -> bool:
+        """Whether the file changed since the last read (grew past the unfinished line, or started afresh)."""
         try:
-            events.append(_decoder.decode(line))
-        except msgspec.DecodeError:
-            continue  # a line from a future or broken writer: skipped, never fatal
-    return events, offset + end
+            return os.path.getsize(self.workspace.events_file) != self.offset + self.unfinished
+        except OSError:
+            return False
+
+    def _chunk(self) -> bytes | None:
+        """Up to READ_LIMIT bytes from the offset (None: no file, or not a regular one: nothing to read)."""
+        try:
+            fd, st = open_regular(self.workspace.events_file)  # a FIFO there never blocks the server
+        except OSError:
+            return None
+        try:
+            if st.st_size < self.offset:  # started afresh
+                self.offset = self.unfinished = 0
+                self._discarding = False
+            return os.pread(fd, READ_LIMIT, self.offset)
+        finally:
+            os.close(fd)
+
+    def _event(self, line: bytes) -> Event | None:
+        if not line.strip():
+            return None
+        try:
+            return _decoder.decode(line)
+        except msgspec.DecodeError:  # a broken or hostile line (msgspec.ValidationError is one too)
+            self.skipped += 1
+            return None

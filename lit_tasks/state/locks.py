@@ -172,6 +172,10 @@ def sweep_unregistered(workspace: Workspace) -> int:
 
 
 def pid_alive(pid: int) -> bool:
+    """Whether a process `pid` exists; 0, negative and out-of-range numbers name none (`kill` would take 0 and -1
+    for process groups)."""
+    if not 0 < pid <= events.MAX_PID:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

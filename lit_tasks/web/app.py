@@ -45,11 +45,13 @@ class Dashboard:
         self._refreshing = asyncio.Lock()
         self._refreshed = 0.0
         self._records: RecordCache = {}  # parsed once per version of each record file
+        self._skipped_said = 0  # lines of the events file skipped so far, as the terminal was told
 
     async def refresh(self) -> Board:
         """Reread the project and the events; send every change of state to the subscribers."""
         async with self._refreshing:
             appended = await asyncio.to_thread(self.live.follow)
+            self._say_skipped()
             board = await asyncio.to_thread(read_board, self.root, self._records)
             if self.states:  # the first read only sets the scene
                 for event in appended:  # what a build did between two reads, in order (a fast prompt too)
@@ -63,6 +65,15 @@ class Dashboard:
                 self._project_changed(board.error)
             self.board, self._refreshed = board, time.monotonic()
             return board
+
+    def _say_skipped(self) -> None:
+        if self.live.skipped > self._skipped_said:
+            self._skipped_said = self.live.skipped
+            progress.emit(
+                "warn",
+                f"dashboard: skipped {progress.plural(self.live.skipped, 'line')} of .lit/events.jsonl that "
+                "are not lit's events (broken or hostile); states follow the others",
+            )
 
     def _project_changed(self, error: str | None) -> None:
         """The project stopped loading, or loads again: say so on the terminal and to every page."""
@@ -180,7 +191,7 @@ async def api_prompts(request: web.Request) -> web.Response:
     dashboard, board = await _current(request)
     if board.error is not None:
         return web.json_response({"error": board.error}, status=503)
-    return web.json_response({"prompts": dashboard.prompts_json(board)})
+    return web.json_response({"prompts": dashboard.prompts_json(board), "events_skipped": dashboard.live.skipped})
 
 
 async def api_prompt(request: web.Request) -> web.Response:

@@ -3,6 +3,7 @@ runs. Everything here is read-only and recomputed on demand; `live` overlays wha
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,18 +130,26 @@ def history_of(board: Board, key: str, commits: dict[str, str]) -> list[HistoryE
 
 
 def run_views(records: list[RunRecord]) -> list[RunView]:
-    """The runs, newest first."""
-    return [
-        RunView(
-            id=r.id,
-            started=r.started,
-            finished=r.finished,
-            complete=r.complete,
-            prompts=sorted({p.prompt for p in r.prompts}),
-            calls=r.summary.calls,
-            cache_hits=r.summary.cache_hits,
-            cost_usd=r.summary.cost_usd,
-            wall_seconds=wall_seconds(r.started, r.finished) if r.finished else r.summary.seconds,
-        )
-        for r in reversed(records)
-    ]
+    """The runs, newest first; a record whose times do not parse is one row saying so, not a failed page."""
+    return [_run_view(r) for r in reversed(records)]
+
+
+def _run_view(r: RunRecord) -> RunView:
+    broken, seconds = None, r.summary.seconds
+    try:
+        if r.finished:
+            seconds = wall_seconds(r.started, r.finished)
+    except (ValueError, TypeError, OverflowError):
+        broken, seconds = "its start or end time is not a time", 0.0
+    return RunView(
+        id=r.id,
+        started=r.started,
+        finished=r.finished,
+        complete=r.complete,
+        prompts=sorted({p.prompt for p in r.prompts}),
+        calls=r.summary.calls,
+        cache_hits=r.summary.cache_hits,
+        cost_usd=r.summary.cost_usd if math.isfinite(r.summary.cost_usd) else 0.0,
+        wall_seconds=seconds,
+        broken=broken,
+    )

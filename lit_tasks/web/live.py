@@ -8,7 +8,6 @@ alive while its process exists.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from lit_tasks.state import events
@@ -25,13 +24,16 @@ class Live:
     """The events read so far from one project's events file."""
 
     workspace: Workspace
-    offset: int = 0
+    reader: events.EventReader = field(init=False)
     runs: set[int] = field(default_factory=set)  # pids that started a run and have not said it ended
     prompts: dict[str, events.Event] = field(default_factory=dict)  # the last event of each prompt
 
+    def __post_init__(self) -> None:
+        self.reader = events.EventReader(self.workspace)
+
     def follow(self) -> list[events.Event]:
         """Read what was appended since the last call, and return it."""
-        new, self.offset = events.read_from(self.workspace, self.offset)
+        new = self.reader.read()
         for event in new:
             if event.state == "run-start":
                 self.runs.add(event.pid)
@@ -43,10 +45,12 @@ class Live:
 
     def has_news(self) -> bool:
         """Whether the events file grew (or started afresh) since the last read."""
-        try:
-            return os.path.getsize(self.workspace.events_file) != self.offset
-        except OSError:
-            return False
+        return self.reader.has_news()
+
+    @property
+    def skipped(self) -> int:
+        """Lines of the events file that were not events (broken, or hostile), skipped."""
+        return self.reader.skipped
 
     def running(self) -> bool:
         self.runs = {pid for pid in self.runs if pid_alive(pid)}

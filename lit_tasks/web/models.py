@@ -70,3 +70,4 @@ class RunView(BaseModel):
     cache_hits: int
     cost_usd: float
     wall_seconds: float
+    broken: str | None = None  # what is wrong with the record, when something is

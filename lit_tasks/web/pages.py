@@ -133,7 +133,7 @@ def runs_page(runs: list[RunView], name: str) -> str:
     rows = [
         [
             escape(r.started),
-            escape(r.id) + ("" if r.complete else " (killed)"),
+            escape(r.id) + ("" if r.complete else " (killed)") + (f" (broken: {escape(r.broken)})" if r.broken else ""),
             str(len(r.prompts)),
             str(r.calls),
             str(r.cache_hits),

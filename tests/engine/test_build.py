@@ -111,3 +111,18 @@ def test_force_regenerates_the_named_prompt_only_never_its_imports(project: LitP
     assert project.code("greet.py") == "G = 'my precious hand edit'\n", "the import's hand edit is kept"
     assert [c.declared for c in fake_llm.calls] == [["cli.py"]], "only the prompt named was regenerated"
     assert "my precious hand edit" in fake_llm.calls[0].prompt_text  # the edited import is its context
+
+
+def test_a_prompt_named_with_an_equals_sign_builds_with_the_others(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    """doit refuses a task name with `=`; lit names the task `prompts/a%3Db.prompt.md`, so any file name works."""
+    from tests.conftest import prompt_text
+
+    project.write("prompts/a=b.prompt.md", prompt_text(["ab.py"], spec=["AB = 1"]))
+    project.prompt("c", ["c.py"], imports=["a=b"], spec=["C = 1"])
+    project.write("dodo.py", "from lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n")
+    assert project.lit("regenerate", "prompts/c.prompt.md") == 0
+    assert fake_llm.count() == 2 and project.code("ab.py").endswith("AB = 1\n")
+    project.prompt("c", ["c.py"], imports=["a=b"], spec=["C = 2"])
+    done = project.run("doit", "regenerate")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert fake_llm.count() == 3 and project.lit("check") == 0
