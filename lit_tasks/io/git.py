@@ -7,6 +7,7 @@ way in and out, and prefixed for git internally. Only lit's own files are ever s
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +84,18 @@ class Repo:
         self.root = root.resolve()
         rel = self.root.relative_to(self.workdir).as_posix()
         self.prefix = "" if rel == "." else rel + "/"
+        self._refuse_special_ignore_files()
+
+    def _refuse_special_ignore_files(self) -> None:
+        """libgit2 reads ignore files with a plain open: a FIFO in their place would hang every status and diff
+        (git's own commands too), so one there is an error, said before any git call."""
+        for path in (self.workdir / ".gitignore", self.root / ".gitignore", Path(self.repo.path) / "info/exclude"):
+            try:
+                mode = os.stat(path).st_mode
+            except OSError:
+                continue
+            if not stat.S_ISREG(mode):
+                raise GitError(f"{path} is not a regular file (a FIFO?); git cannot read it: replace it with a file")
 
     # -- paths ---------------------------------------------------------------------------------------------
     def to_git(self, path: str) -> str:

@@ -114,3 +114,14 @@ async def test_lit_toml_that_is_not_a_file_is_the_projects_error_and_the_runs_st
         page = await (await client.get("/")).text()
         runs = (await (await client.get("/api/runs")).json())["runs"]
     assert "lit.toml: it is" in page and len(runs) == 1
+
+
+async def test_a_fifo_in_place_of_gitignore_is_an_error_not_a_hang(built: LitProjectDir, aiohttp_client) -> None:
+    """libgit2 opens ignore files plainly (git too): a FIFO there would wait forever in every status and diff."""
+    os.mkfifo(built.root / ".gitignore")
+    done = built.run("lit", "status")
+    assert done.returncode == 2 and ".gitignore is not a regular file (a FIFO?)" in done.stderr
+    client = await aiohttp_client(create_app(built.root))
+    async with asyncio.timeout(20):
+        response = await client.get("/prompt/prompts/base.prompt.md")
+    assert response.status == 200, "the page shows the prompt, without its git history"
