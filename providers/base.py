@@ -61,13 +61,17 @@ class GenerationRequest(BaseModel):
         return f"{context}\n\n{self.body}" if context else self.body
 
 
+MAX_TOKENS = 10**15  # far past any call's usage, far below what a float cannot hold
+
+
 class Usage(BaseModel):
     """Token counts in the four buckets providers bill separately; `input_tokens` excludes cache reads/writes."""
 
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_write_tokens: int = 0
-    cache_read_tokens: int = 0
+    # Bounded: a record read back (committed, so anything) must not overflow what its counts are multiplied by.
+    input_tokens: int = Field(default=0, ge=0, le=MAX_TOKENS)
+    output_tokens: int = Field(default=0, ge=0, le=MAX_TOKENS)
+    cache_write_tokens: int = Field(default=0, ge=0, le=MAX_TOKENS)
+    cache_read_tokens: int = Field(default=0, ge=0, le=MAX_TOKENS)
 
     @property
     def total(self) -> int:

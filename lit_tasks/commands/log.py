@@ -48,7 +48,7 @@ def entries(repo, limit: int) -> list[dict[str, Any]]:  # noqa: ANN001 - git.Rep
                 "id": commit.id,
                 "short": commit.short,
                 "summary": commit.summary,
-                "time": datetime.fromtimestamp(commit.time, UTC).isoformat().replace("+00:00", "Z"),
+                "time": commit_time(commit.time),
                 "records": [r.id for r in runs],
                 "models": sorted({p.model for p in prompts}),
                 "prompts": len(prompts),
@@ -57,6 +57,14 @@ def entries(repo, limit: int) -> list[dict[str, Any]]:  # noqa: ANN001 - git.Rep
             }
         )
     return result
+
+
+def commit_time(timestamp: int) -> str:
+    """A commit's time as ISO 8601 UTC; a hand-made commit's time past what a date can hold is shown as unknown."""
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):
+        return "(time unknown)"
 
 
 def run(args: argparse.Namespace) -> int:

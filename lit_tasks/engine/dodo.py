@@ -36,6 +36,7 @@ from lit_tasks.io.errors import LitError
 from lit_tasks.model.paths import CONFIG_FILE, find_root, relpath_posix
 from lit_tasks.state import locks
 from lit_tasks.state.index import LazyProject
+from lit_tasks.state.tree_shape import check_tree_shape
 from lit_tasks.state.workspace import Workspace
 
 
@@ -168,6 +169,10 @@ def doit_config(root: Path | None = None) -> dict[str, Any]:
     except LitError as err:
         raise InvalidDodoFile(f"lit: {err}") from None
     workspace = Workspace(root)
+    try:
+        check_tree_shape(workspace)  # before doit opens its DB or lit writes into .lit/: a clone's links lead nowhere
+    except LitError as err:
+        raise InvalidDodoFile(f"lit: {err}") from None
     workspace.ensure_state_dir()
     return {
         "backend": DB_BACKEND,

@@ -122,7 +122,7 @@ def _check_directory(directory: str) -> None:
             while not os.path.lexists(probe) and probe != root:
                 probe = os.path.dirname(probe)
             real = os.path.realpath(probe)
-            if not inside(real, real_root):
+            if not inside(real, real_root) or inside(real, os.path.join(real_root, ".git")):  # hooks live there
                 raise OutsideRootError(os.path.relpath(probe, root))
     _directories.add(directory)
 
@@ -134,7 +134,15 @@ def write_fd(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+# Never through a link at the file itself (`_check_directory` covers the directories), never waiting on a FIFO.
+_APPEND_FLAGS = (
+    os.O_WRONLY
+    | os.O_APPEND
+    | os.O_CREAT
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+)
 
 
 def append_exclusive(path: str, data: bytes) -> None:
@@ -147,6 +155,9 @@ def append_exclusive(path: str, data: bytes) -> None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd = os.open(path, _APPEND_FLAGS, 0o644)
     try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):  # a FIFO (opened without waiting for a reader), a device: never written
+            raise not_a_file(path, mode)
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)  # released by close
         write_fd(fd, data)

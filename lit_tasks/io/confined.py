@@ -12,7 +12,7 @@ import os
 import stat
 from collections.abc import Callable
 
-from lit_tasks.io.errors import LitError
+from lit_tasks.io.errors import ConfigError, LitError
 from lit_tasks.io.hashing import read_regular
 
 
@@ -24,9 +24,9 @@ class OutsideRootError(LitError):
 
     def __init__(self, shown: str) -> None:
         super().__init__(
-            f"{shown} leads outside the project (a symlink, or one on its way): lit reads and writes only inside the "
-            "project, so that a cloned repository cannot make it read, send or overwrite a file elsewhere; replace "
-            "the link with the file or directory itself"
+            f"{shown} leads outside the project or into its .git/ (a symlink, or one on its way): lit reads and "
+            "writes only the project's own files, so that a cloned repository cannot make it read, send or overwrite "
+            "anything else; replace the link with the file or directory itself"
         )
 
 
@@ -35,14 +35,27 @@ def inside(real: str, real_root: str) -> bool:
 
 
 def is_inside(root: str | os.PathLike[str], rel: str) -> bool:
-    """Whether `rel` (under `root`) resolves inside `root`: links followed, a missing tail taken as it is."""
-    return inside(os.path.realpath(os.path.join(root, rel)), os.path.realpath(root))
+    """Whether `rel` (under `root`) resolves inside `root` and outside its `.git/` (a repository's internals are no
+    project file: its config can hold a CI token): links followed, a missing tail taken as it is."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(root, rel))
+    return inside(real, real_root) and not inside(real, os.path.join(real_root, ".git"))
 
 
 def require_inside(root: str | os.PathLike[str], rel: str) -> None:
-    """Refuse (OutsideRootError naming `rel`) a path that resolves outside the project, before it is opened."""
+    """Refuse (OutsideRootError naming `rel`) a path that resolves outside the project, or into its `.git/`,
+    before it is opened."""
     if not is_inside(root, rel):
         raise OutsideRootError(rel)
+
+
+def _require_utf8(rel: str) -> None:
+    """A name that is not UTF-8 (read with surrogate escapes) can be neither printed nor hashed as a path."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise ConfigError(f"{shown}: the file name is not valid UTF-8; rename it") from None
 
 
 def read_inside(root: str | os.PathLike[str], rel: str) -> bytes:
@@ -76,6 +89,7 @@ def walk_inside(
                     is_dir = entry.is_dir()
                     if not (is_dir or wanted(entry.name)):
                         continue
+                    _require_utf8(rel)
                     if entry.is_symlink() and not inside(os.path.realpath(entry.path), real_root):
                         raise OutsideRootError(rel)
                     if is_dir:
@@ -84,6 +98,8 @@ def walk_inside(
                     file_st = entry.stat()
                 except FileNotFoundError:
                     continue  # a dangling link, or gone meanwhile
+                except OSError as err:
+                    raise ConfigError(f"{rel}: {err.strerror or err} (a link loop?); remove it or repair it") from None
                 if stat.S_ISREG(file_st.st_mode):
                     found.append((rel, file_st))
     return sorted(found, key=lambda item: item[0])

@@ -89,7 +89,12 @@ class Repo:
     def _refuse_special_ignore_files(self) -> None:
         """libgit2 reads ignore files with a plain open: a FIFO in their place would hang every status and diff
         (git's own commands too), so one there is an error, said before any git call."""
-        for path in (self.workdir / ".gitignore", self.root / ".gitignore", Path(self.repo.path) / "info/exclude"):
+        known = (".gitignore", ".lit/.gitignore", "code.lock/.gitignore")
+        for path in (
+            self.workdir / ".gitignore",
+            *(self.root / name for name in known),
+            Path(self.repo.path) / "info/exclude",
+        ):
             try:
                 mode = os.stat(path).st_mode
             except OSError:
@@ -125,9 +130,11 @@ class Repo:
         return None if self.repo.head_is_detached else self.repo.head.shorthand
 
     def _info(self, commit: pygit2.Commit) -> CommitInfo:
-        return CommitInfo(
-            str(commit.id), str(commit.id)[:7], commit.message.strip(), commit.commit_time, commit.author.name
-        )
+        """A commit as lit shows it; its message read as UTF-8 whatever encoding its header claims (a hand-made
+        commit may name one Python does not know), its author's name likewise."""
+        message = commit.raw_message.decode("utf-8", "replace").strip()
+        author = commit.author.raw_name.decode("utf-8", "replace")
+        return CommitInfo(str(commit.id), str(commit.id)[:7], message, commit.commit_time, author)
 
     def changes(self) -> list[Change]:
         """Work tree and index against HEAD, inside the lit root, untracked files included."""
@@ -306,6 +313,35 @@ def _entry_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
         return tree[path].id
     except KeyError:
         return None
+
+
+def tracked_under(root: Path, prefixes: tuple[str, ...]) -> list[str]:
+    """The files the git repository holding `root` tracks under `prefixes` (relative to `root`, a trailing `/`
+    for a directory), relative to `root`; none when `root` is not in a repository."""
+    found = pygit2.discover_repository(str(root))
+    if not found:
+        return []
+    repo = pygit2.Repository(found)
+    if repo.workdir is None:
+        return []
+    base = os.path.relpath(root.resolve(), Path(repo.workdir).resolve()).replace(os.sep, "/")
+    base = "" if base == "." else base + "/"
+    wanted = tuple(base + p for p in prefixes)
+    return sorted(entry.path[len(base) :] for entry in repo.index if entry.path.startswith(wanted))
+
+
+def ignored_by_git(root: Path, rels: list[str]) -> list[str]:
+    """Of `rels` (relative to `root`), those the git repository holding `root` ignores: local files (`.env`, a
+    scratch note) that are no part of the project's source; none when `root` is not in a repository."""
+    found = pygit2.discover_repository(str(root))
+    if not found:
+        return []
+    repo = pygit2.Repository(found)
+    if repo.workdir is None:
+        return []
+    prefix = os.path.relpath(root.resolve(), Path(repo.workdir).resolve()).replace(os.sep, "/")
+    prefix = "" if prefix == "." else prefix + "/"
+    return [rel for rel in rels if repo.path_is_ignored(prefix + rel)]
 
 
 def init_repository(path: Path) -> pygit2.Repository:

@@ -40,9 +40,10 @@ def is_regular_or_missing(path: str) -> bool:
         return True
 
 
-def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
-    """A regular file open for reading, with its stat; never blocks on a FIFO (O_NONBLOCK), refuses the rest."""
-    fd = os.open(path, _READ_FLAGS)
+def open_regular(path: str | os.PathLike[str], *, follow: bool = True) -> tuple[int, os.stat_result]:
+    """A regular file open for reading, with its stat; never blocks on a FIFO (O_NONBLOCK), refuses the rest, and
+    without `follow` refuses a link at `path` itself (lit's own state files are never links: a clone's are)."""
+    fd = os.open(path, _READ_FLAGS if follow else _READ_FLAGS | getattr(os, "O_NOFOLLOW", 0))
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
         os.close(fd)
@@ -50,10 +51,11 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
     return fd, st
 
 
-def read_regular(path: str | os.PathLike[str]) -> bytes:
+def read_regular(path: str | os.PathLike[str], *, follow: bool = True) -> bytes:
     """The bytes of the regular file at `path`: a FIFO never blocks the read, and a directory, FIFO, socket or
-    device is refused (NotAFileError, an OSError) instead of read. How lit reads every file it keeps."""
-    fd, st = open_regular(path)
+    device is refused (NotAFileError, an OSError) instead of read; so is a link at `path` without `follow`. How
+    lit reads every file it keeps."""
+    fd, st = open_regular(path, follow=follow)
     try:
         return _read_all(fd, st.st_size)
     finally:
@@ -147,6 +149,10 @@ class FileHashes:
             return NOT_A_FILE
         except (FileNotFoundError, NotADirectoryError):
             return None
+        except OSError as err:
+            if err.errno == errno.ELOOP:  # a link loop where a file should be: no file lit could hash or replace
+                return NOT_A_FILE
+            raise
 
 
 class Hasher:

@@ -18,6 +18,7 @@ import lit_providers
 from lit_providers.base import Completion, GenerationRequest, ProviderContext
 from lit_tasks.io.errors import ProviderError
 from lit_tasks.io.secrets import scrub
+from lit_tasks.llm.endpoint_trust import check_endpoint
 from lit_tasks.llm.prefix_gate import PrefixGate
 from lit_tasks.llm.rate_limits import Need, RateLimiter
 from lit_tasks.llm.request import CHARS_PER_TOKEN
@@ -45,7 +46,9 @@ class Endpoint:
     def provider(self):  # noqa: ANN201 - a Provider
         with self._lock:
             if self._provider is None:
-                self._provider = lit_providers.provider_class(self.context.name)(self.context)
+                provider = lit_providers.provider_class(self.context.name)(self.context)
+                check_endpoint(self.context, getattr(provider, "base_url", None))  # before any request goes out
+                self._provider = provider
             return self._provider
 
     @property

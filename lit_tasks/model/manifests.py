@@ -61,7 +61,7 @@ def read_manifest(root: Path, key: str) -> Manifest | None:
         raise ConfigError(f"{manifest_rel(key)}: {err.strerror or err}; delete it to plan again") from None
     try:
         return msgspec.json.decode(data, type=Manifest)
-    except msgspec.DecodeError as err:
+    except (msgspec.DecodeError, RecursionError) as err:
         raise ConfigError(
             f"{path.relative_to(root)}: not a lit plan manifest ({err}); delete it to plan again"
         ) from None

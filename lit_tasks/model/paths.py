@@ -124,6 +124,13 @@ class Sandbox:
             raise UnsafePathError(f"`{raw}` leads outside {CODE_DIR}/ (a symlink, or one on its way)")
         return rel
 
+    def contains(self, raw: str) -> bool:
+        """Whether `raw` is a plain relative path that stays inside `code.lock/` (`check` without the error)."""
+        try:
+            return self.check(raw) == raw
+        except UnsafePathError:
+            return False
+
 
 def relpath_posix(path: Path, start: Path) -> str:
     """`path` relative to `start` as a normalised POSIX string, the form doit keys its DB by."""

@@ -158,17 +158,24 @@ def load_project(root: Path, scan: Scan | None = None, cache: FrontmatterCache |
 
 
 def _check_context_files(project: Project) -> None:
-    """A guideline file that does not exist, or leads outside the project, is a configuration error, named with
-    where it was listed."""
-    for rel in project.config.context.files:
+    """A guideline file that does not exist, leads outside the project or is ignored by git is a configuration
+    error, named with where it was listed: guideline files are sent to the model service, so they must be the
+    project's own source, never a local file such as `.env` that a repository names to have it sent."""
+    listed = [("lit.toml [context] files", rel) for rel in project.config.context.files]
+    listed += [(key, rel) for key, prompt in project.graph.prompts.items() for rel in prompt.frontmatter.context]
+    for where, rel in listed:
         require_inside(project.root, rel)
         if not (project.root / rel).is_file():
-            raise ConfigError(f"lit.toml [context] files: {rel} does not exist (paths are relative to {project.root})")
-    for key, prompt in project.graph.prompts.items():
-        for rel in prompt.frontmatter.context:
-            require_inside(project.root, rel)
-            if not (project.root / rel).is_file():
-                raise ConfigError(f"{key}: context file {rel} does not exist (paths are relative to the project root)")
+            raise ConfigError(f"{where}: context file {rel} does not exist (paths are relative to the project root)")
+    if listed:
+        from lit_tasks.io.git import ignored_by_git  # pygit2: only for a project with guideline files
+
+        ignored = ignored_by_git(project.root, sorted({rel for _, rel in listed}))
+        if ignored:
+            raise ConfigError(
+                f"context file {ignored[0]} is ignored by git: a local file, not the project's source, and guideline "
+                "files are sent to the model service; commit it, or take it out of the context"
+            )
 
 
 def _check_confined(project: Project) -> None:

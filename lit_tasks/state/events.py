@@ -108,7 +108,7 @@ class EventReader:
     def _chunk(self) -> bytes | None:
         """Up to READ_LIMIT bytes from the offset (None: no file, or not a regular one: nothing to read)."""
         try:
-            fd, st = open_regular(self.workspace.events_file)  # a FIFO there never blocks the server
+            fd, st = open_regular(self.workspace.events_file, follow=False)  # never a FIFO waited on, nor a link
         except OSError:
             return None
         try:
@@ -124,6 +124,6 @@ class EventReader:
             return None
         try:
             return _decoder.decode(line)
-        except msgspec.DecodeError:  # a broken or hostile line (msgspec.ValidationError is one too)
+        except (msgspec.DecodeError, RecursionError):  # a broken or hostile line (a ValidationError is one too)
             self.skipped += 1
             return None

@@ -30,7 +30,7 @@ from lit_tasks.model.paths import (
     PATCH_DIR,
     PATCH_SUFFIX,
 )
-from lit_tasks.state.tree_shape import check_lock_dirs, check_tree_shape
+from lit_tasks.state.tree_shape import check_local_state, check_lock_dirs, check_tree_shape
 from lit_tasks.state.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ def _stat_bytes(path: Path) -> bytes:
 def read_index(workspace: Workspace) -> ProjectIndex | None:
     """The stored index, or None if there is none, it is unreadable or it is of another format."""
     try:
-        data = json.loads(read_regular(workspace.index_file))
+        data = json.loads(read_regular(workspace.index_file, follow=False))
         if data.get("format") != FORMAT:
             return None
         return ProjectIndex(
@@ -234,7 +234,7 @@ def read_index(workspace: Workspace) -> ProjectIndex | None:
             inferred=tuple(data["inferred"]),
             unplanned=frozenset(data["unplanned"]),
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
@@ -281,6 +281,7 @@ def load_with_cache(workspace: Workspace, scan: Scan | None = None) -> Project:
     """The full project, its frontmatter read through (and kept in) the parse cache in `.lit/cache/`."""
     from lit_tasks.model.project import load_project
 
+    check_local_state(workspace)  # before the parse cache is trusted, and the response cache later
     cache = workspace.parse_cache
     project = load_project(workspace.root, scan, cache)
     if workspace.state_dir.is_dir():

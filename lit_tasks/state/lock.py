@@ -22,7 +22,7 @@ import msgspec
 
 from lit_tasks.io.atomic import Durability, write_atomic
 from lit_tasks.io.hashing import FileHashes, Hasher, hash_bytes, is_regular_or_missing, read_regular
-from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, locked_prompts, patch_rel
+from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, UnsafePathError, locked_prompts, normalise_relpath, patch_rel
 
 __all__ = ["LOCK_DIR", "InputState", "LockEntry", "LockStore", "is_hand_edit"]
 
@@ -78,7 +78,24 @@ class LockEntry(msgspec.Struct):
         return msgspec.json.format(msgspec.json.encode(data, order="sorted"), indent=2).decode() + "\n"
 
 
-_decode_entry = msgspec.json.Decoder(LockEntry).decode
+_decoder = msgspec.json.Decoder(LockEntry)
+
+
+def _decode_entry(data: bytes) -> LockEntry:
+    """A lock entry, checked: it is committed, so a cloned repository can write anything into it, and lit deletes
+    and hashes the files it names. A path that is not a plain relative one (`..`, absolute) makes it invalid."""
+    try:
+        entry = _decoder.decode(data)
+    except RecursionError:
+        raise msgspec.DecodeError("nested too deeply") from None
+    inputs = entry.inputs
+    for path in (entry.prompt, *entry.outputs, *inputs.imports, *inputs.patches, *inputs.context):
+        try:
+            if normalise_relpath(path) != path:
+                raise UnsafePathError(path)
+        except UnsafePathError:
+            raise msgspec.DecodeError(f"unsafe path in a lock entry: {path!r}") from None
+    return entry
 
 
 class LockStore:
@@ -100,9 +117,11 @@ class LockStore:
     def reread(self, key: str) -> LockEntry | None:
         """The entry as it is on disk now."""
         try:
-            entry = _decode_entry(read_regular(self.workspace.lock_file(key)))
+            entry = _decode_entry(read_regular(self.workspace.lock_file(key), follow=False))
         except (OSError, msgspec.DecodeError):
             entry = None
+        if entry is not None and entry.prompt != key:
+            entry = None  # another prompt's entry under this one's name: not this prompt's
         with self._guard:
             self._entries[key] = entry
         return entry
@@ -130,7 +149,7 @@ class LockStore:
             return found
         for path in sorted(base.rglob("*.json")):
             try:
-                entry = _decode_entry(read_regular(path))
+                entry = _decode_entry(read_regular(path, follow=False))
             except (OSError, msgspec.DecodeError):
                 continue
             found[entry.prompt] = entry

@@ -21,12 +21,14 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from lit_tasks.io import progress
 from lit_tasks.io.atomic import TEMP_SUFFIX, no_temp_files_left, temp_owner
+from lit_tasks.io.errors import ConfigError
 from lit_tasks.io.hashing import hash_bytes
 from lit_tasks.model.paths import PROMPTS_DIR
 from lit_tasks.state import events
@@ -37,7 +39,10 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: runs and prompts are not serialised
     fcntl = None  # type: ignore[assignment]
 
-_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+# A lock file is lit's own: never a link (a clone could point one at a file elsewhere, which the pid would
+# overwrite), never a FIFO waited on.
+_SAFE_FLAGS = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | _SAFE_FLAGS
 
 _joined: dict[Path, tuple[int, Path, Workspace]] = {}  # resolved root -> the registration this process holds
 _guard = threading.Lock()
@@ -208,12 +213,17 @@ def _lock(path: Path, *, blocking: bool, create: bool = True) -> int | None:
     assert fcntl is not None
     while True:
         try:
-            fd = os.open(path, _OPEN_FLAGS if create else os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o644)
+            fd = os.open(path, _OPEN_FLAGS if create else os.O_RDWR | _SAFE_FLAGS, 0o644)
         except FileNotFoundError:
             if not create:
                 return None
             path.parent.mkdir(parents=True, exist_ok=True)
             continue
+        except OSError as err:  # a link (ELOOP), a FIFO with no one reading (ENXIO)
+            raise ConfigError(f"{path}: {err.strerror or err}; lit's lock files must be its own plain files") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise ConfigError(f"{path} is not a regular file; lit's lock files must be its own plain files")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lit_tasks.io.hashing import hash_file
-from lit_tasks.model.paths import locked_prompts
+from lit_tasks.model.paths import Sandbox, locked_prompts
 from lit_tasks.state.index import ProjectIndex
 from lit_tasks.state.workspace import Workspace
 
@@ -31,14 +31,15 @@ def find_orphans(workspace: Workspace, index: ProjectIndex, deleted: list[str] |
         return []
     found = []
     owners: dict[str, str] | None = None
+    sandbox = Sandbox(workspace.code_dir)  # a path a lock entry names is looked at only inside code.lock/
     for key in deleted:
         entry = workspace.lock.read(key)  # msgspec: only imported when a prompt was deleted
         if entry is None:
             continue
         owners = owners if owners is not None else index.owners()
         for rel, digest in sorted(entry.outputs.items()):
-            if rel in owners:
-                continue  # declared by its prompt, or by another one now
+            if rel in owners or not sandbox.contains(rel):
+                continue  # declared by its prompt, or by another one now; or no file of code.lock/
             try:
                 edited = hash_file(workspace.code_dir / rel) != digest
             except FileNotFoundError:
@@ -53,7 +54,10 @@ def deleted_prompts(workspace: Workspace, index: ProjectIndex) -> list[str]:
 
 
 def remove_if_unchanged(code_dir: Path, rel: str, digest: str) -> bool | None:
-    """True if removed, False if kept because it was edited, None if it does not exist."""
+    """True if removed, False if kept because it was edited, None if it does not exist (or is no file of
+    code.lock/: a path a hostile lock entry names outside it is never touched)."""
+    if not Sandbox(code_dir).contains(rel):
+        return None
     target = code_dir / rel
     try:
         if hash_file(target) != digest:

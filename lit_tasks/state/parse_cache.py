@@ -27,10 +27,10 @@ class ParseCache:
         self.entries: dict[str, list[Any]] = {}
         self.dirty = False
         try:
-            data = json.loads(read_regular(self.path))
+            data = json.loads(read_regular(self.path, follow=False))
             if data.get("version") == VERSION and isinstance(data.get("entries"), dict):
                 self.entries = data["entries"]
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, RecursionError):
             pass
         self.seen: set[str] = set()
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from lit_tasks.io.atomic import append_exclusive, write_atomic
-from lit_tasks.io.confined import read_inside
+from lit_tasks.io.confined import read_inside, require_inside
 from lit_tasks.io.errors import ConfigError
 from lit_tasks.io.hashing import hash_bytes, read_regular
 from lit_tasks.model.paths import PATCH_DIR, list_patches, patch_rel
@@ -74,6 +74,8 @@ def read_patch(workspace: Workspace, output: str) -> Patch | None:
         return None
     except OSError as err:
         raise ConfigError(f"{patch_rel(output)}: {err.strerror or err}; remove it with `lit patch drop`") from None
+    except RecursionError:
+        raise ConfigError(f"{patch_rel(output)}: nested too deeply to be a patch file; remove it") from None
     except msgspec.DecodeError:
         raise ConfigError(
             f"{patch_rel(output)}: not a valid patch file (JSON with original_content, "
@@ -110,6 +112,7 @@ def merge3(workspace: Workspace, base: str, ours: str, theirs: str, path: str) -
     import pygit2  # only when a patch is actually merged
 
     repo_dir = workspace.merge_repo
+    require_inside(workspace.root, os.path.relpath(repo_dir, workspace.root))  # libgit2 writes there, not `atomic`
     with _merge_lock:
         if not (repo_dir / "HEAD").exists():
             try:
@@ -141,7 +144,7 @@ def remember_generated(workspace: Workspace, generated: list[bytes]) -> None:
 def generated_version(workspace: Workspace, digest: str) -> bytes | None:
     """The newest bytes remembered under `digest`, or None."""
     try:
-        pack = read_regular(workspace.generated_pack)
+        pack = read_regular(workspace.generated_pack, follow=False)
     except OSError:
         return None
     found, pos, key = None, 0, digest.encode()

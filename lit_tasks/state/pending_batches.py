@@ -105,7 +105,7 @@ def _read(path: Path) -> PendingBatch:
         known = _parsed.get(path)
     if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
         return known[2]
-    batch = PendingBatch.model_validate_json(read_regular(path))
+    batch = PendingBatch.model_validate_json(read_regular(path, follow=False))
     with _parsed_lock:
         _parsed[path] = (stat.st_mtime_ns, stat.st_size, batch)
     return batch

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from lit_providers.base import Completion, Usage
 from lit_tasks.io.atomic import write_atomic
+from lit_tasks.io.confined import require_inside
 from lit_tasks.io.hashing import read_regular
 from lit_tasks.model.settings import GenerationSettings
 
@@ -284,6 +285,7 @@ def load_records(workspace: Workspace, cache: RecordCache | None = None) -> list
     records: list[RunRecord] = []
     if not directory.is_dir():
         return records
+    require_inside(workspace.root, os.path.relpath(directory, workspace.root))  # a clone's link to records elsewhere
     for path in sorted(directory.iterdir()):
         try:
             st = path.stat()
@@ -293,7 +295,7 @@ def load_records(workspace: Workspace, cache: RecordCache | None = None) -> list
                 records.append(known[1])
                 continue
             if path.suffix == ".json":
-                record = RunRecord.model_validate_json(read_regular(path))
+                record = RunRecord.model_validate_json(read_regular(path, follow=False))
             elif path.suffix == ".jsonl":
                 record = _from_journal(path)
             else:
@@ -307,7 +309,7 @@ def load_records(workspace: Workspace, cache: RecordCache | None = None) -> list
 
 
 def _from_journal(path: Path) -> RunRecord:
-    lines = [line for line in read_regular(path).decode("utf-8").splitlines() if line.strip()]
+    lines = [line for line in read_regular(path, follow=False).decode("utf-8").splitlines() if line.strip()]
     head = RunRecord.model_validate_json(lines[0])
     prompts = []
     for line in lines[1:]:

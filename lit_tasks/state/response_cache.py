@@ -35,7 +35,7 @@ class ResponseCache:
 
     def get(self, key: str) -> Completion | None:
         try:
-            return Completion.model_validate_json(read_regular(self._path(key)))
+            return Completion.model_validate_json(read_regular(self._path(key), follow=False))
         except (OSError, ValidationError, ValueError):
             return None
 

@@ -11,24 +11,38 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from lit_tasks.io import atomic
 from lit_tasks.io.confined import require_inside
+from lit_tasks.io.errors import ConfigError
 from lit_tasks.model.paths import CODE_DIR, LOCK_DIR
 from lit_tasks.state.workspace import STATE_DIR, Workspace
 
 
 def check_tree_shape(workspace: Workspace) -> None:
-    """Raise an OutsideRootError naming the first of lit's top-level paths that resolves outside the project; then
-    confine every later write of this process into the project to it."""
+    """Raise an OutsideRootError naming the first of lit's top-level paths that resolves outside the project, or a
+    ConfigError for one of the wrong kind (a FIFO or a loop where a directory or doit's DB goes); then confine
+    every later write of this process into the project to it."""
     state = workspace.state_dir
+    for path in (workspace.code_dir, state):
+        _require_kind(workspace, path, os.path.isdir, "a directory")
+    for path in (workspace.db_file, workspace.db_file.with_name(workspace.db_file.name + "-journal")):
+        _require_kind(workspace, path, os.path.isfile, "a regular file (doit's database)")
     try:
         children = sorted(os.listdir(state)) if state.is_dir() else []
     except OSError:
         children = []
     _require_inside(workspace, (CODE_DIR, STATE_DIR, *(f"{STATE_DIR}/{name}" for name in children)))
     atomic.confine(os.fspath(workspace.root))
+
+
+def _require_kind(workspace: Workspace, path: Path, is_kind: Callable[[Path], bool], kind: str) -> None:
+    if os.path.lexists(path) and not is_kind(path):
+        raise ConfigError(
+            f"{path.relative_to(workspace.root)} is not {kind} (a FIFO, a dangling link or a link loop?); move it away"
+        )
 
 
 def check_lock_dirs(workspace: Workspace, prompts: Iterable[str]) -> None:
@@ -39,3 +53,31 @@ def check_lock_dirs(workspace: Workspace, prompts: Iterable[str]) -> None:
 def _require_inside(workspace: Workspace, paths: Iterable[str]) -> None:
     for rel in paths:
         require_inside(workspace.root, rel)
+
+
+# lit's local state: what one machine's runs remember. A repository that carries it would have lit trust it: a
+# parse cache entry keyed by a prompt's content could add `verify:` commands the prompt does not show, a
+# response cache entry could answer for the model.
+LOCAL_STATE = (
+    f"{STATE_DIR}/cache/",
+    f"{STATE_DIR}/batches/",
+    f"{STATE_DIR}/locks/",
+    f"{STATE_DIR}/runs/",
+    f"{STATE_DIR}/doit.sqlite",
+    f"{STATE_DIR}/events.jsonl",
+)
+
+
+def check_local_state(workspace: Workspace) -> None:
+    """Refuse a project whose git repository tracks lit's local state (a ConfigError naming the first file)."""
+    if not any(os.path.lexists(os.path.join(workspace.root, p.rstrip("/"))) for p in LOCAL_STATE):
+        return  # nothing there to trust: no need to read the git index
+    from lit_tasks.io.git import tracked_under  # pygit2: only where local state exists
+
+    tracked = tracked_under(workspace.root, LOCAL_STATE)
+    if tracked:
+        raise ConfigError(
+            f"{tracked[0]} is committed to the repository, but it is lit's local state (a cache, or this machine's "
+            f"runs), which lit would trust: remove it from git (`git rm -r --cached {STATE_DIR}/cache`, or that "
+            "file) and run again"
+        )

@@ -50,8 +50,8 @@ def digest(workspace: Workspace, index: ProjectIndex) -> str:
 def is_up_to_date(workspace: Workspace, index: ProjectIndex) -> bool:
     """True when the last full run's stamp still holds: every task is up to date, doit need not be asked."""
     try:
-        stamp = json.loads(read_regular(workspace.stamp_file))
-    except (OSError, ValueError):
+        stamp = json.loads(read_regular(workspace.stamp_file, follow=False))
+    except (OSError, ValueError, RecursionError):
         return False
     return (
         isinstance(stamp, dict)

@@ -36,7 +36,10 @@ class Board:
 def read_board(root: Path, cache: RecordCache | None = None) -> Board:
     """The project at `root` now; a project that does not load is a board with its error (the page shows it).
     `cache` keeps the records parsed between reads."""
-    records = load_records(Workspace(root), cache)  # the runs are on record whether the project loads or not
+    try:
+        records = load_records(Workspace(root), cache)  # the runs are on record whether the project loads or not
+    except LitError as err:
+        return Board(root, error=str(err))
     try:
         lazy = LazyProject.load(root)
         status = project_status(lazy.workspace, lazy.index)

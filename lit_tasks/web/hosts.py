@@ -11,6 +11,7 @@ name, and an address is what a person on the network types.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -22,12 +23,14 @@ WILDCARD = frozenset({"", "0.0.0.0", "::"})  # listening on every address names 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def host_name(header: str) -> str:
-    """The name in a `Host` header, without its port or an IPv6 address's brackets, lower-cased."""
-    header = header.strip().lower()
-    if header.startswith("["):
-        return header[1 : header.find("]")] if "]" in header else header
-    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+HOST = re.compile(r"(?:\[(?P<v6>[0-9a-f:.]+)\]|(?P<name>[^\[\]:/\s@]+))(?::\d{1,5})?")
+
+
+def host_name(header: str) -> str | None:
+    """The name in a `Host` header, without its port or an IPv6 address's brackets, lower-cased; None for a header
+    that is not `name[:port]` or `[address][:port]` (`[::1]evil.example` is neither)."""
+    match = HOST.fullmatch(header.strip().lower())
+    return None if match is None else match.group("v6") or match.group("name")
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,14 @@ def allowed_names(listen: str | None) -> Allowed:
     """Loopback names, and the address or name the server listens on (every address, for a wildcard)."""
     if listen is None:
         return Allowed(LOOPBACK, False)
-    if host_name(listen) in WILDCARD:
+    name = listen.strip().strip("[]").lower()
+    if name in WILDCARD:
         return Allowed(LOOPBACK, True)
-    return Allowed(LOOPBACK | {host_name(listen)}, False)
+    return Allowed(LOOPBACK | {name}, False)
 
 
 def beyond_loopback(listen: str) -> bool:
-    return host_name(listen) not in LOOPBACK
+    return listen.strip().strip("[]").lower() not in LOOPBACK
 
 
 def host_guard(allowed: Allowed) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
@@ -67,7 +71,8 @@ def host_guard(allowed: Allowed) -> Callable[[web.Request, Handler], Awaitable[w
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if host_name(request.headers.get("Host", "")) not in allowed:
+        name = host_name(request.headers.get("Host", ""))
+        if name is None or name not in allowed:
             return web.Response(
                 status=421,
                 text="lit serve answers only requests addressed to localhost, 127.0.0.1, [::1] or its --host\n",

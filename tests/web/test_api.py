@@ -133,6 +133,7 @@ async def test_a_page_learns_that_the_project_broke_and_loads_again(built: LitPr
         (None, "localhost", 200),
         (None, "[::1]:8765", 200),
         (None, "rebound.attacker.example:8765", 421),  # DNS rebinding: a name the page's owner points here
+        (None, "[::1]evil.example", 421),  # not `[address]:port`: never read as ::1
         (None, "192.168.1.5:8765", 421),
         ("192.168.1.5", "192.168.1.5:8765", 200),  # the --host given
         ("0.0.0.0", "10.0.0.7:8765", 200),  # every address: any address, but still no foreign name
