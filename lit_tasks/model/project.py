@@ -13,7 +13,7 @@ from pathlib import Path
 from lit_tasks.io.confined import require_inside
 from lit_tasks.io.errors import ConfigError
 from lit_tasks.io.hashing import STAT_HASHES
-from lit_tasks.model.config import LitConfig, load_config
+from lit_tasks.model.config import CONFIG_FILE, LitConfig, load_config
 from lit_tasks.model.discovery import Scan, scan_sources
 from lit_tasks.model.graph import PromptGraph, build_graph
 from lit_tasks.model.manifests import read_manifest
@@ -124,12 +124,35 @@ def load_project(root: Path, scan: Scan | None = None, cache: FrontmatterCache |
     root = root.resolve()
     config = load_config(root)
     scan = scan or scan_sources(root)
+    return assemble_project(root, config, scan, read_sources(root, scan), cache=cache)
+
+
+def read_sources(root: Path, scan: Scan) -> dict[str, tuple[bytes, str]]:
+    """Every prompt file's bytes and hash (remembered: seeding and snapshots need not read them again)."""
+    sources = {}
+    for rel, _ in scan.prompts:
+        raw, digest, _ = STAT_HASHES.read(root / rel)
+        sources[rel] = (raw, digest)
+    return sources
+
+
+def assemble_project(
+    root: Path,
+    config: LitConfig,
+    scan: Scan,
+    sources: dict[str, tuple[bytes, str]],
+    *,
+    cache: FrontmatterCache | None = None,
+    pending: frozenset[str] = frozenset(),
+) -> Project:
+    """The project made of `config` and the prompt files `sources` (path -> bytes and hash), checked as a load
+    checks it: what `lit draft` validates in memory before it writes anything. `pending` are guideline files
+    about to be written with it (they need not exist yet)."""
     mode = config.project.mapping
     modules = load_modules(root, [rel for rel, _ in scan.modules]) if mode == "modular" else {}
     prompts: dict[str, Prompt] = {}
     planned: set[str] = set()
-    for rel, _ in scan.prompts:
-        raw, digest, _ = STAT_HASHES.read(root / rel)  # remembered: seeding and snapshots need not read it again
+    for rel, (raw, digest) in sources.items():
         default: tuple[str, ...] = ()
         if mode == "direct":
             default = direct_outputs(rel, config.language.default)
@@ -152,29 +175,51 @@ def load_project(root: Path, scan: Scan | None = None, cache: FrontmatterCache |
         inferred=inferred,
         unplanned=unplanned,
     )
-    _check_context_files(project)
+    _check_context_files(project, pending)
     _check_confined(project)
     return project
 
 
-def _check_context_files(project: Project) -> None:
+def _check_context_files(project: Project, pending: frozenset[str] = frozenset()) -> None:
     """A guideline file that does not exist, leads outside the project or is ignored by git is a configuration
     error, named with where it was listed: guideline files are sent to the model service, so they must be the
     project's own source, never a local file such as `.env` that a repository names to have it sent."""
     listed = [("lit.toml [context] files", rel) for rel in project.config.context.files]
     listed += [(key, rel) for key, prompt in project.graph.prompts.items() for rel in prompt.frontmatter.context]
+    listed = [(where, rel) for where, rel in listed if rel not in pending]
     for where, rel in listed:
         require_inside(project.root, rel)
         if not (project.root / rel).is_file():
             raise ConfigError(f"{where}: context file {rel} does not exist (paths are relative to the project root)")
     if listed:
-        from lit_tasks.io.git import ignored_by_git  # pygit2: only for a project with guideline files
+        from lit_tasks.io.git import as_committed, ignored_by_git, untracked_by_git  # pygit2: only when needed
 
-        ignored = ignored_by_git(project.root, sorted({rel for _, rel in listed}))
+        rels = sorted({rel for _, rel in listed})
+        ignored = ignored_by_git(project.root, rels)
         if ignored:
             raise ConfigError(
                 f"context file {ignored[0]} is ignored by git: a local file, not the project's source, and guideline "
                 "files are sent to the model service; commit it, or take it out of the context"
+            )
+        _refuse_local_context(project, listed, set(untracked_by_git(project.root, rels)), as_committed)
+
+
+def _refuse_local_context(project: Project, listed: list[tuple[str, str]], untracked: set[str], as_committed) -> None:  # noqa: ANN001
+    """A guideline file git does not know, listed by a lit.toml or prompt exactly as committed: the repository
+    names a file it does not hold, one that only this machine has (a `.env`), to have it sent. Listed by the
+    person's own uncommitted edit, it is their new guideline file."""
+    if not untracked:
+        return
+    sources = {
+        where: CONFIG_FILE if where.startswith(CONFIG_FILE) else where for where, rel in listed if rel in untracked
+    }
+    committed = set(as_committed(project.root, sorted(set(sources.values()))))
+    for where, rel in listed:
+        if rel in untracked and sources[where] in committed:
+            raise ConfigError(
+                f"{where}: context file {rel} is not in git, but {sources[where]} as committed lists it: guideline "
+                f"files are sent to the model service, so lit sends only the project's own; `git add {rel}` if it "
+                "is, or take it out of the context"
             )
 
 

@@ -74,10 +74,14 @@ def check_local_state(workspace: Workspace) -> None:
         return  # nothing there to trust: no need to read the git index
     from lit_tasks.io.git import tracked_under  # pygit2: only where local state exists
 
+    linked = next(
+        (p.rstrip("/") for p in LOCAL_STATE if os.path.islink(os.path.join(workspace.root, p.rstrip("/")))), None
+    )
+    if linked is not None:  # lit never makes one: a link could put a repository's files where lit trusts its own
+        raise ConfigError(f"{linked} is a symlink, but it is lit's local state, which lit would trust; remove the link")
     tracked = tracked_under(workspace.root, LOCAL_STATE)
     if tracked:
         raise ConfigError(
             f"{tracked[0]} is committed to the repository, but it is lit's local state (a cache, or this machine's "
-            f"runs), which lit would trust: remove it from git (`git rm -r --cached {STATE_DIR}/cache`, or that "
-            "file) and run again"
+            f"runs), which lit would trust: remove it from git (`git rm -r --cached {tracked[0]}`) and run again"
         )

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from lit_tasks.io.hashing import hash_bytes
-from tests.conftest import LitProjectDir, lit_toml
+from tests.conftest import LitProjectDir, lit_toml, prompt_text
 from tests.fake_llm import FakeLLM
 
 VICTIM = "the victim's own file\n"
@@ -130,20 +130,27 @@ def test_doit_regenerate_writes_nothing_through_a_state_link(
     assert sorted(p.name for p in outside.rglob("*")) == before, "nothing created or changed out there"
 
 
+@pytest.mark.parametrize("how", ["committed", "linked"])
 def test_a_committed_cache_is_refused_it_could_add_verify_commands_the_prompt_does_not_show(
-    two: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path, outside: Path
+    two: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path, outside: Path, how: str
 ) -> None:
+    """Committed as files, or as a link from `.lit/cache` to a folder of the repository holding them (a new
+    user's trial ran the hidden command that way)."""
     changed = "---\noutputs: [a.py]\n---\n# A prompt\n\n> A = 2\n"  # what the clone's user will write
 
     def trap(root: Path) -> None:  # frontmatter keyed by that content: the parse cache's format
         poisoned = {"outputs": ["a.py"], "verify": [f"touch {outside}/HIDDEN"]}
         entries = {"prompts/a.prompt.md": [hash_bytes(changed.encode()), poisoned]}
         (root / ".lit/cache/prompts.json").write_text(json.dumps({"version": 3, "entries": entries}))
+        if how == "linked":
+            os.rename(root / ".lit/cache", root / "evil")
+            os.symlink("../evil", root / ".lit/cache")
 
     clone = clone_of(two, tmp_path, trap)
     clone.write("prompts/a.prompt.md", changed)
     done = clone.run("lit", "regenerate")
-    assert done.returncode == 2 and "is committed to the repository, but it is lit's local state" in done.stderr
+    said = "is committed to the repository" if how == "committed" else ".lit/cache is a symlink"
+    assert done.returncode == 2 and said in done.stderr and "lit's local state" in done.stderr, done.stderr
     assert not (outside / "HIDDEN").exists()
 
 
@@ -179,6 +186,27 @@ def test_guideline_files_are_the_projects_own_never_git_internals_or_ignored_loc
         done = project.run("lit", "regenerate")
         assert done.returncode == 2 and said in done.stderr, done.stderr
     assert fake_llm.count() == 0
+
+
+def test_a_guideline_file_the_repository_lists_but_does_not_hold_is_never_sent(
+    project: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
+    """The repository's lit.toml names `.env`, git does not ignore it, and the user has one: lit sends it only
+    once it is the project's own (added to git), or listed by the user's own uncommitted edit."""
+    project.prompt("a", ["a.py"], spec=["A = 1"])
+    project.write("lit.toml", lit_toml("anthropic", fake_llm.url, extra='\n[context]\nfiles = [".env"]\n'))
+    git(project.root, "init", "-q")
+    git(project.root, "add", "-A")
+    git(project.root, "commit", "-qm", "lists a file it does not hold")
+    git(tmp_path, "clone", "-q", str(project.root), "clone")
+    clone = LitProjectDir(tmp_path / "clone")
+    clone.write(".env", "API_TOKEN=SECRET-CANARY-123\n")
+    clone.write("prompts/a.prompt.md", prompt_text(["a.py"], spec=["A = 2"]))
+    done = clone.run("lit", "regenerate")
+    assert done.returncode == 2 and "context file .env is not in git, but lit.toml as committed lists it" in done.stderr
+    assert "git add .env" in done.stderr and not any("SECRET-CANARY" in c.system for c in fake_llm.calls)
+    clone.write("lit.toml", (clone.root / "lit.toml").read_text() + "# my own edit\n")
+    assert clone.run("lit", "regenerate").returncode == 0, "listed by the user's own edit: theirs to send"
 
 
 @pytest.mark.parametrize(
