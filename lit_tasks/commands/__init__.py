@@ -12,6 +12,7 @@ import importlib
 
 MODULES = (
     "init",
+    "draft",
     "status",
     "diff",
     "regenerate",

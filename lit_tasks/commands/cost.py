@@ -12,6 +12,7 @@ EXAMPLES = """\
   lit cost                      totals over every recorded run
   lit cost --last --breakdown   the last run, prompt by prompt
   lit cost --by model --json    spend per model, as JSON
+  lit cost --by role            spend per role: generate, fix, review, plan, pm, architect
 """
 
 
@@ -25,7 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--last", action="store_true", help="only the most recent run")
     p.add_argument("--breakdown", action="store_true", help="per prompt (with --last) or per run")
-    p.add_argument("--by", choices=["prompt", "model", "day"], help="group the spend")
+    p.add_argument("--by", choices=["prompt", "model", "role", "day"], help="group the spend")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
 

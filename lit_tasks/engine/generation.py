@@ -160,7 +160,8 @@ class GenerationStep:
                 tries = f" after {progress.plural(attempt, 'fix attempt')}" if attempt else ""
                 raise GenerationError(
                     f"verification failed{tries}: {checked.summary}; the previous files are restored. Fix the "
-                    f"prompt (or its tests), raise fix_attempts, or run with --no-cache to ask again.\n"
+                    f"prompt (or its tests), let the PM re-plan it with `lit draft --fix {self.key}`, raise "
+                    f"fix_attempts, or run with --no-cache to ask again.\n"
                     f"{trim(checked.feedback, 1500)}"
                 )
             attempt += 1

@@ -34,7 +34,7 @@ def group(records: list[RunRecord], by: str) -> dict[str, dict[str, Any]]:
     buckets: dict[str, list[PromptRecord]] = defaultdict(list)
     for record in records:
         for p in record.prompts:
-            key = {"prompt": p.prompt, "model": p.model, "day": p.finished[:10]}[by]
+            key = {"prompt": p.prompt, "model": p.model, "role": p.role, "day": p.finished[:10]}[by]
             buckets[key].append(p)
     return {k: _row(v) for k, v in sorted(buckets.items())}
 

@@ -25,8 +25,9 @@ class ParsedResponse:
     notes: list[str] = field(default_factory=list)
 
 
-def parse_response(text: str, declared: tuple[str, ...]) -> ParsedResponse:
-    """Split `text` into files; raise ResponseError unless it holds exactly the declared outputs."""
+def parse_response(text: str, declared: tuple[str, ...] | None) -> ParsedResponse:
+    """Split `text` into files; raise ResponseError unless it holds exactly the declared outputs (with `declared`
+    None, any safe paths, each once: a draft names its own files)."""
     lines = text.split("\n")
     headers = [
         (i, _header_path(line))
@@ -44,7 +45,7 @@ def parse_response(text: str, declared: tuple[str, ...]) -> ParsedResponse:
         notes.append("ignored text before the first file")
     files: dict[str, str] = {}
     problems: list[str] = []
-    declared_set = set(declared)
+    declared_set = set(declared or ())
     for n, (index, raw_path) in enumerate(headers):
         end = headers[n + 1][0] if n + 1 < len(headers) else len(lines)
         try:
@@ -52,7 +53,7 @@ def parse_response(text: str, declared: tuple[str, ...]) -> ParsedResponse:
         except UnsafePathError as err:
             problems.append(f"unsafe path {err}")
             continue
-        if path not in declared_set:
+        if declared is not None and path not in declared_set:
             problems.append(f"`{path}` is not a declared output")
             continue
         if path in files:
@@ -62,7 +63,7 @@ def parse_response(text: str, declared: tuple[str, ...]) -> ParsedResponse:
         if epilogue:
             notes.append(f"ignored text after the code of {path}")
         files[path] = content
-    problems.extend(f"declared output `{p}` is missing" for p in declared if p not in files)
+    problems.extend(f"declared output `{p}` is missing" for p in declared or () if p not in files)
     if problems:
         raise ResponseError("the answer breaks the file protocol: " + "; ".join(problems))
     return ParsedResponse(files=files, notes=notes)

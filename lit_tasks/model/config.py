@@ -137,6 +137,8 @@ class RolesSection(StrictModel):
     fix: RoleSection | None = None
     review: RoleSection | None = None
     plan: RoleSection | None = None
+    pm: RoleSection | None = None  # `lit draft`: splits a request into prompts
+    architect: RoleSection | None = None  # `lit draft` in a project with no prompts: the stack and conventions
 
 
 def _safe_paths(values: list[str]) -> list[str]:

@@ -59,7 +59,8 @@ class GenerationSettings(StrictModel):
         return json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
 
 
-ROLES = ("generate", "fix", "review", "plan")
+ROLES = ("generate", "fix", "review", "plan", "pm", "architect")
+DRAFT_ROLES = ("pm", "architect")  # roles that answer for the project, not for one prompt
 
 
 def settings_for(config: LitConfig, prompt: Prompt, role: str = "generate") -> GenerationSettings:
@@ -111,6 +112,29 @@ def settings_for(config: LitConfig, prompt: Prompt, role: str = "generate") -> G
             "api": extra.api or (settings.api if provider == settings.provider else ApiSection()),
             "pricing": extra.pricing or (settings.pricing if model == settings.model else _pricing(config, model)),
         }
+    )
+
+
+def draft_settings(config: LitConfig, role: str) -> GenerationSettings:
+    """The settings of a drafting role (`lit draft`): lit.toml's [model] with [roles.<role>] on top, key by key.
+
+    Drafting answers for the whole project, so no prompt's overrides apply; planning can run on another provider
+    or model than code (a cheap planner, a strong coder)."""
+    base = _with_role(config.model, getattr(config.roles, role))
+    framework = config.framework
+    return GenerationSettings(
+        provider=base.provider,
+        model=base.model,
+        temperature=base.temperature,
+        seed=base.seed,
+        max_tokens=base.max_tokens,
+        language=config.language.default,
+        language_version=config.language.version,
+        framework=framework.name if framework else None,
+        framework_version=framework.version if framework else None,
+        api=base.api,
+        pricing=_pricing(config, base.model, base),
+        replay_dir=config.model.replay.dir,
     )
 
 

@@ -1,6 +1,6 @@
 """The build's events: what each prompt of a run is doing now, for `lit serve` to follow from another process.
 
-Every run appends one JSON line per change of a prompt's state (`generating`, `verifying`, `reviewing`, `done`,
+Every run appends one JSON line per change of a prompt's state (`drafting` for a `lit draft` step, `generating`, `verifying`, `reviewing`, `done`,
 `failed`) and one when it starts and ends, to `.lit/events.jsonl`: local state, never committed. Appends are
 whole lines under an exclusive lock (`atomic.append_exclusive`), so overlapping runs never interleave; a
 reader follows the file by offset. The file is started afresh by a run that finds it over `MAX_BYTES` and no
@@ -26,7 +26,7 @@ MAX_BYTES = 1 << 20
 MAX_PID = 1 << 22  # Linux's largest pid_max: a pid beyond it is no process
 MAX_LINE = 1 << 16  # no event is longer; an unfinished line past it is skipped, not waited for
 READ_LIMIT = 1 << 22  # read at most this much per call; the rest on the next
-State = Literal["generating", "verifying", "reviewing", "done", "failed", "run-start", "run-end"]
+State = Literal["drafting", "generating", "verifying", "reviewing", "done", "failed", "run-start", "run-end"]
 
 
 class Event(msgspec.Struct, omit_defaults=True):
