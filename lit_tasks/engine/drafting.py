@@ -39,7 +39,7 @@ from lit_tasks.model.paths import UnsafePathError
 from lit_tasks.model.project import Project, assemble_project, read_sources
 from lit_tasks.model.settings import GenerationSettings, draft_settings
 from lit_tasks.model.settings_edit import merged_settings
-from lit_tasks.state import drafts, events
+from lit_tasks.state import drafts, events, locks
 from lit_tasks.state.drafts import DraftRecord, file_hash, state_hash
 from lit_tasks.state.index import LazyProject
 from lit_tasks.state.records import recorder_for
@@ -99,6 +99,7 @@ class Drafter:
         self.config_raw = read_inside(self.root, CONFIG_FILE)
         self.guidelines = {rel: read_inside(self.root, rel) for rel in self.project.config.context.files}
         self.options = RunOptions(use_cache=ask.use_cache, started=ask.started)
+        locks.join_run(self.workspace)  # a run: on the dashboard's timeline, and swept after if it is killed
         self.calls = 0
         self.cost = 0.0
         self.priced = True

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from lit_tasks.io import progress
 from lit_tasks.io.progress import money
+from lit_tasks.state.locks import pid_alive
 from lit_tasks.state.records import RecordCache
 from lit_tasks.state.workspace import Workspace
 from lit_tasks.web import pages
@@ -28,6 +29,8 @@ from lit_tasks.web.board import Board, read_board, run_views
 from lit_tasks.web.detail import prompt_detail
 from lit_tasks.web.hosts import allowed_names, host_guard
 from lit_tasks.web.live import Live, states
+from lit_tasks.web.models import Timeline
+from lit_tasks.web.timeline import build_timeline
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PASSING = ("generating", "verifying", "reviewing", "failed")  # states an event names, shown even if already over
@@ -129,6 +132,8 @@ def create_app(
     app[DASHBOARD] = dashboard
     app.router.add_get("/", index)
     app.router.add_get("/runs", runs)
+    app.router.add_get("/timeline", timeline)
+    app.router.add_get("/api/timeline", api_timeline)
     app.router.add_get("/prompt/{path:.+}", prompt)
     app.router.add_get("/api/prompts", api_prompts)
     app.router.add_get("/api/prompts/{path:.+}", api_prompt)
@@ -185,6 +190,25 @@ async def prompt(request: web.Request) -> web.Response:
 async def runs(request: web.Request) -> web.Response:
     _, board = await _current(request)
     return _html(pages.runs_page(run_views(board.records), board.index.name if board.index else ""))
+
+
+def _timeline(dashboard: Dashboard, board: Board) -> Timeline | None:
+    return build_timeline(dashboard.live.log, board.records, pid_alive, time.time())
+
+
+async def timeline(request: web.Request) -> web.Response:
+    """The last run step by step; `?fragment=1` is the part the page swaps in while a run goes on."""
+    dashboard, board = await _current(request)
+    found = _timeline(dashboard, board)
+    if request.query.get("fragment"):
+        return _html(pages.timeline_fragment(found))
+    return _html(pages.timeline_page(found, board.index.name if board.index else ""))
+
+
+async def api_timeline(request: web.Request) -> web.Response:
+    dashboard, board = await _current(request)
+    found = _timeline(dashboard, board)
+    return web.json_response({"timeline": found.model_dump() if found is not None else None})
 
 
 async def api_prompts(request: web.Request) -> web.Response:

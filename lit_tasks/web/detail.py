@@ -11,9 +11,11 @@ from lit_tasks.io.confined import read_inside
 from lit_tasks.io.errors import LitError
 from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.model.prompt import split_frontmatter
+from lit_tasks.state.drafts import drafted_from, file_hash
 from lit_tasks.state.records import TRAILER
+from lit_tasks.state.workspace import Workspace
 from lit_tasks.web.board import Board, calls_of, history_of, steps_of
-from lit_tasks.web.models import OutputView, PromptDetail
+from lit_tasks.web.models import DraftOrigin, OutputView, PromptDetail
 
 COMMITS_SEARCHED = 50  # how far back the history looks for a record's commit and an output's last change
 
@@ -28,10 +30,24 @@ def prompt_detail(board: Board, key: str) -> PromptDetail | None:
     return PromptDetail(
         **summary.model_dump(),
         frontmatter=_frontmatter(board, key),
+        drafted_from=_origin(board, key),
         importers=[k for k in board.index.order if key in board.index.prompts[k].imports],
         output_views=[_output_view(board, git, out) for out in summary.outputs],
         steps=steps_of(last),
         history=history_of(board, key, git.record_commits() if git else {}),
+    )
+
+
+def _origin(board: Board, key: str) -> DraftOrigin | None:
+    record = drafted_from(Workspace(board.root), key)
+    if record is None:
+        return None
+    try:
+        edited = file_hash(read_inside(board.root, key)) != record.files[key]
+    except OSError:
+        edited = True
+    return DraftOrigin(
+        draft=record.id, request=record.request, fix=record.fix, finished=record.finished, edited_since=edited
     )
 
 

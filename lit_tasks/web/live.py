@@ -8,6 +8,7 @@ alive while its process exists.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 from lit_tasks.state import events
@@ -16,6 +17,7 @@ from lit_tasks.state.workspace import Workspace
 from lit_tasks.web.board import Board
 
 BUSY = ("generating", "verifying", "reviewing")
+LOG_EVENTS = 50_000  # more than a full events file holds (`events.MAX_BYTES`)
 NOT_BUILT = ("stale", "never-built")
 
 
@@ -27,6 +29,7 @@ class Live:
     reader: events.EventReader = field(init=False)
     runs: set[int] = field(default_factory=set)  # pids that started a run and have not said it ended
     prompts: dict[str, events.Event] = field(default_factory=dict)  # the last event of each prompt
+    log: deque[events.Event] = field(default_factory=lambda: deque(maxlen=LOG_EVENTS))  # for the timeline
 
     def __post_init__(self) -> None:
         self.reader = events.EventReader(self.workspace)
@@ -34,6 +37,7 @@ class Live:
     def follow(self) -> list[events.Event]:
         """Read what was appended since the last call, and return it."""
         new = self.reader.read()
+        self.log.extend(new)
         for event in new:
             if event.state == "run-start":
                 self.runs.add(event.pid)

@@ -52,8 +52,19 @@ class OutputView(BaseModel):
     diff_of: str | None = None  # "work tree" or the short commit id the diff comes from
 
 
+class DraftOrigin(BaseModel):
+    """The `lit draft` that last wrote a prompt: the request it came from."""
+
+    draft: str
+    request: str
+    fix: str | None = None  # the prompt whose failure it re-planned
+    finished: str
+    edited_since: bool  # the prompt file is no longer what the draft wrote
+
+
 class PromptDetail(PromptSummary):
     frontmatter: str
+    drafted_from: DraftOrigin | None = None
     importers: list[str]
     output_views: list[OutputView]
     steps: list[Step]  # the calls of its last generation
@@ -71,3 +82,30 @@ class RunView(BaseModel):
     cost_usd: float
     wall_seconds: float
     broken: str | None = None  # what is wrong with the record, when something is
+
+
+class Segment(BaseModel):
+    """One step of one prompt in a run: draft, generate, fix, verify or review."""
+
+    step: str
+    start_s: float  # seconds after the run started
+    seconds: float  # how long it took, or has taken so far while `live`
+    live: bool = False  # going on now
+    outcome: str | None = None  # how it ended when it was the prompt's last step: done, failed, interrupted
+    usual_s: float | None = None  # the mean of this prompt's past durations of this step, from the records
+
+
+class TimelineRow(BaseModel):
+    prompt: str
+    state: str  # the step going on, or how the prompt's run ended
+    segments: list[Segment]
+
+
+class Timeline(BaseModel):
+    """The last run on the project (the one going on, if any), step by step."""
+
+    pid: int
+    started: str
+    live: bool
+    seconds: float
+    rows: list[TimelineRow]

@@ -8,7 +8,7 @@ from html import escape
 from lit_tasks.io.progress import money
 from lit_tasks.web import graph_svg
 from lit_tasks.web.board import Board
-from lit_tasks.web.models import PromptDetail, RunView
+from lit_tasks.web.models import PromptDetail, RunView, Timeline
 
 CHART_W, CHART_H, CHART_PAD = 640, 180, 36
 
@@ -20,7 +20,7 @@ def page(title: str, body: str, name: str = "", error: str | None = None) -> str
         f"<title>{escape(title)} · lit</title>"
         '<link rel="stylesheet" href="/static/dashboard.css"></head><body>'
         f'<header><a class="brand" href="/">lit</a> <span class="project">{escape(name)}</span>'
-        '<nav><a href="/">graph</a> <a href="/runs">runs</a></nav>'
+        '<nav><a href="/">graph</a> <a href="/timeline">timeline</a> <a href="/runs">runs</a></nav>'
         '<span id="live" class="live" title="live updates">●</span></header>'
         f"<main>{banner}{body}</main>"
         '<script src="/static/dashboard.js"></script></body></html>'
@@ -66,12 +66,26 @@ def prompt_page(detail: PromptDetail, state: str, name: str, failure: str | None
         f"{f'<ul class=reasons>{reasons}</ul>' if reasons else ''}"
         f"{f'<p class=failure>the last build said: {escape(failure)}</p>' if failure else ''}"
         f"<p>imports: {links}<br>imported by: {importers}</p>"
+        f"{_origin(detail)}"
         f"<h2>Frontmatter</h2><pre>{escape(detail.frontmatter)}</pre>"
         f"<h2>Outputs</h2>{_outputs(detail)}"
         f"<h2>Last generation</h2>{_steps(detail)}"
         f"<h2>History</h2>{_history(detail)}"
     )
     return page(detail.path, body, name)
+
+
+def _origin(detail: PromptDetail) -> str:
+    origin = detail.drafted_from
+    if origin is None:
+        return ""
+    what = f"re-planned after {escape(origin.fix)} failed" if origin.fix else "drafted from this request"
+    edited = " · edited by hand since" if origin.edited_since else ""
+    return (
+        f'<h2>Drafted</h2><p class="drafted">{what} by <code>lit draft</code> ({escape(origin.finished)}{edited}):</p>'
+        f'<blockquote class="request">{escape(origin.request) if origin.request else "(no request: a re-plan)"}'
+        "</blockquote>"
+    )
 
 
 def _outputs(detail: PromptDetail) -> str:
@@ -171,3 +185,48 @@ def cost_chart(runs: list[RunView]) -> str:
         f'<text x="{CHART_W - CHART_PAD}" y="{CHART_H - 10}" text-anchor="end">'
         f"{escape(ordered[-1].started[:10])}</text></svg>"
     )
+
+
+def timeline_page(timeline: Timeline | None, name: str) -> str:
+    return page(
+        "timeline", f'<h1>Timeline of the last run</h1><div id="timeline">{timeline_fragment(timeline)}</div>', name
+    )
+
+
+def timeline_fragment(timeline: Timeline | None) -> str:
+    """The last run, one row per prompt, each step a bar placed in time; the page swaps it in while a run goes."""
+    if timeline is None:
+        return '<p class="timeline-empty">no run on file yet: run <code>lit draft</code> or <code>lit regenerate</code></p>'
+    span = max(timeline.seconds, 0.001)
+    rows = []
+    for row in timeline.rows:
+        bars = "".join(
+            f'<span class="bar step-{escape(s.step)}{" live" if s.live else ""}" data-step="{escape(s.step)}" '
+            f'style="left:{s.start_s / span * 100:.2f}%;width:{max(s.seconds / span * 100, 0.6):.2f}%" '
+            f'title="{escape(s.step)}: {s.seconds:.1f}s"></span>'
+            for s in row.segments
+        )
+        last = row.segments[-1] if row.segments else None
+        said = _step_said(last) if last else ""
+        rows.append(
+            f'<tr data-timeline="{escape(row.prompt, quote=True)}" data-state="{escape(row.state)}">'
+            f'<td>{escape(row.prompt)}</td><td class="tstate">{escape(row.state)}</td>'
+            f'<td class="track">{bars}</td><td class="elapsed">{said}</td></tr>'
+        )
+    status = "going on" if timeline.live else "ended"
+    head = (
+        f'<p class="timeline-head" data-live="{int(timeline.live)}">run of process {timeline.pid}, started '
+        f"{escape(timeline.started)}: {status}, {timeline.seconds:.1f}s</p>"
+    )
+    legend = "".join(
+        f'<span class="bar-key step-{s}">{s}</span>' for s in ("draft", "generate", "fix", "verify", "review")
+    )
+    headers = "<thead><tr><th>prompt</th><th>step</th><th>time</th><th>elapsed (usual)</th></tr></thead>"
+    return (
+        f'{head}<p class="legend">{legend}</p><table class="timeline">{headers}<tbody>{"".join(rows)}</tbody></table>'
+    )
+
+
+def _step_said(segment) -> str:  # noqa: ANN001 - models.Segment
+    usual = f" (usually {segment.usual_s:.1f}s)" if segment.usual_s is not None else ""
+    return f"{escape(segment.step)} {segment.seconds:.1f}s{usual}"

@@ -81,20 +81,26 @@ def test_serve_streams_an_event_for_each_prompt_of_a_build_and_ends_up_to_date(s
     assert all(p["cost_usd"] > 0 for p in final), "every prompt shows what its generation cost"
 
 
-@pytest.mark.skipif(os.environ.get("LIT_SKIP_BROWSER") == "1", reason="LIT_SKIP_BROWSER=1")
-def test_the_page_draws_every_prompt_and_follows_a_build_live(served, fake_llm: FakeLLM, tmp_path: Path) -> None:
+def browser():  # noqa: ANN201 - a selenium WebDriver
+    """Debian's headless chromium, driven through Debian's chromedriver."""
     assert CHROMIUM and CHROMEDRIVER, "no chromium or chromedriver: `make test` installs Debian's packages"
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    example, url = served
     options = Options()
     options.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900"):
         options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+@pytest.mark.skipif(os.environ.get("LIT_SKIP_BROWSER") == "1", reason="LIT_SKIP_BROWSER=1")
+def test_the_page_draws_every_prompt_and_follows_a_build_live(served, fake_llm: FakeLLM, tmp_path: Path) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    example, url = served
+    driver = browser()
     try:
         driver.get(url)
         nodes = driver.find_elements("css selector", "svg.graph g.node")
@@ -116,5 +122,34 @@ def test_the_page_draws_every_prompt_and_follows_a_build_live(served, fake_llm: 
         costs = [n.text for n in driver.find_elements("css selector", "g.node .cost")]
         assert len(costs) == 12 and all(c.startswith("$") for c in costs), costs
         driver.save_screenshot(str(tmp_path / "dashboard.png"))
+    finally:
+        driver.quit()
+
+
+@pytest.mark.skipif(os.environ.get("LIT_SKIP_BROWSER") == "1", reason="LIT_SKIP_BROWSER=1")
+def test_the_timeline_follows_a_build_step_by_step(served, fake_llm: FakeLLM, tmp_path: Path) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    example, url = served
+    driver = browser()
+    try:
+        driver.get(url + "timeline")
+        assert driver.find_elements("css selector", ".timeline-empty"), "no run yet"
+        fake_llm.latency = 0.3  # long enough to see a step going on
+        running = build(example)
+        WebDriverWait(driver, 60, poll_frequency=0.05).until(
+            lambda d: d.find_elements("css selector", ".bar.step-generate.live")
+        )
+        assert running.wait(timeout=120) == 0
+        WebDriverWait(driver, 30).until(lambda d: d.find_elements("css selector", '.timeline-head[data-live="0"]'))
+        rows = driver.find_elements("css selector", "tr[data-timeline]")
+        assert len(rows) == 12 and {r.get_attribute("data-state") for r in rows} == {"done"}
+        steps = {b.get_attribute("data-step") for b in driver.find_elements("css selector", ".bar")}
+        assert {"generate", "verify"} <= steps and not driver.find_elements("css selector", ".bar.live")
+        said = [r.find_element("css selector", ".elapsed").text for r in rows]
+        assert all(re.fullmatch(r"(generate|fix|verify|review) \d+\.\ds( \(usually \d+\.\ds\))?", t) for t in said), (
+            said
+        )
+        driver.save_screenshot("/tmp/timeline.png")
     finally:
         driver.quit()

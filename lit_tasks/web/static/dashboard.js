@@ -46,4 +46,22 @@ function connect() {
   };
 }
 
+function followTimeline() {
+  // The timeline page: swap in the server's rendering of the last run, every second while it goes on.
+  const box = document.getElementById("timeline");
+  if (!box) return;
+  const tick = async () => {
+    try {
+      const response = await fetch("/timeline?fragment=1");
+      if (response.ok) box.innerHTML = await response.text();
+    } catch (error) {
+      // the server is gone or restarting: try again on the next tick
+    }
+    const head = box.querySelector(".timeline-head");
+    setTimeout(tick, head && head.dataset.live === "1" ? 1000 : 3000);
+  };
+  setTimeout(tick, 1000);
+}
+
 connect();
+followTimeline();
