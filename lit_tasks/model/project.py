@@ -192,7 +192,7 @@ def _check_context_files(project: Project, pending: frozenset[str] = frozenset()
         if not (project.root / rel).is_file():
             raise ConfigError(f"{where}: context file {rel} does not exist (paths are relative to the project root)")
     if listed:
-        from lit_tasks.io.git import as_committed, ignored_by_git, untracked_by_git  # pygit2: only when needed
+        from lit_tasks.io.git_paths import as_committed, ignored_by_git, untracked_by_git  # pygit2: only when needed
 
         rels = sorted({rel for _, rel in listed})
         ignored = ignored_by_git(project.root, rels)

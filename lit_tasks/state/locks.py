@@ -191,17 +191,25 @@ def pid_alive(pid: int) -> bool:
 
 
 def sweep_temp_files(workspace: Workspace, pid: int) -> int:
-    """Remove the temp files a process with `pid` left under code.lock/, .lit/ and prompts/ (`lit mv` writes
-    prompts and module files; `atomic` names them all)."""
+    """Remove the temp files a process with `pid` left under code.lock/, .lit/ and prompts/ (`lit mv` and `lit
+    draft` write prompts, module and guideline files; `atomic` names them all), and beside lit.toml (`lit draft`)."""
     removed = 0
-    for base in (workspace.code_dir, workspace.state_dir, workspace.root / PROMPTS_DIR):
-        for dirpath, _, filenames in os.walk(base):
-            for name in filenames:
-                if name.endswith(TEMP_SUFFIX) and temp_owner(name) == pid:
-                    with contextlib.suppress(OSError):
-                        os.unlink(os.path.join(dirpath, name))
-                        removed += 1
+    walked = [os.walk(base) for base in (workspace.code_dir, workspace.state_dir, workspace.root / PROMPTS_DIR)]
+    beside_config = [(str(workspace.root), [], _names(workspace.root))]
+    for dirpath, _, filenames in [*(entry for walk in walked for entry in walk), *beside_config]:
+        for name in filenames:
+            if name.endswith(TEMP_SUFFIX) and temp_owner(name) == pid:
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(dirpath, name))
+                    removed += 1
     return removed
+
+
+def _names(directory: Path) -> list[str]:
+    try:
+        return os.listdir(directory)
+    except OSError:
+        return []
 
 
 def _lock(path: Path, *, blocking: bool, create: bool = True) -> int | None:

@@ -72,7 +72,7 @@ def check_local_state(workspace: Workspace) -> None:
     """Refuse a project whose git repository tracks lit's local state (a ConfigError naming the first file)."""
     if not any(os.path.lexists(os.path.join(workspace.root, p.rstrip("/"))) for p in LOCAL_STATE):
         return  # nothing there to trust: no need to read the git index
-    from lit_tasks.io.git import tracked_under  # pygit2: only where local state exists
+    from lit_tasks.io.git_paths import tracked_under  # pygit2: only where local state exists
 
     linked = next(
         (p.rstrip("/") for p in LOCAL_STATE if os.path.islink(os.path.join(workspace.root, p.rstrip("/")))), None

@@ -285,3 +285,44 @@ def test_fix_needs_a_failure_to_work_from(project: LitProjectDir, capsys: pytest
     project.write("prompts/calc.prompt.md", CALC)
     assert project.lit("draft", "--fix", "prompts/calc.prompt.md") == 2
     assert "has no failed verification or review" in capsys.readouterr().err
+
+
+def test_a_draft_killed_while_writing_leaves_no_half_written_prompt(new_project: LitProjectDir) -> None:
+    """SIGKILL while the draft's files are written (the moment its first temp file appears in prompts/, then a
+    little later each trial): every prompt file there is whole, and the next draft finishes the job."""
+    import random
+    import signal
+    import time
+
+    from tests.conftest import BIN
+
+    prompts = {
+        f"prompts/p{i:03}.prompt.md": f"---\noutputs: [p{i:03}.py]\n---\n# P{i}\n\n{'spec ' * 2000}\n"
+        for i in range(150)
+    }
+    answer = "".join(f"=== FILE: {path} ===\n{text}" for path, text in prompts.items())
+    new_project.write("lit.toml", (new_project.root / "lit.toml").read_text().replace('"anthropic"', '"replay"', 1))
+    new_project.write("replay/lit-draft/architect.response.md", ARCHITECT)
+    new_project.write("replay/lit-draft/pm.response.md", answer)
+    commit_all(new_project.root)
+    rng = random.Random(20261204)
+    env = {**os.environ, "NO_COLOR": "1"}
+    mid_write = 0
+    for _ in range(3):
+        proc = subprocess.Popen([str(BIN / "lit"), "draft", REQUEST, "--force"], cwd=new_project.root, env=env)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and not list((new_project.root / "prompts").glob("*.lit-tmp")):
+            assert time.monotonic() < deadline
+            time.sleep(0.0005)
+        time.sleep(rng.uniform(0, 0.05))
+        mid_write += proc.poll() is None and not (new_project.root / ".lit/drafts").exists()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        for path in (new_project.root / "prompts").glob("p*.prompt.md"):
+            assert path.read_text() == prompts[f"prompts/{path.name}"], f"{path.name} is half written"
+        subprocess.run(["git", "checkout", "-q", "--", "."], cwd=new_project.root, check=True)
+        subprocess.run(["git", "clean", "-qfdx", "prompts", ".lit/drafts"], cwd=new_project.root, check=True)
+    assert new_project.lit("draft", REQUEST) == 0
+    assert all((new_project.root / p).read_text() == text for p, text in prompts.items())
+    assert not list(new_project.root.rglob("*.lit-tmp"))
+    assert mid_write >= 2, "the kills landed while the draft was being written"
