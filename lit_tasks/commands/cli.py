@@ -1,7 +1,7 @@
 """The `lit` command line: a git-native workflow over prompts. One module per command in `commands/`.
 
 Exit codes (docs/cli.md): 0 ok, 1 a generation or check failed, 2 usage or configuration error, 3 internal
-error. A user error prints one message and no traceback (`--debug` shows it). Results go to stdout, messages
+error (and `lit draft --questions` with questions and no terminal to ask them). A user error prints one message and no traceback (`--debug` shows it). Results go to stdout, messages
 to stderr.
 """
 

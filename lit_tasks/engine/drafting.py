@@ -111,9 +111,14 @@ class Drafter:
         return files | (overlay or {})
 
     def brief(self, config: LitConfig, guidelines: dict[str, bytes]) -> ProjectBrief:
+        """What the PM is told of the project; with `--fix`, the failing prompt and what it imports come first,
+        so they are shown in full whatever the budget leaves for the others."""
+        graph = self.project.graph
+        first = [self.ask.fix, *sorted(graph.closure([self.ask.fix]))] if self.ask.fix else []
+        order = list(dict.fromkeys([*first, *sorted(graph.prompts)]))
         prompts = tuple(
             ExistingPrompt(key, p.raw.decode("utf-8", "replace"), p.title, p.outputs, p.imports)
-            for key, p in sorted(self.project.graph.prompts.items())
+            for key, p in ((key, graph.prompts[key]) for key in order)
         )
         shown = tuple((rel, data.decode("utf-8", "replace")) for rel, data in guidelines.items())
         return ProjectBrief(tuple(config.verify.commands), shown, prompts)

@@ -326,3 +326,29 @@ def test_a_draft_killed_while_writing_leaves_no_half_written_prompt(new_project:
     assert all((new_project.root / p).read_text() == text for p, text in prompts.items())
     assert not list(new_project.root.rglob("*.lit-tmp"))
     assert mid_write >= 2, "the kills landed while the draft was being written"
+
+
+def test_at_a_terminal_the_questions_are_asked_and_the_answers_join_the_request(
+    new_project: LitProjectDir, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+    import sys
+
+    fake_llm.answer_with(team(questions="1. Integers or floats?"))
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    asked: list[str] = []
+    monkeypatch.setattr(builtins, "input", lambda text: asked.append(text) or "floats, please")
+    assert new_project.lit("draft", REQUEST, "--questions") == 0
+    assert asked == ["1. Integers or floats?\n> "]
+    pm = [c for c in fake_llm.calls if role_of(c) == "pm"][-1]
+    assert "Q: Integers or floats?\nA: floats, please" in pm.body_text
+
+
+def test_the_same_request_on_the_same_project_is_answered_from_the_cache(
+    new_project: LitProjectDir, fake_llm: FakeLLM, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dry run, then the draft itself: the second asks the same questions of the same project (no call)."""
+    assert new_project.lit("draft", REQUEST, "--dry-run") == 0
+    assert new_project.lit("draft", REQUEST) == 0
+    assert len(fake_llm.calls) == 2
+    assert "with 0 calls" in capsys.readouterr().out.split("drafted", 2)[2]
