@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 WHEEL_VENV := $(CURDIR)/.venv-wheel
 PY_SOURCES := lit_tasks providers tests benchmarks tools dodo.py example_project/dodo.py
 
-.PHONY: setup demo test bench clean browser
+.PHONY: setup demo test test-claude-cli bench clean browser
 
 # The browser test drives Debian's chromium through Debian's chromedriver (a browser build downloaded by a tool
 # would not run here); installed once, with sudo when not root.
@@ -44,10 +44,19 @@ test: $(STAMP) browser
 	$(BIN)/python tools/install_wheel.py $(WHEEL_VENV)
 	LIT_WHEEL_VENV=$(WHEEL_VENV) SE_OFFLINE=true $(BIN)/python -m pytest -q
 
+# Opt-in: the claude-code provider against the real Claude Code CLI from npm (needs node and npm), with a HOME
+# of its own, against the local stand-in of the Messages API; `make test` runs that test only when `claude` is
+# on PATH.
+CLAUDE_CODE_VERSION ?= 2.1.197
+test-claude-cli: $(STAMP)
+	npm install --prefix .cache/claude-code --no-audit --no-fund --silent @anthropic-ai/claude-code@$(CLAUDE_CODE_VERSION)
+	LIT_TEST_CLAUDE_BIN=$(CURDIR)/.cache/claude-code/node_modules/.bin/claude \
+		$(BIN)/python -m pytest -q tests/system/test_claude_code_cli.py tests/llm/test_claude_code.py
+
 # The benchmark (minutes; not part of `make test`): writes docs/performance.md and docs/noop-vs-n.png.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[bench]'
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) $(WHEEL_VENV) .demo .pytest_cache .hypothesis site
+	rm -rf $(VENV) $(WHEEL_VENV) .demo .pytest_cache .hypothesis site .cache

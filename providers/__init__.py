@@ -21,6 +21,7 @@ __all__ = ["Completion", "GenerationRequest", "Provider", "ProviderContext", "Us
 _registered: dict[str, type | str] = {
     "anthropic": "lit_providers.anthropic:AnthropicProvider",
     "openai": "lit_providers.openai:OpenAIProvider",
+    "gemini": "lit_providers.openai:GeminiProvider",
     "replay": "lit_providers.replay:ReplayProvider",
     "claude-code": "lit_providers.claude_code:ClaudeCodeProvider",
 }

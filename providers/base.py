@@ -101,6 +101,7 @@ class Completion(BaseModel):
     model: str
     request_id: str | None = None
     cost_usd: float | None = None  # what the service itself reported, when it does (the Claude Code CLI)
+    subscription: bool = False  # answered on the user's subscription: not billed per token (cost 0)
     usage_anomaly: str | None = None  # reported usage beyond what the request allowed (`llm.usage_bounds`)
     limits: RateLimits | None = Field(default=None, exclude=True)  # how this call left the rate limits; not cached
 

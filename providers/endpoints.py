@@ -7,9 +7,10 @@ from __future__ import annotations
 import os
 
 # provider -> (public endpoint, environment variable that overrides it)
-PUBLIC = {
+PUBLIC: dict[str, tuple[str, str | None]] = {
     "anthropic": ("https://api.anthropic.com", "ANTHROPIC_BASE_URL"),
     "openai": ("https://api.openai.com/v1", "OPENAI_BASE_URL"),
+    "gemini": ("https://generativelanguage.googleapis.com/v1beta/openai", None),  # Google's OpenAI-compatible API
 }
 
 

@@ -20,23 +20,32 @@ from lit_providers.rate_limit_headers import openai_limits
 from lit_tasks.io.errors import ConfigError, ProviderError
 from lit_tasks.io.secrets import read_key, scrub
 
-DEFAULT_BASE_URL = PUBLIC["openai"][0]
-
 
 class OpenAIProvider:
     name: ClassVar[str] = "openai"
     is_local: ClassVar[bool] = False
+    service: ClassVar[str] = "OpenAI"
+    key_variables: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)  # read in order, after [model.api] key_env
+    official_host: ClassVar[str] = "api.openai.com"
 
     def __init__(self, context: ProviderContext) -> None:
         api = context.api
-        self.base_url = (resolve_base_url("openai", api.base_url)[0] or DEFAULT_BASE_URL).rstrip("/")
-        names = [api.key_env] if api.key_env else []
-        self.key, _ = read_key([*names, "OPENAI_API_KEY", "LIT_API_KEY"])
-        self.official = urlparse(self.base_url).hostname == "api.openai.com"
+        self.base_url = (resolve_base_url(self.name, api.base_url)[0] or PUBLIC[self.name][0]).rstrip("/")
+        wanted = [*([api.key_env] if api.key_env else []), *self.key_variables, "LIT_API_KEY"]
+        self.key, _ = read_key(wanted)
+        self.official = urlparse(self.base_url).hostname == self.official_host
         if self.key is None and self.official:
-            wanted = " or ".join(f"`{n}`" for n in [*names, "OPENAI_API_KEY", "LIT_API_KEY"])
-            raise ConfigError(f"no OpenAI API key: set {wanted} in the environment")
+            listed = " or ".join(f"`{n}`" for n in wanted)
+            raise ConfigError(f"no {self.service} API key: set {listed} in the environment")
         self.timeout = api.timeout_s
+
+    @property
+    def server(self) -> str:
+        return self.service if self.official else "the OpenAI-compatible server"
+
+    def payload_key(self) -> str:
+        """OpenAI's reasoning models reject `max_tokens`; compatible servers (Gemini's too) mostly know only it."""
+        return "max_completion_tokens" if self.official and self.name == "openai" else "max_tokens"
 
     def payload(self, request: GenerationRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -46,8 +55,7 @@ class OpenAIProvider:
                 {"role": "user", "content": request.user_text()},
             ],
         }
-        # OpenAI's reasoning models reject `max_tokens`; compatible servers mostly know only `max_tokens`.
-        body["max_completion_tokens" if self.official else "max_tokens"] = request.max_tokens
+        body[self.payload_key()] = request.max_tokens
         if request.temperature is not None:
             body["temperature"] = request.temperature
         if request.seed is not None:
@@ -77,7 +85,7 @@ class OpenAIProvider:
         body = _json(raw)
         if status >= 400:
             text = raw.decode("utf-8", "replace")[:300]
-            raise classify_status("the OpenAI-compatible server", status, resp_headers, body, text)
+            raise classify_status(self.server, status, resp_headers, body, text)
         if not isinstance(body, dict):
             raise ProviderError(f"{url} answered HTTP {status} with a body that is not JSON", retryable=status >= 500)
         return _completion(body, resp_headers, request.model)
@@ -122,3 +130,12 @@ def _completion(body: dict[str, Any], headers: dict[str, str], model: str) -> Co
         request_id=headers.get("x-request-id") or body.get("id"),
         limits=openai_limits(headers),
     )
+
+
+class GeminiProvider(OpenAIProvider):
+    """Google's Gemini through its OpenAI-compatible endpoint: the same chat completions, Google's URL and keys."""
+
+    name: ClassVar[str] = "gemini"
+    service: ClassVar[str] = "Gemini"
+    key_variables: ClassVar[tuple[str, ...]] = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    official_host: ClassVar[str] = "generativelanguage.googleapis.com"

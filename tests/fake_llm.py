@@ -262,10 +262,11 @@ class FakeLLM:
                     return web.json_response(error, status=429, headers=limit_headers)
             text = fault.text if fault and fault.text is not None else self.answer(call)
             stop = fault.stop if fault and fault.stop else "end_turn"
-            return web.json_response(
-                self.message(call, text, f"{len(self.calls):04d}", stop),
-                headers={"request-id": f"req_{len(self.calls):04d}", **limit_headers},
-            )
+            message = self.message(call, text, f"{len(self.calls):04d}", stop)
+            headers = {"request-id": f"req_{len(self.calls):04d}", **limit_headers}
+            if call.body.get("stream"):
+                return await self._anthropic_stream(request, message, headers)
+            return web.json_response(message, headers=headers)
         finally:
             self._end(call)
 
@@ -276,19 +277,89 @@ class FakeLLM:
                 return failed
             text = fault.text if fault and fault.text is not None else self.answer(call)
             stop = fault.stop if fault and fault.stop else "stop"
+            usage = {
+                "prompt_tokens": max(1, len(json.dumps(call.body)) // 4),
+                "completion_tokens": max(1, len(text) // 4),
+                "total_tokens": 0,
+            }
+            headers = {"x-request-id": f"req_{len(self.calls):04d}"}
+            completion_id = f"chatcmpl-{len(self.calls):04d}"
+            if call.body.get("stream"):
+                return await self._openai_stream(request, call, completion_id, text, stop, usage, headers)
             return web.json_response(
                 {
-                    "id": f"chatcmpl-{len(self.calls):04d}",
+                    "id": completion_id,
                     "object": "chat.completion",
                     "model": call.body["model"],
                     "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": stop}],
-                    "usage": {
-                        "prompt_tokens": max(1, len(json.dumps(call.body)) // 4),
-                        "completion_tokens": max(1, len(text) // 4),
-                        "total_tokens": 0,
-                    },
+                    "usage": usage,
                 },
-                headers={"x-request-id": f"req_{len(self.calls):04d}"},
+                headers=headers,
             )
         finally:
             self._end(call)
+
+    # -- streaming: server-sent events, as the services send them ---------------------------------------------
+    async def _events(
+        self, request: web.Request, headers: dict[str, str], events: list[tuple[str | None, str]]
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={"content-type": "text/event-stream", "cache-control": "no-cache", **headers}
+        )
+        await response.prepare(request)
+        for name, data in events:
+            await response.write(((f"event: {name}\n" if name else "") + f"data: {data}\n\n").encode())
+        await response.write_eof()
+        return response
+
+    async def _anthropic_stream(
+        self, request: web.Request, message: dict[str, Any], headers: dict[str, str]
+    ) -> web.StreamResponse:
+        """The Messages API's stream: message_start (input usage), the text in deltas, message_delta (stop reason
+        and output usage), message_stop."""
+        text = message["content"][0]["text"]
+        start = dict(message, content=[], stop_reason=None, usage=dict(message["usage"], output_tokens=1))
+        pieces = [text[i : i + 400] for i in range(0, len(text), 400)] or [""]
+
+        def event(kind: str, **fields: Any) -> tuple[str, str]:
+            return kind, json.dumps({"type": kind, **fields})
+
+        events = [
+            event("message_start", message=start),
+            event("content_block_start", index=0, content_block={"type": "text", "text": ""}),
+            event("ping"),
+            *(event("content_block_delta", index=0, delta={"type": "text_delta", "text": p}) for p in pieces),
+            event("content_block_stop", index=0),
+            event(
+                "message_delta",
+                delta={"stop_reason": message["stop_reason"], "stop_sequence": None},
+                usage={"output_tokens": message["usage"]["output_tokens"]},
+            ),
+            event("message_stop"),
+        ]
+        return await self._events(request, headers, events)
+
+    async def _openai_stream(
+        self,
+        request: web.Request,
+        call: Call,
+        completion_id: str,
+        text: str,
+        stop: str,
+        usage: dict[str, int],
+        headers: dict[str, str],
+    ) -> web.StreamResponse:
+        """Chat completion chunks: the text in deltas, the finish reason, usage last when asked for, then [DONE]."""
+
+        def chunk(choices: list[dict[str, Any]], **extra: Any) -> tuple[None, str]:
+            body = {"id": completion_id, "object": "chat.completion.chunk", "model": call.body["model"]}
+            return None, json.dumps(body | {"choices": choices} | extra)
+
+        pieces = [text[i : i + 400] for i in range(0, len(text), 400)] or [""]
+        events = [chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])]
+        events += [chunk([{"index": 0, "delta": {"content": p}, "finish_reason": None}]) for p in pieces]
+        events.append(chunk([{"index": 0, "delta": {}, "finish_reason": stop}]))
+        if (call.body.get("stream_options") or {}).get("include_usage"):
+            events.append(chunk([], usage=usage))
+        events.append((None, "[DONE]"))
+        return await self._events(request, headers, events)

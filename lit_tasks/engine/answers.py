@@ -7,11 +7,13 @@ FILE protocol is parsed before the answer is stored, so a bad answer is never re
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from lit_providers.base import Completion, GenerationRequest
 from lit_tasks.engine.options import RunOptions
 from lit_tasks.io import progress
+from lit_tasks.io.errors import BilledError
 from lit_tasks.llm.batch_call import batch_call
 from lit_tasks.llm.batcher import BatchItem
 from lit_tasks.llm.budget import Charge, last_output_bytes, output_token_estimate, request_estimate
@@ -21,6 +23,7 @@ from lit_tasks.llm.response import ParsedResponse, accept, parse_response
 from lit_tasks.llm.usage_bounds import bound_usage
 from lit_tasks.model.settings import GenerationSettings
 from lit_tasks.state.pending_batches import claim_ended, find_pending
+from lit_tasks.state.records import PromptRecord, endpoint_host, recorder_for
 from lit_tasks.state.response_cache import request_key
 from lit_tasks.state.workspace import Workspace
 
@@ -48,8 +51,11 @@ class Asker:
         self.outputs = outputs
         self.options = options
 
-    def ask(self, request: GenerationRequest, settings: GenerationSettings, parse: bool = True) -> Answer:
-        """One model call (or a cache hit), with budget and retries; `parse` reads the FILE protocol."""
+    def ask(
+        self, request: GenerationRequest, settings: GenerationSettings, parse: bool = True, role: str = "generate"
+    ) -> Answer:
+        """One model call (or a cache hit), with budget and retries; `parse` reads the FILE protocol. A call
+        that fails after it was billed is recorded here under `role` (the caller never sees its answer)."""
         endpoint = endpoint_for(settings, self.workspace.root)
         rkey = request_key(settings.provider, settings.api.base_url, request)
         use_cache = self.options.use_cache and not endpoint.is_local  # a local answer is free and may be edited
@@ -64,7 +70,7 @@ class Asker:
             completion, batch, estimate = batched
         else:
             batch, estimate = None, self._estimate(request, price, endpoint, parse)
-            completion = self._call(endpoint, request, price, estimate)
+            completion = self._call(endpoint, request, price, estimate, settings, role)
         parsed = self._read(completion, parse)
         if cache is not None:
             cache.put(rkey, completion)  # only a complete, well-formed answer is ever cached
@@ -97,13 +103,59 @@ class Asker:
         progress.emit("warn", f"{self.key}: {message}")
 
     def _call(
-        self, endpoint: Endpoint, request: GenerationRequest, price: Price | None, estimate: float | None
+        self,
+        endpoint: Endpoint,
+        request: GenerationRequest,
+        price: Price | None,
+        estimate: float | None,
+        settings: GenerationSettings,
+        role: str,
     ) -> Completion:
         """The call itself, inside the budget: its estimate is reserved before and its real cost settled after."""
+        started = time.monotonic()
         with Charge(self.options.budget, self.key, estimate) as charge:
-            completion = call(endpoint, request, on_retry=self._warn)
+            try:
+                completion = call(endpoint, request, on_retry=self._warn)
+            except BilledError as err:  # failed, but paid for: counted and recorded like any answered call
+                billed = self._bounded(err.completion, request)  # type: ignore[arg-type]
+                charge.spent = call_cost(billed, endpoint.is_local, price) or 0.0
+                self._record_billed(billed, endpoint, price, estimate, settings, role, started, request)
+                raise
             charge.spent = call_cost(completion, endpoint.is_local, price) or 0.0  # as reported: it may be the bill
         return self._bounded(completion, request)
+
+    def _record_billed(
+        self,
+        completion: Completion,
+        endpoint: Endpoint,
+        price: Price | None,
+        estimate: float | None,
+        settings: GenerationSettings,
+        role: str,
+        started: float,
+        request: GenerationRequest,
+    ) -> None:
+        """The generation-record entry of a call that failed after it was billed: no output, its cost."""
+        values = {
+            "prompt": self.key,
+            "cached": False,
+            "seconds": round(time.monotonic() - started, 3),
+            "cost_usd": call_cost(completion, endpoint.is_local, price),
+            "saved_usd": 0.0,
+            "estimate_usd": estimate,
+            "outputs": [],
+            "written": [],
+        }
+        entry = PromptRecord.build(
+            values,
+            settings,
+            completion,
+            endpoint=endpoint_host(endpoint.url),
+            request_key=request_key(settings.provider, settings.api.base_url, request),
+            input_hash="",
+            role=role,
+        )
+        recorder_for(self.workspace, self.options.started).append(entry)
 
     def _bounded(self, completion: Completion, request: GenerationRequest) -> Completion:
         completion = bound_usage(completion, request)

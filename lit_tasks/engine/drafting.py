@@ -236,7 +236,7 @@ class Drafter:
         events.emit(self.workspace, "drafting", request.prompt)
         asker = Asker(self.workspace, request.prompt, (), self.options)
         try:
-            answer = asker.ask(request, settings, parse=False)
+            answer = asker.ask(request, settings, parse=False, role=role)
         except LitError:
             events.emit(self.workspace, "failed", request.prompt)
             raise

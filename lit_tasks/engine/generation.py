@@ -171,7 +171,7 @@ class GenerationStep:
             )
             events.emit(self.workspace, "generating", self.key)
             fix = fix_request(prepared.request, files, checked.feedback, attempt)
-            answer = self.asker.ask(fix, self.project.settings(self.key, "fix"))
+            answer = self.asker.ask(fix, self.project.settings(self.key, "fix"), role="fix")
 
     def _write_answer(
         self,

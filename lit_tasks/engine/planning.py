@@ -80,7 +80,7 @@ class PlanStep(GenerationStep):
         prompt_hash = hash_bytes(project.graph.prompts[key].raw)
         settings = project.settings(key, "plan")
         progress.emit("start", f"planning {key} ({settings.provider}:{settings.model})")
-        answer = self.asker.ask(plan_request(self, settings), settings, parse=False)
+        answer = self.asker.ask(plan_request(self, settings), settings, parse=False, role="plan")
         outputs: list[str] = []
         try:
             outputs = self._check(parse_plan(answer.completion.text))

@@ -96,7 +96,7 @@ def verify(
     review_settings = project.settings(key, "review")
     events.emit(workspace, "reviewing", key)
     request = review_request(project.graph.prompts[key], review_settings, files, imported)
-    answer = asker.ask(request, review_settings, parse=False)
+    answer = asker.ask(request, review_settings, parse=False, role="review")
     verdict = parse_verdict(answer.completion.text)
     if verdict.approved:
         return Checked(True, "passed", "", results, verdict, answer)

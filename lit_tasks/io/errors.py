@@ -42,6 +42,15 @@ class ProviderError(GenerationError):
         self.retry_after = retry_after
 
 
+class BilledError(ProviderError):
+    """A call that failed after the service answered and billed it (the Claude Code CLI reports the cost of a
+    failed turn): `completion` carries its usage and cost, so the call is recorded and counted like any other."""
+
+    def __init__(self, message: str, completion: object) -> None:
+        super().__init__(message)
+        self.completion = completion  # a lit_providers.base.Completion (io knows nothing of providers)
+
+
 class ResponseError(GenerationError):
     """The model's answer breaks the `=== FILE: path ===` protocol or is incomplete; nothing is written."""
 

@@ -74,6 +74,7 @@ def endpoint_for(settings: GenerationSettings, root: Path) -> Endpoint:
         api.timeout_s,
         api.max_retries,
         api.max_concurrent,
+        api.auth,
         str(root),
         settings.replay_dir,
     )

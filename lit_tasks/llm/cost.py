@@ -15,6 +15,7 @@ def _row(prompts: list[PromptRecord]) -> dict[str, Any]:
         "prompts": len({p.prompt for p in prompts}),  # fix attempts, reviews and reruns are calls, not prompts
         "calls": sum(0 if p.cached else 1 for p in prompts),
         "batch_calls": sum(1 for p in prompts if p.batch and not p.cached),
+        "subscription_calls": sum(1 for p in prompts if p.subscription and not p.cached),
         "batch_cost_usd": round(sum(p.cost_usd or 0.0 for p in prompts if p.batch and not p.cached), 10),
         "cache_hits": sum(1 for p in prompts if p.cached),
         "input_tokens": sum(p.usage.input_tokens for p in prompts),
@@ -102,6 +103,13 @@ def render(data: dict[str, Any]) -> str:
         + (f" ({money(total['batch_cost_usd'])} of it at the batch price)" if total["batch_calls"] else "")
         + (f" (estimated {money(total['estimate_usd'])} before the calls)" if total["estimate_usd"] else "")
         + (f" ({money(total['saved_usd'])} saved by the response cache)" if total["saved_usd"] else ""),
+        *(
+            [
+                f"  subscription: {plural(total['subscription_calls'], 'call')} on a Claude login, $0 (not billed per token)"
+            ]
+            if total["subscription_calls"]
+            else []
+        ),
         *savings(total),
     ]
     if "run" in data:

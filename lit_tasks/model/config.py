@@ -47,6 +47,9 @@ class ApiSection(StrictModel):
     timeout_s: float = Field(default=600.0, gt=0)
     max_retries: int = Field(default=4, ge=0, le=20)
     max_concurrent: int = Field(default=8, ge=1, le=256)
+    # "subscription" (claude-code only): the CLI runs on the user's Claude login, with no API key in its
+    # environment (a key would take over and bill per token); calls are recorded with their tokens at $0.
+    auth: Literal["key", "subscription"] = "key"
 
 
 class PricingSection(StrictModel):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lit_tasks.io.atomic import Durability, write_atomic
-from lit_tasks.io.errors import GenerationError
+from lit_tasks.io.errors import ConfigError, GenerationError
 from lit_tasks.io.hashing import Hasher, read_regular, stat_key
 from lit_tasks.model.discovery import Scan, scan_sources
 from lit_tasks.model.paths import (
@@ -304,6 +304,33 @@ def check_providers(project: Project) -> None:
             names.add(override.provider)
     for name in sorted(names):
         lit_providers.check_name(name)  # ConfigError, with the nearest installed name
+    _check_subscriptions(project)
+
+
+SUBSCRIPTION_PROVIDERS = ("claude-code",)
+
+
+def _check_subscriptions(project: Project) -> None:
+    """`auth = "subscription"` only where a provider runs on the user's login (claude-code): anywhere else it
+    would mean a call sent with no key, or a key's calls recorded at $0."""
+    config = project.config
+    base = config.model
+    places = [("[model.api]", base.provider, base.api)]
+    places += [
+        (f"[roles.{name}.api]", role.provider or base.provider, role.api)
+        for name, role in vars(config.roles).items()
+        if role is not None and role.api is not None
+    ]
+    for key, prompt in project.graph.prompts.items():
+        override = prompt.frontmatter.model
+        if override is not None and override.api is not None:
+            places.append((f"{key}: model.api", override.provider or base.provider, override.api))
+    for where, provider, api in places:
+        if api.auth == "subscription" and provider not in SUBSCRIPTION_PROVIDERS:
+            raise ConfigError(
+                f'{where}: auth = "subscription" is for the claude-code provider (it runs on your Claude login); '
+                f'`{provider}` calls take an API key: remove auth, or set provider = "claude-code"'
+            )
 
 
 class LazyProject:

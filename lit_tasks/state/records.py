@@ -50,6 +50,7 @@ class PromptRecord(BaseModel):
     estimate_usd: float | None = None  # what the spending limit expected this call to cost, before it was made
     batch: str | None = None  # the batch that answered the call (billed at the batch price), None if interactive
     usage_anomaly: str | None = None  # the service reported more than the request allowed (`llm.usage_bounds`)
+    subscription: bool = False  # answered on the user's subscription (claude-code, auth = "subscription"): $0
     cached: bool
     input_hash: str
     request_key: str
@@ -90,6 +91,7 @@ class PromptRecord(BaseModel):
             estimate_usd=values.get("estimate_usd"),
             batch=values.get("batch"),
             usage_anomaly=None if values["cached"] else completion.usage_anomaly,
+            subscription=completion.subscription,
             cached=values["cached"],
             input_hash=input_hash,
             request_key=request_key,

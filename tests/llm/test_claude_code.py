@@ -17,25 +17,50 @@ from tests.conftest import LitProjectDir
 STAND_IN = textwrap.dedent(
     """\
     #!{python}
+    # A stand-in for the Claude Code CLI, as the real one (2.1.197) behaves: its help lists the flags of its
+    # version, a session leaves a transcript under the config folder unless --no-session-persistence, and the
+    # JSON result carries usage, modelUsage and the cost, also for an error.
     import json, os, re, sys
+    mode = {mode!r}
     argv = sys.argv[1:]
     if argv == ["--help"]:
         print("Options:\\n  --disallowedTools <tools...>\\n  --mcp-config <configs...>")
-        if {mode!r} != "old":
+        if mode != "old":
             print("  --tools <tools...>\\n  --setting-sources <sources>")
+        if mode not in ("old", "2.0.31"):
+            print("  --no-session-persistence   Disable session persistence")
         sys.exit(0)
     stdin = sys.stdin.read()
+    keys = sorted(k for k in os.environ if "API_KEY" in k or "AUTH_TOKEN" in k)
     with open({log!r}, "a") as log:
-        log.write(json.dumps({{"argv": argv, "stdin": stdin, "cwd": os.getcwd(), "seen": os.listdir()}}) + "\\n")
+        log.write(json.dumps({{"argv": argv, "stdin": stdin, "cwd": os.getcwd(), "seen": os.listdir(),
+                              "keys": keys, "quiet": os.environ.get("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC")}}) + "\\n")
+    if "--no-session-persistence" not in argv:
+        config = os.environ.get("CLAUDE_CONFIG_DIR") or os.path.join(os.path.expanduser("~"), ".claude")
+        folder = os.path.join(config, "projects", re.sub(r"[^A-Za-z0-9]", "-", os.path.realpath(os.getcwd())))
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "s-1.jsonl"), "w") as transcript:
+            transcript.write(json.dumps({{"prompt": stdin}}))
     listed = stdin.split("Declared output files:", 1)[-1].split("\\n\\n", 1)[0]
     declared = re.findall(r"^  - (\\S.*)$", listed, re.M)
     answer = "".join(f"=== FILE: {{p}} ===\\nVALUE = 42  # {{p}}\\n" for p in declared)
-    if {mode!r} == "text":
+    usage = {{"input_tokens": 1200, "output_tokens": 80, "cache_read_input_tokens": 300}}
+    result = {{"type": "result", "subtype": "success", "is_error": False, "result": answer, "total_cost_usd": 0.0123,
+              "session_id": "s-1", "usage": usage}}
+    if mode == "text":
         print(answer)
-    else:
-        print(json.dumps({{"type": "result", "subtype": "success", "is_error": False, "result": answer,
-                          "total_cost_usd": 0.0123, "session_id": "s-1",
-                          "usage": {{"input_tokens": 1200, "output_tokens": 80, "cache_read_input_tokens": 300}}}}))
+        sys.exit(0)
+    if mode == "zero-usage":  # after the CLI's fallback from streaming
+        result["usage"] = {{"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0,
+                           "cache_read_input_tokens": 0}}
+        result["modelUsage"] = {{"claude-sonnet-5": {{"inputTokens": 900, "outputTokens": 70, "cacheReadInputTokens": 0,
+                                                    "cacheCreationInputTokens": 40, "costUSD": 0.0123}}}}
+    if mode == "billed-error":  # an over-long answer: exit 1, paid for
+        result.update(subtype="error_max_tokens", is_error=True,
+                      result="API Error: Claude's response exceeded the\\n 32000 output token maximum.")
+        print(json.dumps(result))
+        sys.exit(1)
+    print(json.dumps(result))
     """
 )
 
@@ -98,8 +123,10 @@ def test_a_missing_claude_executable_is_a_clear_error(tmp_path: Path, monkeypatc
     assert "the `claude` executable is not on PATH" in capfd.readouterr().err
 
 
-def test_a_claude_cli_without_the_tools_flag_gets_every_built_in_denied(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_claude_cli_without_the_tools_flag_is_refused_naming_the_version_that_has_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd,  # noqa: ANN001
 ) -> None:
     from lit_providers import claude_code
 
@@ -107,8 +134,87 @@ def test_a_claude_cli_without_the_tools_flag_gets_every_built_in_denied(
     log = stand_in(tmp_path, mode="old")
     monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
     proj = claude_project(tmp_path)
+    assert proj.lit("regenerate") == 1
+    err = capfd.readouterr().err
+    assert "has no --tools option" in err and "install Claude Code 2.0.31 or later" in err
+    assert not log.exists(), "never run without its tools switched off"
+
+
+@pytest.mark.parametrize("mode", ["json", "2.0.31"], ids=["--no-session-persistence", "an older CLI"])
+def test_no_transcript_of_a_call_is_left_in_the_clis_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    from lit_providers import claude_code
+
+    claude_code.supported_flags.cache_clear()
+    log = stand_in(tmp_path, mode=mode)
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    proj = claude_project(tmp_path)
     assert proj.lit("regenerate") == 0
-    argv = json.loads(log.read_text().splitlines()[0])["argv"]
-    assert "--tools" not in argv and "--setting-sources" not in argv
-    denied = argv[argv.index("--disallowedTools") + 1].split()
-    assert {"Read", "Glob", "Grep", "Bash", "Skill", "WebFetch", "Write"} <= set(denied)
+    call = json.loads(log.read_text().splitlines()[0])
+    assert ("--no-session-persistence" in call["argv"]) == (mode == "json")
+    assert call["quiet"] == "1", "no non-essential traffic: a session title is one more billed request"
+    assert [p for p in home.rglob("*") if p.is_file()] == [], "nothing of the call is kept"
+
+
+def test_usage_reported_as_zeros_is_read_from_model_usage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stand_in(tmp_path, mode="zero-usage")
+    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    proj = claude_project(tmp_path)
+    assert proj.lit("regenerate") == 0
+    usage = load_records(proj.workspace)[-1].prompts[0].usage
+    assert (usage.input_tokens, usage.output_tokens, usage.cache_write_tokens) == (900, 70, 40)
+
+
+def test_a_failed_call_that_was_billed_is_recorded_counted_and_said_in_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd,  # noqa: ANN001
+) -> None:
+    stand_in(tmp_path, mode="billed-error")
+    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    proj = claude_project(tmp_path)
+    assert proj.lit("regenerate") == 1
+    err = capfd.readouterr().err
+    assert "the CLI reported an error: API Error: Claude's response exceeded the 32000 output token maximum." in err
+    assert '"is_error"' not in err, "the CLI's words, not its JSON"
+    (entry,) = [p for r in load_records(proj.workspace) for p in r.prompts]
+    assert entry.cost_usd == pytest.approx(0.0123) and entry.usage.output_tokens == 80 and entry.written == []
+    capfd.readouterr()
+    assert proj.lit("cost", "--json") == 0
+    assert json.loads(capfd.readouterr().out)["total"]["cost_usd"] == pytest.approx(0.0123)
+
+
+def test_a_subscription_call_has_no_key_in_the_clis_environment_and_costs_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd,  # noqa: ANN001
+) -> None:
+    log = stand_in(tmp_path)
+    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "LIT_API_KEY", "MY_KEY"):
+        monkeypatch.setenv(name, "sk-ant-would-bill-per-token")
+    proj = claude_project(tmp_path)
+    config = (proj.root / "lit.toml").read_text()
+    proj.write("lit.toml", config + '\n[model.api]\nkey_env = "MY_KEY"\nauth = "subscription"\n')
+    assert proj.lit("regenerate") == 0
+    assert json.loads(log.read_text().splitlines()[0])["keys"] == [], "the key would override the subscription"
+    entry = load_records(proj.workspace)[-1].prompts[0]
+    assert entry.cost_usd == 0.0 and entry.subscription and entry.usage.input_tokens == 1200
+    capfd.readouterr()
+    assert proj.lit("cost") == 0
+    assert "subscription: 1 call on a Claude login, $0" in capfd.readouterr().out
+
+    proj.write("lit.toml", config.replace("claude-code", "anthropic") + '\n[model.api]\nauth = "subscription"\n')
+    assert proj.lit("check") == 2
+    assert 'auth = "subscription" is for the claude-code provider' in capfd.readouterr().err
+
+
+def test_with_a_key_the_cli_gets_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = stand_in(tmp_path)
+    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    assert claude_project(tmp_path).lit("regenerate") == 0
+    assert json.loads(log.read_text().splitlines()[0])["keys"] == ["ANTHROPIC_API_KEY"]
