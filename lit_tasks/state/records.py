@@ -312,6 +312,8 @@ def load_records(workspace: Workspace, cache: RecordCache | None = None) -> list
 
 def _from_journal(path: Path) -> RunRecord:
     lines = [line for line in read_regular(path, follow=False).decode("utf-8").splitlines() if line.strip()]
+    if not lines:  # a run that has just opened its journal: nothing on record yet
+        raise ValueError(f"{path.name}: empty journal")
     head = RunRecord.model_validate_json(lines[0])
     prompts = []
     for line in lines[1:]:

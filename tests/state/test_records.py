@@ -186,3 +186,15 @@ def test_a_negative_spending_limit_is_a_usage_error(priced: LitProjectDir, fake_
     assert priced.lit("regenerate", "--max-cost", "-1") == 2
     assert "--max-cost -1: a spending limit is a number of dollars, 0 or more" in capsys.readouterr().err
     assert fake_llm.count() == 0
+
+
+def test_cost_during_a_build_reads_the_new_runs_empty_journal_as_nothing_yet(
+    priced: LitProjectDir, fake_llm: FakeLLM, capsys
+) -> None:
+    """A run opens its journal before it writes the first line: `lit cost` (and the dashboard) read in between."""
+    priced.prompt("a", ["a.py"], spec=["A = 1"])
+    assert priced.lit("regenerate") == 0
+    (priced.root / ".lit/generations/20990101T000000Z-000000.jsonl").touch()
+    capsys.readouterr()
+    assert priced.lit("cost") == 0
+    assert capsys.readouterr().out.startswith("1 run: 1 prompt generated")
