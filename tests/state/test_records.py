@@ -197,4 +197,4 @@ def test_cost_during_a_build_reads_the_new_runs_empty_journal_as_nothing_yet(
     (priced.root / ".lit/generations/20990101T000000Z-000000.jsonl").touch()
     capsys.readouterr()
     assert priced.lit("cost") == 0
-    assert capsys.readouterr().out.startswith("1 run: 1 prompt generated")
+    assert capsys.readouterr().out.startswith("1 run: "), "the finished run, and nothing of the new one"
