@@ -30,6 +30,7 @@ class Call:
     headers: dict[str, str]
     started: float
     finished: float = 0.0
+    billed: dict[str, int] | None = None  # the usage of the answer, when the service answered (and so billed)
 
     @property
     def prompt_text(self) -> str:
@@ -263,6 +264,7 @@ class FakeLLM:
             text = fault.text if fault and fault.text is not None else self.answer(call)
             stop = fault.stop if fault and fault.stop else "end_turn"
             message = self.message(call, text, f"{len(self.calls):04d}", stop)
+            call.billed = message["usage"]
             headers = {"request-id": f"req_{len(self.calls):04d}", **limit_headers}
             if call.body.get("stream"):
                 return await self._anthropic_stream(request, message, headers)
@@ -283,6 +285,7 @@ class FakeLLM:
                 "total_tokens": 0,
             }
             headers = {"x-request-id": f"req_{len(self.calls):04d}"}
+            call.billed = usage
             completion_id = f"chatcmpl-{len(self.calls):04d}"
             if call.body.get("stream"):
                 return await self._openai_stream(request, call, completion_id, text, stop, usage, headers)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lit_providers.base import Completion, GenerationRequest
 from lit_tasks.engine.options import RunOptions
 from lit_tasks.io import progress
-from lit_tasks.io.errors import BilledError
+from lit_tasks.io.errors import BilledError, LitError
 from lit_tasks.llm.batch_call import batch_call
 from lit_tasks.llm.batcher import BatchItem
 from lit_tasks.llm.budget import Charge, last_output_bytes, output_token_estimate, request_estimate
@@ -65,13 +65,18 @@ class Asker:
         if completion is not None:
             batch = claim_ended(self.workspace, rkey)  # paid for in an earlier run's batch, and recorded by no run yet
             return Answer(completion, self._read(completion, parse), batch is None, rkey, price, endpoint, batch=batch)
+        started = time.monotonic()
         batched = self._batched(endpoint, rkey, request, price, parse)
         if batched is not None:
             completion, batch, estimate = batched
         else:
             batch, estimate = None, self._estimate(request, price, endpoint, parse)
             completion = self._call(endpoint, request, price, estimate, settings, role)
-        parsed = self._read(completion, parse)
+        try:
+            parsed = self._read(completion, parse)
+        except LitError:  # cut off, refused, empty or not the FILE protocol: unusable, but paid for
+            self._record_billed(completion, endpoint, price, estimate, settings, role, started, request, batch)
+            raise
         if cache is not None:
             cache.put(rkey, completion)  # only a complete, well-formed answer is ever cached
         return Answer(completion, parsed, False, rkey, price, endpoint, estimate, batch)
@@ -134,13 +139,15 @@ class Asker:
         role: str,
         started: float,
         request: GenerationRequest,
+        batch: str | None = None,
     ) -> None:
         """The generation-record entry of a call that failed after it was billed: no output, its cost."""
         values = {
             "prompt": self.key,
             "cached": False,
             "seconds": round(time.monotonic() - started, 3),
-            "cost_usd": call_cost(completion, endpoint.is_local, price),
+            "cost_usd": call_cost(completion, endpoint.is_local, price, batch=batch is not None),
+            "batch": batch,
             "saved_usd": 0.0,
             "estimate_usd": estimate,
             "outputs": [],

@@ -11,7 +11,7 @@ previous outputs exactly as they were. Each stage lives in its own module: `snap
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lit_providers.base import GenerationRequest
@@ -185,17 +185,20 @@ class GenerationStep:
         """One answer into code.lock/ (patches merged, inputs checked again), verified if the prompt asks; its
         calls are added to `calls`. Returns the files written, their hashes and the verification."""
         generated = answer.parsed.files
+        used = prepared.settings if attempt == 0 else self.project.settings(self.key, "fix")
+        values = call_values(self.key, answer, sorted(generated), [], started)
+        calls.append(ModelCall(values, used, answer, "generate" if attempt == 0 else "fix", attempt))  # paid for,
+        # so recorded whatever happens next (a patch conflict, an input changed meanwhile, an output refused)
         files = apply_patches(self.workspace, generated, prepared.snapshot)
         check_unchanged(prepared.snapshot, self.key)
         written, digests = write_outputs(self.project, files)
+        values.update(outputs=sorted(files), files=len(files), written=written)
         rebase_patches(self.workspace, self.project.patched, generated, files)
         remember_generated(self.workspace, [text.encode("utf-8") for text in generated.values()])
-        used = prepared.settings if attempt == 0 else self.project.settings(self.key, "fix")
-        values = call_values(self.key, answer, sorted(files), written, started)
         checked = None
         if check is not None:
             checked = verify(self.workspace, self.project, self.key, check, files, prepared.imported, self.asker)
-        calls.append(ModelCall(values, used, answer, "generate" if attempt == 0 else "fix", attempt, checked))
+            calls[-1] = replace(calls[-1], checked=checked)
         if checked is not None and checked.review_answer is not None:
             review = call_values(self.key, checked.review_answer, [], [], started)
             settings = self.project.settings(self.key, "review")

@@ -13,6 +13,7 @@ from typing import Any
 from doit.reporter import ConsoleReporter
 
 from lit_tasks.io import progress
+from lit_tasks.state import ledger
 
 VANISHED = re.compile(r"Dependent file '(.+)' does not exist")  # doit's DependencyError, before or after a task ran
 
@@ -30,42 +31,36 @@ def vanished_input(fail: Any) -> str | None:
 
 
 class RunTotals:
-    """What a run did, summed from the values each generation step returned."""
+    """What a run did: prompts generated, up to date and failed from its tasks; calls, tokens and money from the
+    calls it recorded (`state.ledger`), so a failed prompt's paid calls are in the summary as in the record."""
 
     def __init__(self) -> None:
-        self.generated = self.cached = self.calls = self.uptodate = self.failed = self.files = 0
-        self.tokens_in = self.tokens_out = 0
-        self.cost = 0.0
-        self.cost_known = True
-        self.saved = 0.0
+        self.generated = self.uptodate = self.failed = self.files = 0
+        self.start = ledger.now()
 
     def add(self, values: dict[str, Any]) -> None:
         self.generated += 1
-        self.cached += int(values["cached"])
-        self.calls += values["calls"]
         self.files += values["files_written"]
-        self.tokens_in += values["input_tokens"] + values["cache_write_tokens"] + values["cache_read_tokens"]
-        self.tokens_out += values["output_tokens"]
-        if values["cost_usd"] is None:
-            self.cost_known = False
-        else:
-            self.cost += values["cost_usd"]
-        self.saved += values["saved_usd"]
 
     def line(self, seconds: float) -> str:
         total = self.generated + self.uptodate + self.failed
-        if not self.generated and not self.failed:
+        spent = ledger.now() - self.start
+        if not self.generated and not self.failed and not spent.calls:
             return f"{progress.plural(total, 'prompt')} up to date, nothing to do ({seconds:.1f}s)"
         parts = [
-            f"{progress.plural(total, 'prompt')}: {self.generated} generated ({progress.plural(self.calls, 'call')}, {self.cached} from cache)",
+            f"{progress.plural(total, 'prompt')}: {self.generated} generated ({progress.plural(spent.calls, 'call')}, "
+            f"{spent.cache_hits} from cache)",
             f"{self.uptodate} up to date",
         ]
         if self.failed:
             parts.append(f"{self.failed} failed")
-        cost = progress.money(self.cost) + ("" if self.cost_known else " + unknown")
-        tail = f"{progress.plural(self.files, 'file')} written, {progress.tokens(self.tokens_in)} in / {progress.tokens(self.tokens_out)} out tokens, {cost}"
-        if self.saved:
-            tail += f" ({progress.money(self.saved)} saved by the cache)"
+        cost = progress.money(spent.cost_usd) + (" + unknown" if spent.unpriced else "")
+        tail = (
+            f"{progress.plural(self.files, 'file')} written, {progress.tokens(spent.tokens_in)} in / "
+            f"{progress.tokens(spent.tokens_out)} out tokens, {cost}"
+        )
+        if spent.saved_usd:
+            tail += f" ({progress.money(spent.saved_usd)} saved by the cache)"
         return ", ".join(parts) + f"; {tail}; {seconds:.1f}s"
 
 

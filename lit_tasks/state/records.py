@@ -26,6 +26,7 @@ from lit_tasks.io.atomic import write_atomic
 from lit_tasks.io.confined import require_inside
 from lit_tasks.io.hashing import read_regular
 from lit_tasks.model.settings import GenerationSettings
+from lit_tasks.state import ledger
 
 if TYPE_CHECKING:
     from lit_tasks.state.workspace import Workspace
@@ -234,6 +235,7 @@ class Recorder:
             self._record.prompts.append(entry)
             self._file.write(entry.model_dump_json() + "\n")
             self._file.flush()  # a killed run leaves every finished prompt in the journal
+        ledger.add(entry)
 
     def finish(self) -> RunRecord | None:
         """Write `<id>.json` and remove the journal; returns the record (None if nothing was generated)."""
@@ -247,9 +249,18 @@ class Recorder:
                 self._file = None
             record.finished = now()
             record.summary = Summary.of(record.prompts, wall_seconds(record.started, record.finished))
-            write_atomic(journal.with_suffix(".json"), (record.model_dump_json(indent=2) + "\n").encode())
-            with contextlib.suppress(FileNotFoundError):
-                journal.unlink()
+            try:
+                write_atomic(journal.with_suffix(".json"), (record.model_dump_json(indent=2) + "\n").encode())
+            except OSError as err:  # the journal holds every call: kept, it is read as this run's record
+                from lit_tasks.io import progress
+
+                progress.emit(
+                    "warn",
+                    f"could not write the generation record ({err.strerror or err}); {journal.name} keeps every call",
+                )
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    journal.unlink()
             self._record = self._journal = None
             return record
 
