@@ -98,7 +98,8 @@ class Asker:
             return None
         item = BatchItem(self.workspace, rkey, request, self.key, self.outputs if parse else (), parse)
         estimate = self._estimate(request, price, endpoint, parse, batch=True)
-        with Charge(self.options.budget, self.key, estimate) as charge:
+        worst = request_estimate(request, price, endpoint.is_local, batch=True)
+        with Charge(self.options.budget, self.key, worst, estimate) as charge:
             found = batch_call(endpoint, item, self.options.batcher, self.options.batch_poll_s, self._warn)
             if found is not None:
                 charge.spent = call_cost(found[0], False, price, batch=True) or 0.0
@@ -118,7 +119,8 @@ class Asker:
     ) -> Completion:
         """The call itself, inside the budget: its estimate is reserved before and its real cost settled after."""
         started = time.monotonic()
-        with Charge(self.options.budget, self.key, estimate) as charge:
+        worst = request_estimate(request, price, endpoint.is_local)  # its input and max_tokens: the ceiling's part
+        with Charge(self.options.budget, self.key, worst, estimate) as charge:
             try:
                 completion = call(endpoint, request, on_retry=self._warn)
             except BilledError as err:  # failed, but paid for: counted and recorded like any answered call

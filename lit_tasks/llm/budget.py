@@ -1,11 +1,11 @@
-"""Spending limits: refuse to start over budget, and stop dispatching once the limit could be crossed.
+"""Spending limits: a ceiling. Refuse to start over budget, and admit a call only if it cannot cross the limit.
 
-Each call reserves an estimate of its cost before it starts and settles the real cost when it ends, so spent +
-in-flight estimates never exceed the limit. Input is bounded by the request's size. Output is estimated from
-the prompt's history: its last answer (the outputs on disk) with a margin, since an answer that changed a
-little is about as long as the last one; a prompt never built is bounded by `max_tokens` (the most the model
-may write). So a call can cost more than its estimate only by writing more than 1.25 times its last answer
-plus 64 tokens.
+Each call reserves its **worst case** before it starts (its input, bounded by the request's size, plus
+`max_tokens` of output: the most the model may write) and settles the real cost when it ends, so what is spent
+plus the worst case of every call in flight never exceeds the limit, whatever `-j`. Beside it each call carries
+its **expected** cost, what the plan and the record show: output estimated from the prompt's history, its last
+answer (the outputs on disk) with a margin, since an answer that changed a little is about as long as the last
+one; `max_tokens` for a prompt never built.
 """
 
 from __future__ import annotations
@@ -79,41 +79,44 @@ class Budget:
     def __init__(self, limit_usd: float) -> None:
         self.limit = limit_usd
         self.spent = 0.0
-        self.in_flight = 0.0
+        self.in_flight = 0.0  # the worst case of every call going on
         self._lock = threading.Lock()
 
-    def reserve(self, key: str, estimate: float | None) -> None:
-        if estimate is None:
+    def reserve(self, key: str, worst: float | None, expected: float | None = None) -> None:
+        """Admit a call whose cost is at most `worst` (expected: `expected`), or raise a BudgetError."""
+        if worst is None:
             raise BudgetError(
                 f"{key}: its model has no known price, so a spending limit cannot be enforced; set [model.pricing] in lit.toml"
             )
         with self._lock:
-            if self.spent + self.in_flight + estimate > self.limit:
+            if self.spent + self.in_flight + worst > self.limit:
+                expected_said = f", expected {money(expected)}" if expected is not None else ""
                 raise BudgetError(
-                    f"{key} not started: spent {money(self.spent)} + in flight {money(self.in_flight)} + this prompt's "
-                    f"estimate {money(estimate)} would exceed the limit of {money(self.limit)}"
+                    f"{key} not started: spent {money(self.spent)} + in flight at most {money(self.in_flight)} + this "
+                    f"call at most {money(worst)} (its input and max_tokens{expected_said}) could exceed the limit "
+                    f"of {money(self.limit)}; raise the limit, or lower max_tokens"
                 )
-            self.in_flight += estimate
+            self.in_flight += worst
 
-    def settle(self, estimate: float | None, actual: float) -> None:
+    def settle(self, worst: float | None, actual: float) -> None:
         with self._lock:
-            self.in_flight -= estimate or 0.0
+            self.in_flight -= worst or 0.0
             self.spent += actual
 
 
 class Charge:
-    """One call's place in a spending limit (none: `budget` is None): its estimate is reserved on entry and what
-    it cost (`spent`, set by the caller once known) is settled on exit, whether the call succeeded or not."""
+    """One call's place in a spending limit (none: `budget` is None): its worst case is reserved on entry and
+    what it cost (`spent`, set by the caller once known) is settled on exit, whether the call succeeded or not."""
 
-    def __init__(self, budget: Budget | None, key: str, estimate: float | None) -> None:
-        self.budget, self.key, self.estimate = budget, key, estimate
+    def __init__(self, budget: Budget | None, key: str, worst: float | None, expected: float | None = None) -> None:
+        self.budget, self.key, self.worst, self.expected = budget, key, worst, expected
         self.spent = 0.0
 
     def __enter__(self) -> Charge:
         if self.budget is not None:
-            self.budget.reserve(self.key, self.estimate)
+            self.budget.reserve(self.key, self.worst, self.expected)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.budget is not None:
-            self.budget.settle(self.estimate, self.spent)
+            self.budget.settle(self.worst, self.spent)

@@ -98,3 +98,31 @@ def test_a_patch_conflict_after_the_answer_still_records_the_paid_call(
     calls = [p for r in load_records(project.workspace) for p in r.prompts if not p.cached]
     assert len(calls) == 2 == len([c for c in fake_llm.calls if c.billed])
     assert "0 generated (1 call, 0 from cache)" in capsys.readouterr().err
+
+
+def test_a_spending_limit_is_a_ceiling_whatever_j_when_answers_grow(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """16 prompts built with short answers, then edited; the answers grow far past their history. With -j 8 and
+    a $0.10 limit, calls are admitted by their worst case (input + max_tokens), so the run never spends more."""
+    pricing = "\n[model.pricing]\ninput_per_million = 3.0\noutput_per_million = 15.0\n"
+    project.write(
+        "lit.toml",
+        lit_toml("anthropic", fake_llm.url).replace('claude-sonnet-5"', 'claude-sonnet-5"\nmax_tokens = 2000')
+        + pricing,
+    )
+    for i in range(16):
+        project.prompt(f"p{i}", [f"p{i}.py"], spec=[f"X = {i}"])
+    assert project.lit("regenerate", "-j", "8") == 0
+    for i in range(16):
+        project.prompt(f"p{i}", [f"p{i}.py"], spec=[f"X = {i + 1}"])
+    fake_llm.answer_with(lambda call: "".join(f"=== FILE: {p} ===\n# {'x' * 7000}\n" for p in call.declared))
+    fake_llm.latency = 0.1
+    capsys.readouterr()
+    assert project.lit("regenerate", "-j", "8", "--max-cost", "0.10") == 1
+    err = capsys.readouterr().err
+    assert "plan: 16 of 16 prompts to generate, an estimated $0.0" in err, "the history expected small answers"
+    assert "could exceed the limit of $0.10" in err
+    last = load_records(project.workspace)[-1]
+    spent = sum(p.cost_usd or 0.0 for p in last.prompts)
+    assert 0 < spent <= 0.10, f"spent {spent}"

@@ -120,15 +120,21 @@ def test_budget_refuses_before_any_call(priced: LitProjectDir, fake_llm: FakeLLM
     assert fake_llm.count() == 0
 
 
-def test_a_small_budget_is_estimated_from_the_last_answers(priced: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
+def test_a_small_budget_admits_calls_by_their_worst_case_and_shows_the_expected_cost(
+    priced: LitProjectDir, fake_llm: FakeLLM, capsys
+) -> None:
     priced.prompt("more", ["more.py"], spec=["M = 1"])
     assert priced.lit("regenerate", "--max-cost", "0.01") == 1, "never built: each answer may be max_tokens long"
-    assert priced.lit("regenerate") == 0
-    for name, spec in (("base", "B = 2"), ("app", "A = 2"), ("more", "M = 2")):
-        priced.prompt(name, [f"{name}.py"], imports=["base"] if name == "app" else [], spec=[spec])
+    assert fake_llm.count() == 0
+    config = (
+        (priced.root / "lit.toml")
+        .read_text()
+        .replace('model = "claude-sonnet-5"', 'model = "claude-sonnet-5"\nmax_tokens = 100')
+    )
+    priced.write("lit.toml", config)
     capsys.readouterr()
-    assert priced.lit("regenerate", "--max-cost", "0.01") == 0, "three ~20-token answers fit in a cent"
-    assert "plan: 3 of 3 prompts to generate, an estimated $0.00" in capsys.readouterr().err
+    assert priced.lit("regenerate", "--max-cost", "0.02") == 0, "three calls of at most 100 tokens fit in 2 cents"
+    assert "plan: 3 of 3 prompts to generate, an estimated $0.01" in capsys.readouterr().err
     assert priced.lit("cost", "--last", "--breakdown") == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if "prompts/" in line]
     assert len(lines) == 3 and all("(estimated $0.00" in line for line in lines)
