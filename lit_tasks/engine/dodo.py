@@ -20,7 +20,7 @@ import threading
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from doit.exceptions import InvalidDodoFile
 from doit.loader import create_after
@@ -80,7 +80,7 @@ class LitProject:
         try:
             return self.root if self.root is not None else find_root(Path.cwd())
         except LitError as err:
-            raise InvalidDodoFile(f"lit: {err}") from None
+            refuse(err)
 
     @property
     def planner(self) -> Planner:
@@ -101,7 +101,7 @@ class LitProject:
             locks.join_run(lazy.workspace)
             progress.register_project(str(lazy.root), lazy.index.name)
         except LitError as err:
-            raise InvalidDodoFile(f"lit: {err}") from None
+            refuse(err)
         install_sigterm_handler()
         return lazy
 
@@ -167,12 +167,12 @@ def doit_config(root: Path | None = None) -> dict[str, Any]:
     try:
         root = root or find_root(here)
     except LitError as err:
-        raise InvalidDodoFile(f"lit: {err}") from None
+        refuse(err)
     workspace = Workspace(root)
     try:
         check_tree_shape(workspace)  # before doit opens its DB or lit writes into .lit/: a clone's links lead nowhere
     except LitError as err:
-        raise InvalidDodoFile(f"lit: {err}") from None
+        refuse(err)
     workspace.ensure_state_dir()
     return {
         "backend": DB_BACKEND,
@@ -182,6 +182,13 @@ def doit_config(root: Path | None = None) -> dict[str, Any]:
         "reporter": LitReporter,
         "default_tasks": [DEFAULT_BASENAME],
     }
+
+
+def refuse(err: LitError) -> NoReturn:
+    """A project that cannot be built (bad input: a cycle, a bad lit.toml) is lit's exit code, 2, under doit too:
+    doit's own error for a task loader that fails is 3, which lit reserves for its own bugs."""
+    progress.emit("fail", f"error: {err}")
+    raise SystemExit(err.exit_code)
 
 
 def install_sigterm_handler() -> None:

@@ -30,6 +30,19 @@ def test_doit_regenerate_with_the_two_line_dodo(project: LitProjectDir, fake_llm
     assert "doit.sqlite" in (project.root / ".lit/.gitignore").read_text()
 
 
+def test_a_project_that_cannot_be_built_is_exit_2_under_doit_too(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    """doit's own code for a task loader that fails is 3, which lit keeps for its own bugs."""
+    project.prompt("a", ["a.py"], imports=["b"])
+    project.prompt("b", ["b.py"], imports=["a"])
+    project.write("dodo.py", TWO_LINE_DODO)
+    done = project.run("doit", "regenerate")
+    assert done.returncode == 2 and fake_llm.count() == 0
+    assert (
+        done.stderr.strip()
+        == "lit: error: circular imports: prompts/a.prompt.md -> prompts/b.prompt.md -> prompts/a.prompt.md"
+    )
+
+
 def test_list_info_clean_forget(project: LitProjectDir, fake_llm: FakeLLM) -> None:
     small(project)
     project.write("dodo.py", TWO_LINE_DODO)
