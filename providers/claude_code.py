@@ -78,6 +78,7 @@ def transcript_dir(cwd: str) -> str:
 class ClaudeCodeProvider:
     name: ClassVar[str] = "claude-code"
     is_local: ClassVar[bool] = False
+    reports_cost: ClassVar[bool] = True  # the CLI says what each call cost, and knows its own model aliases
 
     def __init__(self, context: ProviderContext) -> None:
         self.executable = os.environ.get("LIT_CLAUDE_CODE_BIN") or shutil.which("claude")

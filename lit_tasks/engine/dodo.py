@@ -107,7 +107,10 @@ class LitProject:
 
     def _create_tasks(self) -> Iterator[dict[str, Any]]:
         """Generate code.lock/ from the prompts of the lit project (doit's `doc` for the group)."""
-        yield from prompt_tasks(self._prepare(), self.basename, self.options)
+        lazy = self._prepare()
+        if doit_builds():
+            check_before_calls(lazy)
+        yield from prompt_tasks(lazy, self.basename, self.options)
 
     def _create_tasks_after_planning(self) -> Iterator[dict[str, Any]]:
         """Generate code.lock/ from the prompts of the lit project, once its inferred prompts are planned."""
@@ -182,6 +185,35 @@ def doit_config(root: Path | None = None) -> dict[str, Any]:
         "reporter": LitReporter,
         "default_tasks": [DEFAULT_BASENAME],
     }
+
+
+DOIT_READ_ONLY = {"list", "info", "help", "clean", "forget", "ignore", "dumpdb", "strace", "tabcompletion"}
+
+
+def doit_builds() -> bool:
+    """Whether this process is the `doit` command running a build (not `doit list` or `info`; not `lit
+    regenerate`, which runs doit in-process after its own checks)."""
+    import sys
+
+    if not sys.argv or not os.path.basename(sys.argv[0]).startswith("doit"):
+        return False
+    words = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
+    return not words or words[0] not in DOIT_READ_ONLY
+
+
+def check_before_calls(lazy: LazyProject) -> None:
+    """`lit regenerate`'s checks before the first call (a missing key, an unknown model: exit 2), for the prompts
+    that may be generated; none when the last full run's proof still holds (a no-op stays a no-op)."""
+    from lit_tasks.engine.preflight import preflight
+    from lit_tasks.engine.run_plan import make_plan
+    from lit_tasks.state.up_to_date import is_up_to_date
+
+    if is_up_to_date(lazy.workspace, lazy.index):
+        return
+    try:
+        preflight(lazy, make_plan(lazy))
+    except LitError as err:
+        refuse(err)
 
 
 def refuse(err: LitError) -> NoReturn:

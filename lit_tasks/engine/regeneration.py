@@ -77,10 +77,14 @@ def regenerate(lazy: LazyProject, asked: Regeneration) -> int:
     wave = batch_preflight(lazy, keys) if asked.batching else DEFAULT_JOBS  # checks every provider can batch
     jobs = asked.jobs or wave
     budget = None
+    if not asked.static_only:
+        from lit_tasks.engine.preflight import preflight
+
+        plan = batch_priced(planned(lazy, keys, forced), asked.batching)
+        preflight(lazy, plan)  # a missing key, an unknown model: exit 2 before any call
     if not asked.static_only and (
         asked.dry_run or asked.max_cost is not None or lazy.index.max_usd_per_run is not None
     ):
-        plan = batch_priced(planned(lazy, keys, forced), asked.batching)
         if asked.dry_run:
             print("\n".join(plan.lines()))
             return 0

@@ -43,6 +43,21 @@ def test_a_project_that_cannot_be_built_is_exit_2_under_doit_too(project: LitPro
     )
 
 
+def test_doit_regenerate_refuses_a_missing_key_before_any_call_and_doit_list_needs_none(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
+    small(project)
+    project.write("dodo.py", TWO_LINE_DODO)
+    project.write("lit.toml", lit_toml("anthropic"))  # the public endpoint, and no key
+    done = project.run("doit", "regenerate", env={"TEST_LLM_KEY": ""})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "lit: error: prompts/base.prompt.md (generate): no Anthropic API key: set `ANTHROPIC_API_KEY` or "
+        "`LIT_API_KEY` in the environment"
+    )
+    assert project.run("doit", "list").returncode == 0 and fake_llm.count() == 0
+
+
 def test_list_info_clean_forget(project: LitProjectDir, fake_llm: FakeLLM) -> None:
     small(project)
     project.write("dodo.py", TWO_LINE_DODO)

@@ -129,12 +129,40 @@ def test_disk_full_during_the_write_fails_cleanly_and_keeps_files(
     assert writes and not list(project.root.rglob("*.lit-tmp")), "the staged temp file is removed"
 
 
-def test_missing_api_key_is_a_clear_error_only_when_a_call_is_needed(tmp_path, monkeypatch, capsys) -> None:
+def test_missing_api_key_is_exit_2_before_any_call_and_only_when_a_call_is_needed(
+    project: LitProjectDir, fake_llm: FakeLLM, monkeypatch, capsys
+) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(project.root)], check=True)
+    project.prompt("base", ["base.py"], spec=["X = 1"])
+    project.prompt("other", ["other.py"], spec=["O = 1"])
+    assert project.lit("regenerate") == 0
+    project.write("lit.toml", lit_toml("anthropic"))  # the public endpoint, and no key in the environment
+    capsys.readouterr()
+    assert project.lit("regenerate") == 0, "all up to date: no key needed (a fresh clone in CI)"
+    project.prompt("base", ["base.py"], spec=["X = 2"])
+    for argv in (["regenerate"], ["regenerate", "--dry-run"], ["commit", "-m", "x"]):
+        assert project.lit(*argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.strip().splitlines()[-1] == (
+            "lit: error: prompts/base.prompt.md (generate): no Anthropic API key: set `ANTHROPIC_API_KEY` or "
+            "`LIT_API_KEY` in the environment"
+        )
+    assert fake_llm.count() == 2, "no call was made"
+
+
+def test_a_misspelt_model_is_exit_2_before_any_call_with_the_nearest_priced_name(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
     proj = LitProjectDir(tmp_path / "p")
-    proj.write("lit.toml", lit_toml("anthropic"))
+    proj.write("lit.toml", lit_toml("anthropic").replace("claude-sonnet-5", "claude-sonet-5"))
     proj.prompt("base", ["base.py"], spec=["X = 1"])
-    assert proj.lit("regenerate") == 1
-    assert "no Anthropic API key: set `ANTHROPIC_API_KEY` or `LIT_API_KEY`" in capsys.readouterr().err
+    assert proj.lit("regenerate") == 2
+    err = capsys.readouterr().err
+    assert "model `claude-sonet-5` is in no price entry (did you mean `claude-sonnet-5`?)" in err
+    config = (proj.root / "lit.toml").read_text()
+    proj.write("lit.toml", config + '\n[pricing."claude-sonet-5"]\ninput_per_million = 1.0\noutput_per_million = 2.0\n')
+    assert proj.lit("regenerate", "--dry-run") == 0, "priced by the project: its name, its call"
 
 
 def test_the_api_key_never_appears_in_files_or_messages(

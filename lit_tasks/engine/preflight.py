@@ -1,0 +1,68 @@
+"""Mistakes caught before the first call (exit 2, one line each): a provider a stale prompt needs that has no key
+or goes to an endpoint the user has not trusted, and a model name no price entry knows.
+
+Only the prompts the run would regenerate are checked: a fresh clone whose prompts are all up to date builds
+with no key at all, as `lit check` does.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlparse
+
+import lit_providers
+from lit_tasks.engine.run_plan import Plan
+from lit_tasks.io.errors import ConfigError, did_you_mean
+from lit_tasks.llm.calls import endpoint_for
+from lit_tasks.llm.pricing import price_for, price_table
+from lit_tasks.model.settings import GenerationSettings
+from lit_tasks.state.index import LazyProject
+
+
+def preflight(lazy: LazyProject, plan: Plan) -> None:
+    """Raise a ConfigError for the first prompt of `plan` whose calls could not be made, or not be priced."""
+    project = lazy.project
+    seen: set[tuple[object, ...]] = set()
+    for item in plan.items:
+        key = item.prompt
+        verified = bool(project.verify_commands(key) or project.review_enabled(key))
+        roles = ["generate", *(["fix", "review"] if verified else []), *(["plan"] if key in project.unplanned else [])]
+        for role in roles:
+            settings = project.settings(key, role)
+            ident = (settings.provider, settings.model, settings.api, settings.pricing, settings.replay_dir)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            _check(lazy, key, role, settings)
+
+
+def _check(lazy: LazyProject, key: str, role: str, settings: GenerationSettings) -> None:
+    endpoint = endpoint_for(settings, lazy.root)
+    if endpoint.is_local:
+        return
+    try:
+        provider = endpoint.provider  # its key, and an endpoint the user trusts: before any request goes out
+    except ConfigError as err:
+        raise ConfigError(f"{key} ({role}): {err}") from None
+    if price_for(settings.model, settings.pricing) is not None:
+        return
+    if getattr(lit_providers.provider_class(settings.provider), "reports_cost", False) or _loopback(
+        getattr(provider, "base_url", None)
+    ):
+        return  # a CLI that says what each call cost; a local server's own model names
+    known = sorted({price.prefix for price in price_table()})
+    raise ConfigError(
+        f"{key} ({role}): model `{settings.model}` is in no price entry{did_you_mean(settings.model, known)}; "
+        f"a misspelt name is refused by the service only after the run starts. If the name is right, price it in "
+        f'lit.toml ([model.pricing], or [pricing."{settings.model}"])'
+    )
+
+
+def _loopback(url: str | None) -> bool:
+    host = urlparse(url or "").hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
