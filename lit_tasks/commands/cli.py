@@ -11,6 +11,7 @@ import argparse
 import atexit
 import contextlib
 import os
+import re
 import sys
 import traceback
 from typing import NoReturn
@@ -33,11 +34,34 @@ Run `lit COMMAND --help` for a command's options and examples.
 """
 
 
+class LitParser(argparse.ArgumentParser):
+    """argparse, with the nearest command or option suggested for a misspelt one."""
+
+    def error(self, message: str) -> NoReturn:
+        from lit_tasks.io.errors import did_you_mean
+
+        choice = re.search(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:
+            where, word, names = choice.group(1), choice.group(2), re.findall(r"'([^']*)'", choice.group(3))
+            if where == "COMMAND":
+                message = f"unknown command `{word}`{did_you_mean(word, names)}; run `lit --help`"
+            else:
+                message = f"{where} takes one of {', '.join(names)}, not `{word}`{did_you_mean(word, names)}"
+        unknown = re.match(r"unrecognized arguments: (.*)", message)
+        if unknown:
+            options = [o for action in self._actions for o in action.option_strings]
+            words = unknown.group(1).split()
+            hints = [did_you_mean(word.split("=")[0], options) for word in words if word.startswith("-")]
+            message += next((hint for hint in hints if hint), "")
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser for every command, or only for `command` (what a normal invocation needs)."""
     from lit_tasks.commands import register_all
 
-    parser = argparse.ArgumentParser(
+    parser = LitParser(
         prog="lit",
         description="Prompts are the source, an LLM is the compiler, code.lock/ is the artifact.",
         epilog=WORKFLOW,
@@ -60,7 +84,10 @@ def command_parser(command: str) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(next((arg for arg in argv if not arg.startswith("-")), None))
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:  # said by the command's own parser: its usage, its options
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        (commands.choices.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(extras)}")
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

@@ -31,9 +31,15 @@ def test_every_command_has_help_with_examples(command: str, capsys: pytest.Captu
     assert "examples:" in capsys.readouterr().out
 
 
-def test_an_unknown_command_lists_the_real_ones(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_:
-        main(["regenrate"])
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
-    assert "invalid choice: 'regenrate'" in err and "'regenerate'" in err and "'clone'" in err
+def test_a_misspelt_command_or_option_gets_the_nearest_and_the_commands_own_usage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for argv, said, usage in (
+        (["regenrate"], "lit: error: unknown command `regenrate` (did you mean `regenerate`?)", "usage: lit [-h]"),
+        (["regenerate", "--dryrun"], "(did you mean `--dry-run`?)", "usage: lit regenerate [-h]"),
+        (["cost", "--by", "modle"], "--by takes one of prompt, model, role, day, not `modle`", "usage: lit cost"),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and said in err and err.startswith(usage), (argv, err)
