@@ -36,17 +36,8 @@ def run(args: argparse.Namespace) -> int:
         print_json(report)
         return 0 if status.ok else 1
     print(f"lit check: {plural(report['prompts'], 'prompt')}, {report['up_to_date']} up to date")
-    for s in status.stale:
-        print(f"stale   {s.prompt}: {'; '.join(s.reasons)}")
-    for out, key in status.edited:
-        print(
-            f"edited  code.lock/{out} ({key}): differs from what lit generated; `lit patch save` keeps it, "
-            "`lit regenerate --force` discards it"
-        )
-    for s in status.unverified:
-        print(f"unverified {s.prompt}: its verification has not passed on these outputs; `lit regenerate` runs it")
-    for o in status.orphans:
-        print(f"orphan  code.lock/{o.path}: no prompt declares it (was {o.prompt}); `lit regenerate` removes it")
+    for line in status.problems():
+        print(line)
     if status.ok:
         print("ok: code.lock/ matches the prompts and the lock")
     return 0 if status.ok else 1

@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
                 "hand edit, a file in an output's place), then run `lit commit` again; `lit commit --no-generate` "
                 "commits things as they are"
             )
+        refuse_what_check_rejects(lazy)
     new_records = {
         c.path for c in repo.changes() if c.kind == "new" and c.path.startswith(RECORDS_DIR.as_posix() + "/")
     }
@@ -62,6 +63,22 @@ def run(args: argparse.Namespace) -> int:
     if records:
         print(f"  {generated} prompt(s) generated in {len(records)} run(s), {progress.money(cost)}")
     return 0
+
+
+def refuse_what_check_rejects(lazy) -> None:  # noqa: ANN001 - state.index.LazyProject
+    """`lit commit` never makes a commit that `lit check` (a pre-commit hook, CI) rejects: an output edited by hand
+    and not saved as a patch, a prompt still stale. Refuse with `lit check`'s words and its way out."""
+    from lit_tasks.state.index import LazyProject
+    from lit_tasks.state.status import project_status
+
+    fresh = LazyProject.load(lazy.root)  # as the regeneration left it
+    status = project_status(fresh.workspace, fresh.index)
+    if status.ok:
+        return
+    raise LitError(
+        "nothing was committed: `lit check` would reject this commit:\n"
+        + "\n".join(f"  {line}" for line in status.problems())
+    )
 
 
 def trailers(records) -> str:  # noqa: ANN001 - list[RunRecord]

@@ -52,6 +52,24 @@ class ProjectStatus:
     def ok(self) -> bool:
         return not self.stale and not self.edited and not self.orphans and not self.unverified
 
+    def problems(self) -> list[str]:
+        """What `lit check` rejects, one line each with its way out (`lit check` and `lit commit` print them)."""
+        lines = [f"stale   {s.prompt}: {'; '.join(s.reasons)}" for s in self.stale]
+        lines += [
+            f"edited  {CODE_DIR}/{out} ({key}): differs from what lit generated; `lit patch save` keeps it, "
+            "`lit regenerate --force` discards it"
+            for out, key in self.edited
+        ]
+        lines += [
+            f"unverified {s.prompt}: its verification has not passed on these outputs; `lit regenerate` runs it"
+            for s in self.unverified
+        ]
+        lines += [
+            f"orphan  {CODE_DIR}/{o.path}: no prompt declares it (was {o.prompt}); `lit regenerate` removes it"
+            for o in self.orphans
+        ]
+        return lines
+
     def to_json(self) -> dict:
         return {
             "ok": self.ok,

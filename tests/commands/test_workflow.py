@@ -118,6 +118,26 @@ def test_commit_after_a_blocked_output_says_what_failed_and_commits_nothing(tmp_
     assert git(proj.root, "log", "--format=%s").splitlines()[0] == "point lit at the test service"
 
 
+def test_commit_never_makes_a_commit_that_check_rejects(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    """An unsaved hand edit of an output whose prompt is not stale: `lit check` (a pre-commit hook, CI) would
+    reject the commit, so `lit commit` refuses in `lit check`'s words, and commits once the edit is saved."""
+    proj = init_project(tmp_path, fake_llm)
+    proj.prompt("greet", ["greet.py"], spec=["X = 1"])
+    assert proj.run("lit", "commit", "-m", "greet").returncode == 0
+    (proj.root / "code.lock/greet.py").write_text("# greet.py\nX = 'mine'\n")
+    refused = proj.run("lit", "commit", "-m", "my edit")
+    assert refused.returncode == 1, refused.stderr
+    assert "nothing was committed: `lit check` would reject this commit:" in refused.stderr
+    assert (
+        "edited  code.lock/greet.py (prompts/greet.prompt.md): differs from what lit generated; `lit patch save`"
+        in refused.stderr
+    )
+    assert git(proj.root, "log", "--format=%s").splitlines()[0] == "greet"
+    assert proj.run("lit", "patch", "save", "code.lock/greet.py").returncode == 0
+    assert proj.run("lit", "commit", "-m", "my edit").returncode == 0
+    assert proj.run("lit", "check").returncode == 0
+
+
 def test_init_without_a_git_identity_says_who_it_commits_as(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for key in GIT_ENV:
         monkeypatch.delenv(key)
