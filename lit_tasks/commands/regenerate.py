@@ -13,6 +13,7 @@ EXAMPLES = """\
   lit regenerate prompts/cli.prompt.md --force
                                       regenerate one prompt even if up to date (and over hand edits)
   lit regenerate --dry-run            print the plan (what would regenerate, why, its estimated cost)
+  lit regenerate -k                   past a failure, build every prompt that does not depend on it
   lit regenerate --max-cost 2.50      refuse to start, or stop starting prompts, beyond $2.50
   lit regenerate --batch              send each wave of prompts as one Message Batch: half price, slower
 """
@@ -35,6 +36,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--force", action="store_true", help="regenerate the selected prompts even if up to date, over hand edits"
     )
     p.add_argument("--no-cache", action="store_true", help="do not answer from the local response cache")
+    p.add_argument(
+        "-k",
+        "--keep-going",
+        action="store_true",
+        help="past a failed prompt, build every prompt that does not depend on it (default: stop starting prompts)",
+    )
     p.add_argument("--all", action="store_true", help="all prompts (the default; kept for lit v1 scripts)")
     p.add_argument("--dry-run", action="store_true", help="print the plan and stop; makes no call")
     p.add_argument(
@@ -74,5 +81,6 @@ def run(args: argparse.Namespace) -> int:
         static_only=args.static_only,
         batch=args.batch,
         batch_poll_s=args.batch_poll,
+        keep_going=args.keep_going,
     )
     return regenerate(lazy, asked)

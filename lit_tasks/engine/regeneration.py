@@ -42,6 +42,7 @@ class Regeneration:
     static_only: bool = False  # lit.toml's [[static]] files only
     batch: bool = False  # each wave of ready prompts as one batch
     batch_poll_s: float | None = None
+    keep_going: bool = False  # past a failed prompt, build every prompt that does not depend on it (-k)
     started: float = field(default_factory=time.time)
 
     def check(self) -> None:
@@ -97,7 +98,7 @@ def regenerate(lazy: LazyProject, asked: Regeneration) -> int:
         started=asked.started,
         **batch_options(asked.batching, asked.batch_poll_s),
     )
-    return run_registered(lazy, keys, jobs, options, asked.static_only)
+    return run_registered(lazy, keys, jobs, options, asked.static_only, asked.keep_going)
 
 
 def nothing_to_do(lazy: LazyProject, keys: list[str], started: float) -> bool:
@@ -136,7 +137,9 @@ def within_budget(plan: Plan, limit: float) -> Budget:
     return Budget(limit)
 
 
-def run_registered(lazy: LazyProject, keys: list[str], jobs: int, options: RunOptions, static_only: bool) -> int:
+def run_registered(
+    lazy: LazyProject, keys: list[str], jobs: int, options: RunOptions, static_only: bool, keep_going: bool = False
+) -> int:
     """Run doit as a registered run: orphans removed first, the no-op proof recorded after a full success."""
     from lit_tasks.engine.runner import run_doit
     from lit_tasks.state.orphans import remove_orphans
@@ -152,7 +155,7 @@ def run_registered(lazy: LazyProject, keys: list[str], jobs: int, options: RunOp
         for orphan in kept:
             progress.emit("warn", f"kept code.lock/{orphan.path}: no prompt declares it, but it was edited by hand")
         os.chdir(workspace.root)
-        rc = run_doit(lazy, keys, jobs=jobs, options=options, static_only=static_only)
+        rc = run_doit(lazy, keys, jobs=jobs, options=options, static_only=static_only, keep_going=keep_going)
         if rc == 0 and not keys and not static_only:
             record_up_to_date(workspace, lazy.index)
         return rc

@@ -36,6 +36,7 @@ class RunTotals:
 
     def __init__(self) -> None:
         self.generated = self.uptodate = self.failed = self.files = 0
+        self.skipped: list[str] = []  # prompts not started because a prompt they import failed (-k)
         self.start = ledger.now()
 
     def add(self, values: dict[str, Any]) -> None:
@@ -43,7 +44,7 @@ class RunTotals:
         self.files += values["files_written"]
 
     def line(self, seconds: float) -> str:
-        total = self.generated + self.uptodate + self.failed
+        total = self.generated + self.uptodate + self.failed + len(self.skipped)
         spent = ledger.now() - self.start
         if not self.generated and not self.failed and not spent.calls:
             return f"{progress.plural(total, 'prompt')} up to date, nothing to do ({seconds:.1f}s)"
@@ -54,6 +55,8 @@ class RunTotals:
         ]
         if self.failed:
             parts.append(f"{self.failed} failed")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped (they import a failed prompt)")
         cost = progress.money(spent.cost_usd) + (" + unknown" if spent.unpriced else "")
         tail = (
             f"{progress.plural(self.files, 'file')} written, {progress.tokens(spent.tokens_in)} in / "
@@ -94,6 +97,10 @@ class LitReporter(ConsoleReporter):
                 self.totals.add(task.values)
 
     def add_failure(self, task: Any, fail: Any) -> None:
+        if fail.get_name() == "UnmetDependency":  # -k: not started, because a task it needs failed (said already)
+            if task.meta and task.meta.get("lit") == "prompt":
+                self.totals.skipped.append(task.meta["prompt"])
+            return
         if task.meta and task.meta.get("lit") in ("prompt", "verify"):
             self.totals.failed += 1
             if fail.get_name() == "TaskFailed":
@@ -112,13 +119,15 @@ class LitReporter(ConsoleReporter):
         super().add_failure(task, fail)
 
     @property
-    def failed_only_on_vanished_inputs(self) -> bool:
-        """doit calls a missing input an error (exit 2, which lit reports as its own bug): here it was a prompt's
-        failure, and nothing else went wrong."""
-        return bool(self.vanished) and not self.errors
+    def failed_only_as_prompts_fail(self) -> bool:
+        """doit calls a missing input, and a task not started because one it needs failed, an error (exit 2, which
+        lit reports as its own bug): here they were prompts' failures, and nothing else went wrong."""
+        return bool(self.vanished or self.totals.skipped) and not self.errors
 
     def complete_run(self) -> None:
         super().complete_run()
+        for key in self.totals.skipped:
+            progress.emit("note", f"skipped {key}: it imports a prompt that failed")
         if self.totals.generated or self.totals.uptodate or self.totals.failed:
             kind = "fail" if self.totals.failed else "summary"
             progress.emit(kind, self.totals.line(time.monotonic() - self.started))

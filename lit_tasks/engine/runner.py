@@ -34,7 +34,15 @@ def selection(lazy: LazyProject, keys: list[str], *, static_only: bool = False) 
     )
 
 
-def run_doit(lazy: LazyProject, keys: list[str], *, jobs: int, options: RunOptions, static_only: bool = False) -> int:
+def run_doit(
+    lazy: LazyProject,
+    keys: list[str],
+    *,
+    jobs: int,
+    options: RunOptions,
+    static_only: bool = False,
+    keep_going: bool = False,
+) -> int:
     """Run the tasks for `keys` (all prompts when empty) and what they import; returns lit's exit code."""
     install_sigterm_handler()
     creator = LitProject(lazy.root, DEFAULT_BASENAME, options=options, lazy=lazy)
@@ -42,7 +50,7 @@ def run_doit(lazy: LazyProject, keys: list[str], *, jobs: int, options: RunOptio
     namespace = {"DOIT_CONFIG": doit_config(lazy.root) | {"reporter": reporter}, "lit_project": creator}
     if lazy.index.inferred:
         namespace["lit_plan"] = creator.planner
-    argv = ["run"]
+    argv = ["run", *(["--continue"] if keep_going else [])]
     if jobs > 1:
         argv += ["-n", str(jobs), "-P", "thread"]
     argv += selection(lazy, keys, static_only=static_only)
@@ -52,6 +60,6 @@ def run_doit(lazy: LazyProject, keys: list[str], *, jobs: int, options: RunOptio
         progress.forget_projects()
         if "lit_tasks.state.records" in sys.modules:  # only a run that generated something has a record to close
             sys.modules["lit_tasks.state.records"].finish_all()
-    if rc == 2 and reporter.failed_only_on_vanished_inputs:
-        return 1  # a prompt moved or deleted mid-run failed its task, as any prompt's failure does
+    if rc == 2 and reporter.failed_only_as_prompts_fail:
+        return 1  # a prompt moved or deleted mid-run, or one skipped past a failure (-k): prompts' failures
     return EXIT_CODES.get(rc, 3)

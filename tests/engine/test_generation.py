@@ -315,3 +315,23 @@ def test_parallel_failures_do_not_lose_finished_work(project: LitProjectDir, fak
     finished_before = {f"p{i}.py" for i in range(6)} & set(seen) - {"p3.py"}
     again = {c.declared[0] for c in fake_llm.calls[before:]}
     assert not (again & finished_before), "prompts that finished are not paid for again"
+
+
+def test_keep_going_builds_every_prompt_that_does_not_depend_on_a_failed_one(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys
+) -> None:
+    from tests.fake_llm import default_answer
+
+    project.prompt("a", ["a.py"], spec=["A = 1"])
+    project.prompt("b", ["b.py"], imports=["a"], spec=["B = 1"])
+    project.prompt("c", ["c.py"], spec=["C = 1"])
+    project.prompt("d", ["d.py"], imports=["b"], spec=["D = 1"])
+    fake_llm.answer_with(lambda call: "no files here" if "a.py" in call.declared else default_answer(call))
+    assert project.lit("regenerate", "-k", "-j", "1") == 1
+    err = capsys.readouterr().err
+    assert project.code("c.py") == "# c.py\nC = 1\n", "independent of the failure: built"
+    assert not (project.root / "code.lock/b.py").exists() and not (project.root / "code.lock/d.py").exists()
+    assert "skipped prompts/b.prompt.md: it imports a prompt that failed" in err
+    assert "skipped prompts/d.prompt.md: it imports a prompt that failed" in err
+    assert "4 prompts: 1 generated (2 calls, 0 from cache), 0 up to date, 1 failed, 2 skipped" in err
+    assert "UnmetDependency" not in err and "Traceback" not in err
