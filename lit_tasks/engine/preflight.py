@@ -1,5 +1,6 @@
 """Mistakes caught before the first call (exit 2, one line each): a provider a stale prompt needs that has no key
-or goes to an endpoint the user has not trusted, and a model name no price entry knows.
+or goes to an endpoint the user has not trusted, a model name no price entry knows, and a batch record that
+cannot be read (the batch it names may still be answering: sending its requests again would pay twice).
 
 Only the prompts the run would regenerate are checked: a fresh clone whose prompts are all up to date builds
 with no key at all, as `lit check` does.
@@ -17,10 +18,12 @@ from lit_tasks.llm.calls import endpoint_for
 from lit_tasks.llm.pricing import price_for, price_table
 from lit_tasks.model.settings import GenerationSettings
 from lit_tasks.state.index import LazyProject
+from lit_tasks.state.pending_batches import check_pending
 
 
 def preflight(lazy: LazyProject, plan: Plan) -> None:
     """Raise a ConfigError for the first prompt of `plan` whose calls could not be made, or not be priced."""
+    check_pending(lazy.workspace)  # a batch record that cannot be read: never a second payment by mistake
     project = lazy.project
     seen: set[tuple[object, ...]] = set()
     for item in plan.items:

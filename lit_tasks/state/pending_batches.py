@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ValidationError
 
 from lit_tasks.io.atomic import write_atomic
+from lit_tasks.io.errors import ConfigError
 from lit_tasks.io.hashing import hash_bytes, read_regular
 
 if TYPE_CHECKING:
@@ -94,9 +95,23 @@ def pending_batches(workspace: Workspace) -> list[PendingBatch]:
         return []
     found = []
     for path in paths:
-        with contextlib.suppress(OSError, ValidationError, ValueError):
+        try:
             found.append(_read(path))
+        except FileNotFoundError:
+            continue  # ended and removed by another run meanwhile
+        except (OSError, ValidationError, ValueError, RecursionError):
+            raise ConfigError(
+                f"{path.relative_to(workspace.root)} cannot be read (cut short, or not lit's): the batch "
+                f"{path.stem} it names may still be answering requests this run would send again, and the service "
+                "bills both. Wait for the batch to end and remove the file (its answers stay with the service), "
+                "or remove it now to send the requests again"
+            ) from None
     return found
+
+
+def check_pending(workspace: Workspace) -> None:
+    """A ConfigError (exit 2, before any call) for a batch record that cannot be read: never ignored."""
+    pending_batches(workspace)
 
 
 def _read(path: Path) -> PendingBatch:

@@ -55,3 +55,18 @@ def test_an_interactive_rerun_waits_too_and_every_answer_of_the_batch_is_cached_
     assert len(fake_llm.batches.created) == 1 and fake_llm.count() == 2, "b from the cache: only c and d are called"
     assert [r.batch for r in paid(project)["b"]] == ["msgbatch_0001"], "b's batch call is recorded, once"
     assert not list((project.root / ".lit/batches").iterdir())
+
+
+@pytest.mark.usefixtures("killed_while_waiting")
+def test_a_batch_record_cut_short_stops_the_rerun_before_it_pays_twice(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = project.root / ".lit/batches/msgbatch_0001.json"
+    record.write_bytes(record.read_bytes()[:40])  # as a crash mid-write would leave it
+    for argv in (["regenerate", "--batch", *POLL], ["regenerate"], ["regenerate", "--dry-run"]):
+        assert project.lit(*argv) == 2, argv
+        err = capsys.readouterr().err
+        assert ".lit/batches/msgbatch_0001.json cannot be read" in err and "bills both" in err
+    assert len(fake_llm.batches.created) == 1 and fake_llm.count() == 0, "nothing sent again"
+    record.unlink()  # the way out the message gives: the user's choice to send them again
+    assert project.lit("regenerate", "--batch", *POLL) == 0
