@@ -83,7 +83,8 @@ class GenerateAction:
         with progress.project_scope(str(workspace.root)), batcher.running() if batcher else contextlib.nullcontext():
             try:
                 self.lazy.project  # noqa: B018 - loaded (checked against the index) before the prompt's lock is taken
-                with prompt_lock(workspace, self.key):  # another run may be generating it: wait, then adopt
+                idle = batcher.idle if batcher else None  # waiting on another run is no reason to hold a batch
+                with prompt_lock(workspace, self.key, idle):  # another run may be generating it: wait, then adopt
                     events.emit(workspace, "generating", self.key)
                     values = self._step().run()
             except LitError as err:

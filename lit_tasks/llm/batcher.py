@@ -79,6 +79,17 @@ class Batcher:
         finally:
             self._count(running=-1)
 
+    @contextlib.contextmanager
+    def idle(self) -> Iterator[None]:
+        """An action blocked on something other than a batch (another run generating its prompt): counted as
+        waiting, so the batch the others wait for is sent. Two batch runs would each hold one prompt's lock and
+        wait for the other's forever otherwise."""
+        self._count(waiting=1)
+        try:
+            yield
+        finally:
+            self._count(waiting=-1)
+
     def wait(self, future: Future[Delivered]) -> Delivered:
         """Block the calling action on `future`, counted as waiting for the barrier."""
         self._count(waiting=1)

@@ -23,7 +23,7 @@ import contextlib
 import os
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from lit_tasks.io import progress
@@ -49,8 +49,11 @@ _guard = threading.Lock()
 
 
 @contextlib.contextmanager
-def prompt_lock(workspace: Workspace, key: str) -> Iterator[None]:
-    """Hold `key`'s lock for the body; waits (saying so) while another run generates the prompt."""
+def prompt_lock(
+    workspace: Workspace, key: str, while_waiting: Callable[[], contextlib.AbstractContextManager[None]] | None = None
+) -> Iterator[None]:
+    """Hold `key`'s lock for the body; waits (saying so, inside `while_waiting()`: a batch run counts the
+    wait as idle) while another run generates the prompt."""
     if fcntl is None:
         yield
         return
@@ -59,7 +62,8 @@ def prompt_lock(workspace: Workspace, key: str) -> Iterator[None]:
     if fd is None:
         holder = _holder(path)
         progress.emit("note", f"waiting for {key}: another lit run ({holder}) is generating it")
-        fd = _lock(path, blocking=True)
+        with while_waiting() if while_waiting is not None else contextlib.nullcontext():
+            fd = _lock(path, blocking=True)
         assert fd is not None
     try:
         os.pwrite(fd, f"{os.getpid():>10}\n".encode(), 0)  # one fixed-width write: a reader never sees half

@@ -70,3 +70,41 @@ def test_a_batch_record_cut_short_stops_the_rerun_before_it_pays_twice(
     assert len(fake_llm.batches.created) == 1 and fake_llm.count() == 0, "nothing sent again"
     record.unlink()  # the way out the message gives: the user's choice to send them again
     assert project.lit("regenerate", "--batch", *POLL) == 0
+
+
+@pytest.mark.parametrize(
+    "other", [["--batch", *POLL], []], ids=["two batch runs", "a batch run beside an interactive one"]
+)
+def test_overlapping_batch_runs_finish_and_pay_each_call_once(
+    project: LitProjectDir, fake_llm: FakeLLM, other: list[str]
+) -> None:
+    """Each run holds one prompt's lock and waits for one the other holds: a prompt waiting on another run is idle,
+    so each run's batcher still sends what its other prompts wait for (before: a deadlock, 5 of 5 trials)."""
+    for name in "abcdef":
+        project.prompt(name, [f"{name}.py"], spec=[f"{name.upper()} = 1"])
+    project.prompt("g", ["g.py"], imports=list("abcdef"), spec=["G = 1"])
+    fake_llm.latency = 0.05
+    runs = [start(project, "--batch", *POLL, "-j", "8"), start(project, *other, "-j", "8")]
+    for run in runs:
+        _, err = run.communicate(timeout=90)
+        assert run.returncode == 0, err
+    assert {name: len(calls) for name, calls in paid(project).items()} == {name: 1 for name in "abcdefg"}
+    assert project.lit("check") == 0
+
+
+def test_a_prompt_waiting_on_another_runs_lock_does_not_hold_the_batch_back(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
+    """The deadlock's cause, made certain: while another run holds a's lock, the batch run's other prompts are
+    still sent (its a-action waits on the lock, counted as idle); then a is built once the lock is free."""
+    from lit_tasks.state.locks import prompt_lock
+
+    for name in "abc":
+        project.prompt(name, [f"{name}.py"], spec=[f"{name.upper()} = 1"])
+    project.lit("regenerate", "--dry-run")  # creates .lit/ for the lock files
+    with prompt_lock(project.workspace, "prompts/a.prompt.md"):
+        run = start(project, "--batch", *POLL, "-j", "4")
+        wait_for(lambda: batch_prompts(fake_llm) == [["b.py", "c.py"]], timeout=30)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 0, err
+    assert batch_prompts(fake_llm) == [["b.py", "c.py"], ["a.py"]]
