@@ -16,7 +16,7 @@ from lit_tasks.io import progress
 from lit_tasks.io.errors import BilledError, LitError
 from lit_tasks.llm.batch_call import batch_call
 from lit_tasks.llm.batcher import BatchItem
-from lit_tasks.llm.budget import Charge, last_output_bytes, output_token_estimate, request_estimate
+from lit_tasks.llm.budget import Charge, expected_output_bytes, output_token_estimate, request_estimate
 from lit_tasks.llm.calls import Endpoint, call, endpoint_for
 from lit_tasks.llm.pricing import Price, price_for
 from lit_tasks.llm.response import ParsedResponse, accept, parse_response
@@ -86,7 +86,9 @@ class Asker:
     ) -> float | None:
         output = None  # a review's verdict has no history: max_tokens
         if parse:
-            output = output_token_estimate(last_output_bytes(self.workspace.code_dir, self.outputs), request.max_tokens)
+            output = output_token_estimate(
+                expected_output_bytes(self.workspace.code_dir, self.outputs), request.max_tokens
+            )
         return request_estimate(request, price, endpoint.is_local, output, batch=batch)
 
     def _batched(

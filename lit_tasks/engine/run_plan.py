@@ -1,7 +1,7 @@
 """The plan of a run, before any call: which prompts will (or may) regenerate, why, and what it can cost.
 
 The cost is an estimate (`budget`): input tokens bounded by the request's size, output tokens by the prompt's
-last answer with a margin, or by `max_tokens` for a prompt never built. A prompt listed only because an import
+last answer with a margin, or a typical file per declared output for a prompt never built. A prompt listed only because an import
 is stale may cost nothing (early cutoff), but is counted.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import lit_providers
 from lit_tasks.io.progress import money
-from lit_tasks.llm.budget import cost_estimate, last_output_bytes, output_token_estimate
+from lit_tasks.llm.budget import BYTES_PER_OUTPUT, cost_estimate, expected_output_bytes, output_token_estimate
 from lit_tasks.llm.pricing import batch_multiplier, price_for
 from lit_tasks.llm.request import declared_outputs, system_prompt
 from lit_tasks.model.project import Project
@@ -75,9 +75,9 @@ def prompt_estimate(project: Project, key: str) -> float | None:
         try:
             size += (project.code_dir / path).stat().st_size
         except FileNotFoundError:
-            size += settings.max_tokens * 4  # not generated yet: at most what its prompt may produce
+            size += BYTES_PER_OUTPUT  # not generated yet: a typical file
     is_local = bool(getattr(lit_providers.provider_class(settings.provider), "is_local", False))
-    output = output_token_estimate(last_output_bytes(project.code_dir, prompt.outputs), settings.max_tokens)
+    output = output_token_estimate(expected_output_bytes(project.code_dir, prompt.outputs), settings.max_tokens)
     return cost_estimate(size, output, price_for(settings.model, settings.pricing), is_local)
 
 

@@ -115,7 +115,11 @@ def test_batch_calls_cost_half_of_interactive_ones_and_lit_cost_tells_them_apart
 def test_the_plan_and_the_budget_price_a_batch_run_at_batch_rates(
     project: LitProjectDir, fake_llm: FakeLLM, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project.prompt("a", ["a.py"], spec=["A = 1"])
+    config = (project.root / "lit.toml").read_text()
+    project.write(
+        "lit.toml", config.replace('model = "claude-sonnet-5"', 'model = "claude-sonnet-5"\nmax_tokens = 300')
+    )
+    project.prompt("a", ["a.py"], spec=["A = 1"])  # never built: a call that may cost its max_tokens, at most
     lazy = LazyProject.load(project.root)
     batch = at_batch_rates(make_plan(lazy)).estimate
     assert batch == pytest.approx(make_plan(lazy).estimate / 2)

@@ -165,7 +165,7 @@ def test_the_key_goes_only_to_an_endpoint_the_user_trusts(
     )
     project.prompt("a", ["a.py"], spec=["A = 1"])
     done = project.run("lit", "regenerate")
-    assert done.returncode == 1 and "an endpoint its lit.toml (or a prompt) chose" in done.stderr
+    assert done.returncode == 2 and "an endpoint its lit.toml (or a prompt) chose" in done.stderr, "before any call"
     assert "LIT_TRUSTED_ENDPOINTS=http://collector.invalid/v1" in done.stderr and "ghp_" not in done.stderr
     trusted = project.run("lit", "regenerate", env={"LIT_TRUSTED_ENDPOINTS": "http://collector.invalid"})
     assert "chose" not in trusted.stderr and "cannot reach" in trusted.stderr, "trusted: the call is tried"
