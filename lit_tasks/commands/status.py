@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from lit_tasks.commands.common import add_parser, load_lazy_here, print_json
+from lit_tasks.io.progress import plural
 from lit_tasks.model.paths import PROMPT_SUFFIX, PROMPTS_DIR
 
 EXAMPLES = """\
@@ -45,6 +46,12 @@ def gather() -> dict[str, Any]:
         for kind in ("new", "modified", "deleted")
     }
     status = project_status(lazy.workspace, lazy.index).to_json()
+    from lit_tasks.state.pending_batches import pending_batches
+
+    batches = [
+        {"id": b.id, "created": b.created, "requests": len(b.items), "ended": b.ended}
+        for b in pending_batches(lazy.workspace)
+    ]
     lit_files = sorted(c.path for c in changes if Repo.is_lit_path(c.path))
     return {
         "project": project.config.project.name,
@@ -54,6 +61,7 @@ def gather() -> dict[str, Any]:
         "stale": status["stale"],
         "edited": status["edited"],
         "orphans": status["orphans"],
+        "batches": batches,
         "commit_would": {"regenerate": [s["prompt"] for s in status["stale"]], "files": lit_files},
     }
 
@@ -90,6 +98,12 @@ def run(args: argparse.Namespace) -> int:
         print("orphans (no prompt declares them; `lit regenerate` removes them):")
         for o in data["orphans"]:
             print(f"  {o['output']} (was {o['was']})")
+    for batch in data["batches"]:
+        state = "answered, waiting to be recorded" if batch["ended"] else "pending at the service"
+        print(
+            f"batch {batch['id']} ({state}, {plural(batch['requests'], 'request')}, sent {batch['created']}): "
+            "the next `lit regenerate` that needs one of its requests waits for it instead of paying again"
+        )
     would = data["commit_would"]
     if not would["regenerate"] and not would["files"]:
         print("nothing to commit: prompts, code.lock/ and the lock agree with HEAD")

@@ -24,7 +24,7 @@ from lit_tasks.llm.response import accept, parse_response
 from lit_tasks.state.pending_batches import PendingBatch, PendingItem, batch_path, end_pending
 from lit_tasks.state.workspace import Workspace
 
-HEARTBEAT_POLLS = 10  # a progress line at least every this many polls, even when nothing changed
+HEARTBEAT_S = 60.0  # a line at least this often while a batch is waiting, changed or not
 MAX_FAILED_POLLS = 20  # consecutive transient failures before the wait is given up (the record stays)
 
 
@@ -74,6 +74,7 @@ class Watcher:
     def _wait_until_ended(self) -> None:
         last: BatchCounts | None = None
         polls = failures = 0
+        shown = time.monotonic()
         while True:
             if polls or failures:
                 time.sleep(self.poll_s)  # the first look is at once: an earlier run's batch may have ended
@@ -91,19 +92,20 @@ class Watcher:
                 continue
             failures = 0
             polls += 1
-            if status.ended or status.counts != last or polls % HEARTBEAT_POLLS == 0:
-                self._show(status.counts, status.ended)
-                last = status.counts
+            quiet_for = time.monotonic() - shown
+            if status.ended or status.counts != last or quiet_for >= HEARTBEAT_S:
+                self._show(status.counts, status.ended, still=status.counts == last)
+                last, shown = status.counts, time.monotonic()
             if status.ended:
                 return
 
-    def _show(self, counts: BatchCounts, ended: bool) -> None:
+    def _show(self, counts: BatchCounts, ended: bool, still: bool = False) -> None:
         elapsed = duration(time.time() - created_at(self.record))
         line = f"{counts.processing} processing, {counts.succeeded} succeeded, {counts.errored} errored"
         line += "".join(
             f", {n} {what}" for what, n in (("canceled", counts.canceled), ("expired", counts.expired)) if n
         )
-        state = "ended" if ended else "waiting"
+        state = "ended" if ended else "still waiting" if still else "waiting"
         progress.emit("note", f"batch {self.record.id} {state}: {line}, {elapsed}")
 
     def _warn(self, message: str) -> None:
@@ -195,7 +197,8 @@ def watch(
         futures = [watcher.future(custom_id) for custom_id in custom_ids]
     if started and resumed:
         progress.emit(
-            "note", f"batch {record.id}: waiting for it (sent by an earlier run, {len(record.items)} requests)"
+            "note",
+            f"batch {record.id}: waiting for it (sent by an earlier run, {progress.plural(len(record.items), 'request')})",
         )
     if started:
         threading.Thread(target=watcher.run, name=f"lit-batch-{record.id}", daemon=True).start()

@@ -14,7 +14,7 @@ from lit_tasks.engine.run_plan import at_batch_rates, make_plan
 from lit_tasks.llm import batcher
 from lit_tasks.state.index import LazyProject
 from lit_tasks.state.records import PromptRecord, load_records
-from tests.conftest import LitProjectDir, example_on_fake, lit_toml
+from tests.conftest import LitProjectDir, example_on_fake, lit_toml, wait_for
 from tests.fake_llm import FakeLLM
 
 POLL = ("--batch-poll", "0.02")
@@ -232,3 +232,25 @@ def test_a_batch_whose_creation_timed_out_is_adopted_not_sent_twice(
         "a": ["msgbatch_0001"],
         "b": ["msgbatch_0001"],
     }
+
+
+def test_a_waiting_batch_says_so_at_a_steady_interval(
+    project: LitProjectDir, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+
+    from lit_tasks.llm import batch_watch
+
+    monkeypatch.setattr(batch_watch, "HEARTBEAT_S", 0.1)
+    project.prompt("a", ["a.py"], spec=["A = 1"])
+    fake_llm.batches.hold()
+
+    def release_after_a_while() -> None:  # about 0.5 s of polls once the batch exists
+        wait_for(lambda: fake_llm.batches.polls >= 25, timeout=30)
+        fake_llm.batches.hold(False)
+
+    threading.Thread(target=release_after_a_while, daemon=True).start()
+    assert project.lit("regenerate", "--batch", *POLL) == 0
+    err = capsys.readouterr().err
+    assert "sent 1 request (" in err
+    assert err.count("still waiting: 1 processing, 0 succeeded, 0 errored") >= 3, err

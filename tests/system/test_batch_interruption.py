@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 
 import pytest
 
@@ -29,8 +30,11 @@ def killed_while_waiting(project: LitProjectDir, fake_llm: FakeLLM, monkeypatch:
 
 @pytest.mark.usefixtures("killed_while_waiting")
 def test_a_batch_rerun_waits_for_the_same_batch_and_pays_nothing_twice(
-    project: LitProjectDir, fake_llm: FakeLLM
+    project: LitProjectDir, fake_llm: FakeLLM, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    subprocess.run(["git", "init", "-q", str(project.root)], check=True)
+    assert project.lit("status") == 0
+    assert "batch msgbatch_0001 (pending at the service, 2 requests, sent" in capsys.readouterr().out
     assert project.lit("regenerate", "--batch", *POLL) == 0
     assert batch_prompts(fake_llm) == [["a.py", "b.py"], ["c.py"], ["d.py"]], "one batch creation for a and b"
     assert fake_llm.count() == 0
