@@ -13,9 +13,11 @@ from urllib.parse import urlparse
 
 import lit_providers
 from lit_tasks.engine.run_plan import Plan
+from lit_tasks.io import progress
 from lit_tasks.io.errors import ConfigError, did_you_mean
 from lit_tasks.llm.calls import endpoint_for
 from lit_tasks.llm.pricing import price_for, price_table
+from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.model.settings import GenerationSettings
 from lit_tasks.state.index import LazyProject
 from lit_tasks.state.pending_batches import check_pending
@@ -26,6 +28,7 @@ def preflight(lazy: LazyProject, plan: Plan) -> None:
     check_pending(lazy.workspace)  # a batch record that cannot be read: never a second payment by mistake
     project = lazy.project
     seen: set[tuple[object, ...]] = set()
+    warn_edited_imports(lazy, plan)
     for item in plan.items:
         key = item.prompt
         verified = bool(project.verify_commands(key) or project.review_enabled(key))
@@ -37,6 +40,24 @@ def preflight(lazy: LazyProject, plan: Plan) -> None:
                 continue
             seen.add(ident)
             _check(lazy, key, role, settings)
+
+
+def warn_edited_imports(lazy: LazyProject, plan: Plan) -> None:
+    """Name, before any call, each output edited by hand (not saved as a patch) that a prompt about to be
+    generated imports: the edit becomes that prompt's context, and is paid for as such."""
+    graph, lock = lazy.project.graph, lazy.workspace.lock
+    importers: dict[str, list[str]] = {}
+    for item in plan.items:
+        for imported in graph.prompts[item.prompt].imports:
+            importers.setdefault(imported, []).append(item.prompt)
+    for imported, keys in sorted(importers.items()):
+        for out in lock.edited_outputs(lock.read(imported)):
+            progress.emit(
+                "warn",
+                f"warning: code.lock/{out} ({imported}) is edited by hand and not saved, and {', '.join(keys)} "
+                f"import{'s' if len(keys) == 1 else ''} it as it is now; `lit patch save {CODE_DIR}/{out}` keeps the "
+                f"edit, `lit regenerate --force {imported}` discards it",
+            )
 
 
 def _check(lazy: LazyProject, key: str, role: str, settings: GenerationSettings) -> None:

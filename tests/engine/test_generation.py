@@ -335,3 +335,21 @@ def test_keep_going_builds_every_prompt_that_does_not_depend_on_a_failed_one(
     assert "skipped prompts/d.prompt.md: it imports a prompt that failed" in err
     assert "4 prompts: 1 generated (2 calls, 0 from cache), 0 up to date, 1 failed, 2 skipped" in err
     assert "UnmetDependency" not in err and "Traceback" not in err
+
+
+def test_an_unsaved_edit_of_an_imported_file_is_named_before_its_importers_are_paid_for(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys
+) -> None:
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    project.prompt("app", ["app.py"], imports=["base"], spec=["A = 1"])
+    assert project.lit("regenerate") == 0
+    (project.root / "code.lock/base.py").write_text("# base.py\nB = 'edited'\n")
+    project.prompt("app", ["app.py"], imports=["base"], spec=["A = 2"])
+    capsys.readouterr()
+    assert project.lit("regenerate", "prompts/app.prompt.md") == 0
+    err = capsys.readouterr().err
+    said = (
+        "warning: code.lock/base.py (prompts/base.prompt.md) is edited by hand and not saved, and "
+        "prompts/app.prompt.md imports it as it is now; `lit patch save code.lock/base.py` keeps the edit"
+    )
+    assert said in err and err.index(said) < err.index("generating prompts/app.prompt.md")
