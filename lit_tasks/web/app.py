@@ -92,8 +92,15 @@ class Dashboard:
         if previous == state:
             return
         self.states[key] = state
-        usd = board.prompts[key].cost_usd
-        data = {"prompt": key, "state": state, "previous": previous, "cost_usd": usd, "cost": pages.cost(usd)}
+        summary = board.prompts[key]
+        data = {
+            "prompt": key,
+            "state": state,
+            "previous": previous,
+            "cost_usd": summary.cost_usd,
+            "cost": pages.last_cost(summary),
+            "spent": money(board.spent_usd),  # the page's total follows the build
+        }
         message = f"data: {json.dumps(data)}\n\n"
         for queue in self.subscribers:
             queue.put_nowait(message)

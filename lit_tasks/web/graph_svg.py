@@ -53,7 +53,7 @@ def positions(cols: list[list[str]]) -> dict[str, tuple[int, int]]:
 
 
 def render(index: ProjectIndex, prompts: dict[str, PromptSummary], states: dict[str, str], money) -> str:  # noqa: ANN001
-    """The SVG element; `money` formats a cost."""
+    """The SVG element; `money` says what a prompt's last generation cost (or saved)."""
     cols = columns(index)
     at = positions(cols)
     width = PAD * 2 + len(cols) * NODE_W + max(len(cols) - 1, 0) * COL_GAP
@@ -93,7 +93,7 @@ def _lane(y: float) -> float:
 def _node(key: str, at: tuple[int, int], prompt: PromptSummary, state: str, money) -> str:  # noqa: ANN001
     name = key.removeprefix("prompts/").removesuffix(".prompt.md")
     label = name if len(name) <= 26 else "…" + name[-25:]
-    cost = "" if prompt.cost_usd is None else money(prompt.cost_usd)
+    cost = "" if prompt.cost_usd is None and not prompt.cached else money(prompt)
     return (
         f'<a href="{prompt_url(key)}"><g class="node" data-prompt="{escape(key, quote=True)}" '
         f'data-state="{state}" transform="translate({at[0]},{at[1]})">'

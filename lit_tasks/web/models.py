@@ -15,6 +15,8 @@ class PromptSummary(BaseModel):
     state: State
     reasons: list[str] = []  # why it is stale, in `lit check`'s words
     cost_usd: float | None = None  # what its last generation cost (every call of it: generate, fix, review)
+    cached: bool = False  # its last generation was answered from the response cache: no call, `saved_usd` saved
+    saved_usd: float = 0.0  # what the cache saved on its last generation
     total_cost_usd: float = 0.0  # every generation of it on record
     outputs: list[str]
     imports: list[str]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from html import escape
 
-from lit_tasks.io.progress import money
+from lit_tasks.io.progress import money, plural
 from lit_tasks.web import graph_svg
 from lit_tasks.web.board import Board
-from lit_tasks.web.models import PromptDetail, RunView, Timeline
+from lit_tasks.web.models import PromptDetail, PromptSummary, RunView, Timeline
 
 CHART_W, CHART_H, CHART_PAD = 640, 180, 36
 
@@ -31,6 +31,13 @@ def cost(usd: float | None) -> str:
     return money(usd) if usd is not None else "—"
 
 
+def last_cost(summary: PromptSummary) -> str:
+    """What a prompt's last generation cost, or, answered from the cache, what the cache saved."""
+    if summary.cached:
+        return f"cached ({money(summary.saved_usd)} saved)" if summary.saved_usd else "cached"
+    return cost(summary.cost_usd)
+
+
 def prompt_link(key: str) -> str:
     return f'<a href="{graph_svg.prompt_url(key)}">{escape(key)}</a>'
 
@@ -40,14 +47,14 @@ def index_page(board: Board, states: dict[str, str]) -> str:
         return page("graph", "<p>The project does not load; fix it and this page follows.</p>", error=board.error)
     rows = "".join(
         f'<tr data-prompt="{escape(key, quote=True)}" data-state="{states[key]}"><td>{prompt_link(key)}</td>'
-        f'<td class="state">{states[key]}</td><td class="cost">{cost(p.cost_usd)}</td>'
+        f'<td class="state">{states[key]}</td><td class="cost">{last_cost(p)}</td>'
         f"<td>{escape(', '.join(p.outputs))}</td></tr>"
         for key, p in board.prompts.items()
     )
     body = (
         f'<h1>{len(board.prompts)} prompts</h1><div class="graph-box">'
-        f"{graph_svg.render(board.index, board.prompts, states, cost)}</div>"
-        f'<p class="total">spent on these prompts, all runs: {money(board.spent_usd)}</p>'
+        f"{graph_svg.render(board.index, board.prompts, states, last_cost)}</div>"
+        f'<p class="total">spent on these prompts, all runs: <span class="spent">{money(board.spent_usd)}</span></p>'
         '<table class="prompts"><thead><tr><th>prompt</th><th>state</th><th>last generation</th><th>outputs</th>'
         f"</tr></thead><tbody>{rows}</tbody></table>"
     )
@@ -62,7 +69,7 @@ def prompt_page(detail: PromptDetail, state: str, name: str, failure: str | None
     body = (
         f'<h1>{escape(detail.title)}</h1><p class="path">{escape(detail.path)}</p>'
         f'<p data-prompt="{key}" data-state="{state}">state: <span class="state">{state}</span> · last generation: '
-        f'<span class="cost">{cost(detail.cost_usd)}</span> · all generations: {money(detail.total_cost_usd)}</p>'
+        f'<span class="cost">{last_cost(detail)}</span> · all generations: {money(detail.total_cost_usd)}</p>'
         f"{f'<ul class=reasons>{reasons}</ul>' if reasons else ''}"
         f"{f'<p class=failure>the last build said: {escape(failure)}</p>' if failure else ''}"
         f"<p>imports: {links}<br>imported by: {importers}</p>"
@@ -162,7 +169,9 @@ def runs_page(runs: list[RunView], name: str) -> str:
 
 
 def cost_chart(runs: list[RunView]) -> str:
-    """Cumulative dollars by run, oldest first, as an SVG polyline (a step per run)."""
+    """Cumulative dollars by run, oldest first, as an SVG polyline (a step per run), with a labelled y axis (from
+    $0 to the total) and the first and last runs' start times on the x axis (to the minute: runs of one day
+    differ)."""
     ordered = list(reversed(runs))
     if not ordered:
         return "<p>no runs on record</p>"
@@ -171,20 +180,34 @@ def cost_chart(runs: list[RunView]) -> str:
         total += run.cost_usd
         totals.append(total)
     top = max(totals) or 1.0
-    step = (CHART_W - 2 * CHART_PAD) / max(len(ordered) - 1, 1)
+    left, bottom = CHART_PAD * 2, CHART_H - CHART_PAD
+    step = (CHART_W - left - CHART_PAD) / max(len(ordered) - 1, 1)
     points = " ".join(
-        f"{CHART_PAD + i * step:.1f},{CHART_H - CHART_PAD - t / top * (CHART_H - 2 * CHART_PAD):.1f}"
-        for i, t in enumerate(totals)
+        f"{left + i * step:.1f},{bottom - t / top * (CHART_H - 2 * CHART_PAD):.1f}" for i, t in enumerate(totals)
     )
+    first, last = _minute(ordered[0].started), _minute(ordered[-1].started)
+    x_labels = f'<text class="x" x="{left}" y="{CHART_H - 10}">{escape(first)}</text>'
+    if last != first:
+        x_labels += (
+            f'<text class="x" x="{CHART_W - CHART_PAD}" y="{CHART_H - 10}" text-anchor="end">{escape(last)}</text>'
+        )
     return (
-        f'<svg class="chart" viewBox="0 0 {CHART_W} {CHART_H}" width="{CHART_W}" height="{CHART_H}" role="img">'
-        f'<line class="axis" x1="{CHART_PAD}" y1="{CHART_H - CHART_PAD}" x2="{CHART_W - CHART_PAD}" '
-        f'y2="{CHART_H - CHART_PAD}"/><polyline class="spend" points="{points}"/>'
-        f'<text x="{CHART_PAD}" y="20">{money(total)} over {len(ordered)} runs</text>'
-        f'<text x="{CHART_PAD}" y="{CHART_H - 10}">{escape(ordered[0].started[:10])}</text>'
-        f'<text x="{CHART_W - CHART_PAD}" y="{CHART_H - 10}" text-anchor="end">'
-        f"{escape(ordered[-1].started[:10])}</text></svg>"
+        f'<svg class="chart" viewBox="0 0 {CHART_W} {CHART_H}" width="{CHART_W}" height="{CHART_H}" role="img" '
+        f'aria-label="cumulative spend over {len(ordered)} runs">'
+        f'<line class="axis" x1="{left}" y1="{bottom}" x2="{CHART_W - CHART_PAD}" y2="{bottom}"/>'
+        f'<line class="axis" x1="{left}" y1="{CHART_PAD}" x2="{left}" y2="{bottom}"/>'
+        f'<text class="y" x="{left - 6}" y="{bottom}" text-anchor="end">$0</text>'
+        f'<text class="y" x="{left - 6}" y="{CHART_PAD + 4}" text-anchor="end">{money(top)}</text>'
+        f'<text class="y-title" x="12" y="{CHART_H / 2:.0f}" transform="rotate(-90 12 {CHART_H / 2:.0f})" '
+        f'text-anchor="middle">spent, cumulative</text>'
+        f'<polyline class="spend" points="{points}"/>'
+        f'<text x="{left + 8}" y="20">{money(total)} over {plural(len(ordered), "run")}</text>{x_labels}</svg>'
     )
+
+
+def _minute(started: str) -> str:
+    """`2026-12-04T09:15:24.123Z` as `2026-12-04 09:15`."""
+    return started[:16].replace("T", " ")
 
 
 def timeline_page(timeline: Timeline | None, name: str) -> str:

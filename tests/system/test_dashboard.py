@@ -106,6 +106,7 @@ def test_the_page_draws_every_prompt_and_follows_a_build_live(served, fake_llm: 
         nodes = driver.find_elements("css selector", "svg.graph g.node")
         assert sorted(n.get_attribute("data-prompt") for n in nodes) == sorted(p["path"] for p in prompts(url))
         assert {n.get_attribute("data-state") for n in nodes} == {"never-built"}
+        assert driver.find_element("css selector", ".total .spent").text == "$0"
         driver.execute_script("window.litMarker = 'same page'")
         fake_llm.latency = 0.2  # long enough to watch prompts generate
         running = build(example)
@@ -118,6 +119,7 @@ def test_the_page_draws_every_prompt_and_follows_a_build_live(served, fake_llm: 
                 {n.get_attribute("data-state") for n in d.find_elements("css selector", "g.node")} == {"up-to-date"}
             )
         )
+        WebDriverWait(driver, 30).until(lambda d: d.find_element("css selector", ".total .spent").text != "$0")
         assert driver.execute_script("return window.litMarker") == "same page", "updated live, not reloaded"
         costs = [n.text for n in driver.find_elements("css selector", "g.node .cost")]
         assert len(costs) == 12 and all(c.startswith("$") for c in costs), costs

@@ -70,7 +70,21 @@ async def test_runs_and_the_cost_chart(built: LitProjectDir, aiohttp_client) -> 
     assert run["calls"] == 2 and run["cache_hits"] == 0 and run["cost_usd"] > 0 and run["complete"]
     assert run["prompts"] == ["prompts/app.prompt.md", "prompts/base.prompt.md"]
     page = await (await client.get("/runs")).text()
-    assert '<polyline class="spend"' in page and "over 1 runs" in page
+    assert '<polyline class="spend"' in page and "over 1 run<" in page
+    assert '<text class="y"' in page and ">$0</text>" in page and "spent, cumulative" in page, "a labelled y axis"
+    assert page.count('<text class="x"') == 1, "one run: one x label, not the same date twice"
+
+
+async def test_a_prompt_answered_from_the_cache_shows_cached_and_what_it_saved(
+    built: LitProjectDir, aiohttp_client
+) -> None:
+    assert built.lit("regenerate", "--force", "prompts/base.prompt.md") == 0  # answered from the response cache
+    client = await aiohttp_client(create_app(built.root))
+    prompts = {p["path"]: p for p in (await (await client.get("/api/prompts")).json())["prompts"]}
+    base = prompts["prompts/base.prompt.md"]
+    assert base["cached"] and base["saved_usd"] > 0 and base["cost_usd"] == 0.0
+    page = await (await client.get("/")).text()
+    assert "cached ($0.0" in page and "saved)" in page
 
 
 async def test_a_project_that_does_not_load_shows_its_error_and_the_server_stays_up(

@@ -35,6 +35,8 @@ function connect() {
   source.addEventListener("snapshot", (message) => {
     const snapshot = JSON.parse(message.data);
     for (const [prompt, state] of Object.entries(snapshot.prompts)) show(prompt, state);
+    const spent = document.querySelector(".total .spent");
+    if (spent && snapshot.spent) spent.textContent = snapshot.spent;
   });
   source.addEventListener("project", (message) => projectChanged(JSON.parse(message.data).error));
   source.onmessage = (message) => {
@@ -43,6 +45,8 @@ function connect() {
     const known = [...document.querySelectorAll("[data-prompt]")].some((el) => el.dataset.prompt === event.prompt);
     if (!known && document.querySelector("svg.graph")) return location.reload(); // a new prompt: redraw the graph
     show(event.prompt, event.state, event.cost);
+    const spent = document.querySelector(".total .spent");
+    if (spent && event.spent) spent.textContent = event.spent;
   };
 }
 
