@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lit_tasks.commands.common import add_parser, root_here
 from lit_tasks.io import progress
+from lit_tasks.state import ledger
 
 EXAMPLES = """\
   lit draft "a to-do list CLI with JSON storage and tests"
@@ -61,15 +62,17 @@ def run(args: argparse.Namespace) -> int:
     if fix is not None and (args.request or args.file or args.questions or args.answers):
         raise UsageError("--fix re-plans from the prompt's failure: give it no request, --questions or --answers")
     request = "" if fix else read_request(args.request, args.file)
+    answers = _answers(args.answers) if args.answers else None  # read before any call is paid for
+    start = ledger.now()
     try:
-        if args.questions or args.answers:
-            request = _with_answers(root, request, args)
+        if args.questions or answers is not None:
+            request = _with_answers(root, request, answers, not args.no_cache)
             if request is None:
                 return QUESTIONS_EXIT
         drafted = Drafter(root, DraftAsk(request, fix, args.dry_run, args.force, not args.no_cache)).run()
     finally:
         finish_all()
-    for line in report(drafted, args.dry_run):
+    for line in report(drafted, args.dry_run, ledger.now() - start, args.build):
         print(line)
     if args.build and not args.dry_run:
         from lit_tasks.engine.regeneration import Regeneration, regenerate
@@ -86,20 +89,27 @@ def _prompt_arg(root: Path, raw: str) -> str:
     return relpath_posix((Path.cwd() / raw).absolute(), root)
 
 
-def _with_answers(root: Path, request: str, args: argparse.Namespace) -> str | None:
-    """The request with the PM's questions and their answers; None when they cannot be asked here."""
-    from lit_tasks.engine.drafting import DraftAsk, Drafter
+def _answers(path: str) -> str:
     from lit_tasks.io.errors import UsageError
 
-    questions = Drafter(root, DraftAsk(request, use_cache=not args.no_cache)).questions()
+    try:
+        text = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"cannot read the answers from {path}: {getattr(err, 'strerror', None) or err}") from None
+    if not text:
+        raise UsageError(f"{path} is empty: write the answers to the PM's questions in it")
+    return text
+
+
+def _with_answers(root: Path, request: str, answers: str | None, use_cache: bool) -> str | None:
+    """The request with the PM's questions and their answers; None when they cannot be asked here."""
+    from lit_tasks.engine.drafting import DraftAsk, Drafter
+
+    questions = Drafter(root, DraftAsk(request, use_cache=use_cache)).questions()
     if not questions:
         progress.emit("note", "the PM has no questions")
         return request
-    if args.answers:
-        try:
-            answers = Path(args.answers).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as err:
-            raise UsageError(f"cannot read the answers from {args.answers}: {err}") from None
+    if answers is not None:
         asked = "\n".join(f"- {q}" for q in questions)
         return f"{request}\n\n## Questions asked\n{asked}\n\n## Answers\n{answers}"
     if not sys.stdin.isatty():
@@ -115,20 +125,26 @@ def _with_answers(root: Path, request: str, args: argparse.Namespace) -> str | N
     return request + "\n\n## Answers to the PM's questions\n" + "\n\n".join(pairs)
 
 
-def report(drafted, dry_run: bool) -> list[str]:  # noqa: ANN001 - engine.drafting.Drafted, imported lazily
-    """The drafted graph, one line per prompt, and what building it is estimated to cost."""
+def report(drafted, dry_run: bool, spent, build: bool = False) -> list[str]:  # noqa: ANN001 - engine and ledger types
+    """The drafted graph, one line per prompt, and what building it is estimated to cost; `spent` is what the
+    command's calls cost (questions included), from the records."""
     project = drafted.project
     verb = "would write" if dry_run else "wrote"
+    calls = f"{progress.plural(spent.calls, 'call')} ({progress.money(spent.cost_usd)}" + (
+        " + unknown)" if spent.unpriced else ")"
+    )
     if drafted.reused:
-        head = f"already drafted: the draft of this request is in place ({progress.plural(len(drafted.prompts), 'prompt')}), 0 calls"
+        count = progress.plural(len(drafted.prompts), "prompt")
+        head = f"already drafted: the draft of this request is in place ({count}), 0 calls"
+    elif not drafted.files:
+        return [f"the draft changes nothing: every file it holds is already as drafted; {calls}"]
     else:
         head = (
             f"drafted {progress.plural(len(drafted.prompts), 'prompt')} ({len(drafted.new)} new, "
-            f"{len(drafted.edited)} edited) with {progress.plural(drafted.calls, 'call')} "
-            f"({progress.money(drafted.cost_usd)}); {verb}:"
+            f"{len(drafted.edited)} edited) with {calls}; {verb}:"
         )
     lines = [head]
-    others = [p for p in drafted.files if not p.endswith(".prompt.md")]
+    others = sorted((p for p in drafted.files if not p.endswith(".prompt.md")), key=lambda p: p == "lit.toml")
     for path in others:
         lines.append(f"  {'settings' if path == 'lit.toml' else 'guidelines'} {path}")
     width = max((len(p) for p in drafted.prompts), default=0)
@@ -143,6 +159,8 @@ def report(drafted, dry_run: bool) -> list[str]:  # noqa: ANN001 - engine.drafti
     lines.append(
         f"building it: an estimated {progress.money(drafted.estimate)}{unpriced}, as `lit regenerate --dry-run` prices it"
     )
-    if not dry_run and not drafted.reused:
+    if build and not dry_run:
+        lines.append("building it now (`lit regenerate`); review the draft with `lit diff` or `git diff`")
+    elif not dry_run and not drafted.reused:
         lines.append("review it with `lit diff` or `git diff`, then build it with `lit regenerate`")
     return lines

@@ -75,8 +75,6 @@ class Drafted:
     edited: list[str]
     estimate: float
     unpriced: list[str]
-    calls: int = 0
-    cost_usd: float | None = 0.0  # None: a call's model has no known price
     reused: str | None = None  # why no call was needed: "in place" or "recorded"
     roles: list[str] = field(default_factory=list)
 
@@ -100,9 +98,6 @@ class Drafter:
         self.guidelines = {rel: read_inside(self.root, rel) for rel in self.project.config.context.files}
         self.options = RunOptions(use_cache=ask.use_cache, started=ask.started)
         locks.join_run(self.workspace)  # a run: on the dashboard's timeline, and swept after if it is killed
-        self.calls = 0
-        self.cost = 0.0
-        self.priced = True
         self.roles: list[str] = []
 
     # -- the source state ----------------------------------------------------------------------------------
@@ -148,10 +143,11 @@ class Drafter:
             guidelines[requests.GUIDELINES_FILE] = overlay[requests.GUIDELINES_FILE]
         config = parse_config(config_text)
         prompts = self._planned(config, guidelines)
-        files = overlay | prompts
+        current = self.source_files()
+        files = {path: data for path, data in (overlay | prompts).items() if current.get(path) != data}  # changes
         drafted = self._checked_project(config, files)
         result = self._result(files, drafted)
-        if not self.ask.dry_run:
+        if not self.ask.dry_run and files:
             self._refuse_uncommitted(files)
             self._write(files)
             after = state_hash(self.source_files(files))
@@ -217,8 +213,13 @@ class Drafter:
         problems: list[str] = []
         for attempt in range(2):
             request = make(problems)
-            answer = self._call(role, settings, request)
-            files, problems = self._read(answer, check)
+            try:
+                answer = self._call(role, settings, request)
+            except ResponseError as err:  # cut off, refused or empty: recorded as paid, and asked once more
+                files, problems = {}, [str(err)]
+            else:
+                files, problems = self._read(answer, check)
+            problems = [" ".join(problem.split()) for problem in problems]  # one line each
             if not problems:
                 return files
             if attempt == 0:
@@ -226,8 +227,11 @@ class Drafter:
                     "warn",
                     f"the {role}'s draft was rejected ({progress.plural(len(problems), 'problem')}); asking again",
                 )
+        events.emit(self.workspace, "failed", request.prompt, message=f"the {role}'s draft was rejected twice")
         raise DraftRejected(
-            f"the {role}'s draft was rejected twice; nothing was written:\n" + "\n".join(f"  {p}" for p in problems)
+            f"the {role}'s draft was rejected twice; nothing was written:\n"
+            + "\n".join(f"  {p}" for p in problems)
+            + "\nChange the request, or ask again (`--no-cache`); with the replay provider, edit its stored answer"
         )
 
     def _call(self, role: str, settings: GenerationSettings, request: GenerationRequest) -> Answer:
@@ -242,10 +246,6 @@ class Drafter:
             raise
         values = call_values(request.prompt, answer, [], [], started)
         record_call(recorder_for(self.workspace, self.options.started), values, settings, answer, "", role)
-        self.calls += values["calls"]
-        if values["cost_usd"] is None:
-            self.priced = False
-        self.cost += values["cost_usd"] or 0.0
         if role not in self.roles:
             self.roles.append(role)
         events.emit(self.workspace, "done", request.prompt, cost_usd=values["cost_usd"] or 0.0)
@@ -280,7 +280,9 @@ class Drafter:
         try:
             config_text = merged_settings(self.config_raw, files[requests.SETTINGS_BLOCK], requests.GUIDELINES_FILE)
         except ConfigError as err:
-            return {}, [str(err)]
+            return {}, [
+                f"{requests.SETTINGS_BLOCK} (the proposed settings, lines counted in lit.toml as merged): {err}"
+            ]
         return {
             requests.GUIDELINES_FILE: files[requests.GUIDELINES_FILE].encode(),
             CONFIG_FILE: config_text,
@@ -381,8 +383,6 @@ class Drafter:
             edited=edited,
             estimate=sum(v or 0.0 for v in estimates.values()),
             unpriced=sorted(k for k, v in estimates.items() if v is None),
-            calls=self.calls,
-            cost_usd=self.cost if self.priced else None,
             roles=self.roles,
         )
 

@@ -6,13 +6,13 @@ from collections import defaultdict
 from typing import Any
 
 from lit_tasks.io.progress import money, plural, tokens
-from lit_tasks.state.records import PromptRecord, RunRecord
+from lit_tasks.state.records import PLANNING_ROLES, PromptRecord, RunRecord
 
 
 def _row(prompts: list[PromptRecord]) -> dict[str, Any]:
     known = [p.cost_usd for p in prompts if p.cost_usd is not None]
     return {
-        "prompts": len({p.prompt for p in prompts}),  # fix attempts, reviews and reruns are calls, not prompts
+        "prompts": len({p.prompt for p in prompts if p.role not in PLANNING_ROLES}),  # fixes, reviews, drafts: calls
         "calls": sum(0 if p.cached else 1 for p in prompts),
         "batch_calls": sum(1 for p in prompts if p.batch and not p.cached),
         "subscription_calls": sum(1 for p in prompts if p.subscription and not p.cached),

@@ -31,7 +31,11 @@ from lit_tasks.state import ledger
 if TYPE_CHECKING:
     from lit_tasks.state.workspace import Workspace
 
-RECORDS_DIR = Path(".lit") / "generations"  # as git sees it, from the project root
+RECORDS_DIR = Path(".lit") / "generations"
+PLANNING_ROLES = (
+    "pm",
+    "architect",
+)  # `lit draft`'s calls: they build no prompt  # as git sees it, from the project root
 TRAILER = re.compile(r"^Lit-Generation:\s*(\S+)\s*$", re.M)  # a commit's trailer naming a record it carries
 
 
@@ -120,7 +124,8 @@ class Summary(BaseModel):
 
     @classmethod
     def of(cls, prompts: list[PromptRecord], seconds: float) -> Summary:
-        s = cls(prompts=len({p.prompt for p in prompts}))  # fix attempts and reviews are calls, not prompts
+        built = {p.prompt for p in prompts if p.role not in PLANNING_ROLES}  # fixes, reviews, drafts: calls only
+        s = cls(prompts=len(built))
         usage = Usage()
         for p in prompts:
             s.calls += 0 if p.cached else 1

@@ -352,3 +352,37 @@ def test_the_same_request_on_the_same_project_is_answered_from_the_cache(
     assert new_project.lit("draft", REQUEST) == 0
     assert len(fake_llm.calls) == 2
     assert "with 0 calls" in capsys.readouterr().out.split("drafted", 2)[2]
+
+
+def test_an_answers_file_that_cannot_be_read_or_is_empty_is_refused_before_any_call(
+    new_project: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.md"
+    empty.write_text("\n")
+    assert new_project.lit("draft", REQUEST, "--answers", str(tmp_path / "missing.md")) == 2
+    assert new_project.lit("draft", REQUEST, "--answers", str(empty)) == 2
+    assert "is empty: write the answers" in capsys.readouterr().err
+    assert fake_llm.calls == []
+
+
+def test_an_empty_answer_is_asked_again_and_planning_calls_are_not_counted_as_prompts(
+    new_project: LitProjectDir, fake_llm: FakeLLM, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = iter([ARCHITECT, "", PM])
+    fake_llm.answer_with(lambda call: next(answers))
+    assert new_project.lit("draft", REQUEST) == 0
+    assert "with 3 calls" in capsys.readouterr().out
+    assert new_project.lit("cost", "--json") == 0
+    total = json.loads(capsys.readouterr().out)["total"]
+    assert total["calls"] == 3 and total["prompts"] == 0, "planning calls build no prompt"
+
+
+def test_a_draft_identical_to_the_project_changes_nothing(
+    new_project: LitProjectDir, fake_llm: FakeLLM, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert new_project.lit("draft", REQUEST) == 0
+    commit_all(new_project.root)
+    assert new_project.lit("draft", "the same calculator, said again") == 0
+    assert "the draft changes nothing" in capsys.readouterr().out
+    changed = subprocess.run(["git", "status", "--short"], cwd=new_project.root, capture_output=True, text=True)
+    assert ".prompt.md" not in changed.stdout

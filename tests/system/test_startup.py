@@ -37,7 +37,7 @@ def test_a_missing_key_is_reported_without_importing_the_sdk(project: LitProject
     project.prompt("base", ["base.py"], spec=["B = 1"])
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")} | {"NO_COLOR": "1"}
     result = lit_reporting_sdk(project, "regenerate", env=env)
-    assert result.returncode == 1 and "no Anthropic API key" in result.stderr
+    assert result.returncode == 2 and "no Anthropic API key" in result.stderr, "before any call"
     assert result.stdout.strip() == "no SDK"
 
 
