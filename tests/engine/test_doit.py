@@ -169,6 +169,14 @@ def test_two_lit_projects_embedded_in_one_build(tmp_path, fake_llm: FakeLLM, mon
     assert "NAME = 'api'" in (build.root / "bundle.txt").read_text()
     assert (build.root / "lint.log").read_text() == "linted\nlinted\n"
 
+    # early cutoff: a prompt edited so that its answer comes back byte for byte the same (the model is asked,
+    # its output is unchanged), so doit's content check skips lint and package
+    text = prompt_text(["core.py"], spec=["NAME = 'api'"])
+    (build.root / "backend/prompts/core.prompt.md").write_text(text.replace("# A prompt", "# The core"))
+    assert build.run("doit").returncode == 0
+    assert fake_llm.count() == 4, "the edited prompt is asked again"
+    assert (build.root / "lint.log").read_text() == "linted\nlinted\n", "its identical output re-ran nothing"
+
 
 def test_project_without_dodo_py_works_with_lit_regenerate(project: LitProjectDir, fake_llm: FakeLLM) -> None:
     small(project)
