@@ -83,6 +83,10 @@ def regenerate(lazy: LazyProject, asked: Regeneration) -> int:
 
         plan = batch_priced(planned(lazy, keys, forced), asked.batching)
         preflight(lazy, plan)  # a missing key, an unknown model: exit 2 before any call
+        if not asked.dry_run and not keys:
+            from lit_tasks.engine.batch_settlement import settle_unclaimed
+
+            settle_unclaimed(lazy, plan, asked.started)  # answers paid for in a batch that no run will ask for
     if not asked.static_only and (
         asked.dry_run or asked.max_cost is not None or lazy.index.max_usd_per_run is not None
     ):

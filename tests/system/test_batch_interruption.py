@@ -112,3 +112,28 @@ def test_a_prompt_waiting_on_another_runs_lock_does_not_hold_the_batch_back(
     _, err = run.communicate(timeout=60)
     assert run.returncode == 0, err
     assert batch_prompts(fake_llm) == [["b.py", "c.py"], ["a.py"]]
+
+
+def test_a_batch_answer_no_run_will_ask_for_is_recorded_and_its_record_removed(
+    project: LitProjectDir, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A batch run killed while waiting; a rerun of a alone collects the batch (b's answer cached, unclaimed);
+    then b is deleted: its paid answer is recorded once at the batch price, and the record goes."""
+    monkeypatch.setattr(batcher, "SETTLE_S", 0.05)
+    project.prompt("a", ["a.py"], spec=["A = 1"])
+    project.prompt("b", ["b.py"], spec=["B = 1"])
+    fake_llm.batches.hold()
+    proc = start(project, "--batch", *POLL)
+    wait_for(lambda: fake_llm.batches.polls >= 2)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    fake_llm.batches.hold(False)
+    assert project.lit("regenerate", "prompts/a.prompt.md", *POLL) == 0
+    assert (project.root / ".lit/batches/msgbatch_0001.json").exists(), "b's answer is cached, not yet recorded"
+    (project.root / "prompts/b.prompt.md").unlink()
+    capsys.readouterr()
+    assert project.lit("regenerate") == 0
+    assert "recorded 1 batch answer no run will ask for (paid for)" in capsys.readouterr().err
+    assert [r.batch for r in paid(project)["b"]] == ["msgbatch_0001"] and paid(project)["b"][0].cost_usd > 0
+    assert not list((project.root / ".lit/batches").iterdir())
+    assert fake_llm.count() == 0 and len(fake_llm.batches.created) == 1
