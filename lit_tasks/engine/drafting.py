@@ -75,8 +75,7 @@ class Drafted:
     edited: list[str]
     estimate: float
     unpriced: list[str]
-    reused: str | None = None  # why no call was needed: "in place" or "recorded"
-    roles: list[str] = field(default_factory=list)
+    reused: str | None = None  # why no call was needed: "in place" (the draft of this request is the project)
 
     @property
     def prompts(self) -> list[str]:
@@ -383,7 +382,6 @@ class Drafter:
             edited=edited,
             estimate=sum(v or 0.0 for v in estimates.values()),
             unpriced=sorted(k for k, v in estimates.items() if v is None),
-            roles=self.roles,
         )
 
 
