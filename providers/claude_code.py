@@ -174,7 +174,7 @@ def parse_output(out: str, model: str, subscription: bool = False) -> Completion
     if data.get("is_error") or data.get("subtype", "success") != "success":
         said = " ".join(str(data.get("result") or data.get("subtype") or "an error").split())[:500]
         message = f"claude-code: the CLI reported an error: {said}"
-        if isinstance(cost, int | float) or completion.usage.total:
+        if (isinstance(cost, int | float) and cost > 0) or completion.usage.total:  # the service answered
             raise BilledError(message, completion.model_copy(update={"stop": "other", "text": ""}))
         raise ProviderError(message)
     return completion

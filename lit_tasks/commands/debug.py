@@ -45,9 +45,15 @@ def show_config(root: Path) -> None:
     m = config.model
     print(f"model: {m.provider}:{m.model}, max_tokens {m.max_tokens}, temperature {m.temperature}, seed {m.seed}")
     api = m.api
-    default_vars = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
-    names = [n for n in (api.key_env, default_vars.get(m.provider), "LIT_API_KEY") if n]
-    key_state = ", ".join(f"{n} [{'set' if os.environ.get(n) else 'not set'}]" for n in names)
+    default_vars = {
+        "anthropic": ("ANTHROPIC_API_KEY",),
+        "openai": ("OPENAI_API_KEY",),
+        "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+    }
+    names = [n for n in (api.key_env, *default_vars.get(m.provider, ()), "LIT_API_KEY") if n]
+    if api.auth == "subscription":
+        names = []  # the CLI runs on the user's login, with no key
+    key_state = ", ".join(f"{n} [{'set' if os.environ.get(n) else 'not set'}]" for n in names) or "the login"
     url, source = resolve_base_url(m.provider, api.base_url)
     print(f"endpoint: {url} (from {source})" if url else f"endpoint: {source}")
     print(

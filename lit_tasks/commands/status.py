@@ -105,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
             "the next `lit regenerate` that needs one of its requests waits for it instead of paying again"
         )
     would = data["commit_would"]
-    if not would["regenerate"] and not would["files"]:
+    if data["edited"]:  # `lit check` would reject the commit: `lit commit` refuses it
+        print("`lit commit` would refuse until the hand-edited outputs above are saved (`lit patch save`) or discarded")
+    elif not would["regenerate"] and not would["files"]:
         print("nothing to commit: prompts, code.lock/ and the lock agree with HEAD")
     else:
         parts = []

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lit_tasks.io import progress
-from lit_tasks.io.errors import LitError, UsageError
+from lit_tasks.io.errors import UsageError
 from lit_tasks.state import locks
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def within_budget(plan: Plan, limit: float) -> Budget:
             f"no price is known for the model of {plan.unpriced[0]}; set [model.pricing] to use a spending limit"
         )
     if plan.estimate > limit:
-        raise LitError(
+        raise UsageError(
             f"the plan is estimated at {progress.money(plan.estimate)}, over the limit of {progress.money(limit)}; "
             "raise --max-cost, or regenerate fewer prompts (lit regenerate PATH)"
         )

@@ -56,7 +56,7 @@ class RunTotals:
         if self.failed:
             parts.append(f"{self.failed} failed")
         if self.skipped:
-            parts.append(f"{len(self.skipped)} skipped (they import a failed prompt)")
+            parts.append(f"{len(self.skipped)} skipped (they depend on a failed prompt)")
         cost = progress.money(spent.cost_usd) + (" + unknown" if spent.unpriced else "")
         tail = (
             f"{progress.plural(self.files, 'file')} written, {progress.tokens(spent.tokens_in)} in / "
@@ -127,7 +127,7 @@ class LitReporter(ConsoleReporter):
     def complete_run(self) -> None:
         super().complete_run()
         for key in self.totals.skipped:
-            progress.emit("note", f"skipped {key}: it imports a prompt that failed")
+            progress.emit("note", f"skipped {key}: it depends on a prompt that failed")
         if self.totals.generated or self.totals.uptodate or self.totals.failed:
             kind = "fail" if self.totals.failed else "summary"
             progress.emit(kind, self.totals.line(time.monotonic() - self.started))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import lit_providers
-from lit_tasks.io.progress import money
+from lit_tasks.io.progress import money, plural
 from lit_tasks.llm.budget import BYTES_PER_OUTPUT, cost_estimate, expected_output_bytes, output_token_estimate
 from lit_tasks.llm.pricing import batch_multiplier, price_for
 from lit_tasks.llm.request import declared_outputs, system_prompt
@@ -42,7 +42,7 @@ class Plan:
 
     def lines(self) -> list[str]:
         if not self.items:
-            return [f"plan: all {self.total_prompts} prompts are up to date with the lock; nothing to generate"]
+            return [f"plan: {plural(self.total_prompts, 'prompt')}, all up to date with the lock; nothing to generate"]
         lines = [
             f"plan: {len(self.items)} of {self.total_prompts} prompts to generate, an estimated {money(self.estimate)}"
             + (f" (+ {len(self.unpriced)} with no known price)" if self.unpriced else "")

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from lit_providers.base import GenerationRequest
 from lit_tasks.io.errors import GenerationError
-from lit_tasks.io.progress import money
 from lit_tasks.llm.pricing import Price
 
 BYTES_PER_TOKEN_BOUND = 2  # assumed, not measured: chosen to stay above what tokenizers produce for text and code
@@ -27,6 +26,11 @@ OUTPUT_SLACK_TOKENS = 64  # assumed: room for the FILE headers and a very short 
 # A never-built prompt's answer, per declared output: the median of example_project's 14 generated files (1,027
 # to 2,526 bytes, median 1,612); with the bound and the margin above, a typical file is not under-estimated.
 BYTES_PER_OUTPUT = 1600
+
+
+def usd(amount: float | None) -> str:
+    """Dollars to the hundredth of a cent: a limit's arithmetic must read right (`money` rounds to cents)."""
+    return "unknown" if amount is None else f"${amount:.4f}"
 
 
 class BudgetError(GenerationError):
@@ -84,28 +88,33 @@ class Budget:
         self.limit = limit_usd
         self.spent = 0.0
         self.in_flight = 0.0  # the worst case of every call going on
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
 
     def reserve(self, key: str, worst: float | None, expected: float | None = None) -> None:
-        """Admit a call whose cost is at most `worst` (expected: `expected`), or raise a BudgetError."""
+        """Admit a call whose cost is at most `worst` (expected: `expected`): at once if it fits beside the calls
+        in flight, after they settle if it would fit then (a wide `-j` builds what `-j 1` would), else a
+        BudgetError."""
         if worst is None:
             raise BudgetError(
                 f"{key}: its model has no known price, so a spending limit cannot be enforced; set [model.pricing] in lit.toml"
             )
-        with self._lock:
-            if self.spent + self.in_flight + worst > self.limit:
-                expected_said = f", expected {money(expected)}" if expected is not None else ""
-                raise BudgetError(
-                    f"{key} not started: spent {money(self.spent)} + in flight at most {money(self.in_flight)} + this "
-                    f"call at most {money(worst)} (its input and max_tokens{expected_said}) could exceed the limit "
-                    f"of {money(self.limit)}; raise the limit, or lower max_tokens"
-                )
+        with self._cond:
+            while self.spent + self.in_flight + worst > self.limit:
+                if self.in_flight <= 0 or self.spent + worst > self.limit:
+                    expected_said = f", expected {usd(expected)}" if expected is not None else ""
+                    raise BudgetError(
+                        f"{key} not started: spent {usd(self.spent)} + this call at most {usd(worst)} (its input and "
+                        f"max_tokens{expected_said}) could exceed the limit of {usd(self.limit)}; raise the limit, or "
+                        "lower max_tokens"
+                    )
+                self._cond.wait()  # what the calls in flight really cost decides whether this one fits
             self.in_flight += worst
 
     def settle(self, worst: float | None, actual: float) -> None:
-        with self._lock:
+        with self._cond:
             self.in_flight -= worst or 0.0
             self.spent += actual
+            self._cond.notify_all()
 
 
 class Charge:

@@ -122,7 +122,22 @@ def test_a_spending_limit_is_a_ceiling_whatever_j_when_answers_grow(
     assert project.lit("regenerate", "-j", "8", "--max-cost", "0.10") == 1
     err = capsys.readouterr().err
     assert "plan: 16 of 16 prompts to generate, an estimated $0.0" in err, "the history expected small answers"
-    assert "could exceed the limit of $0.10" in err
+    assert "could exceed the limit of $0.1000" in err
     last = load_records(project.workspace)[-1]
     spent = sum(p.cost_usd or 0.0 for p in last.prompts)
     assert 0 < spent <= 0.10, f"spent {spent}"
+
+
+def test_a_wide_build_waits_for_room_under_a_limit_and_builds_what_a_narrow_one_would(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
+    """Each call's worst case is about $0.03, the limit $0.20 (six of them), what each really costs a tenth of a
+    cent: with -j 8, calls wait for those in flight to settle rather than being refused, and all ten are built."""
+    pricing = "\n[model.pricing]\ninput_per_million = 3.0\noutput_per_million = 15.0\n"
+    config = lit_toml("anthropic", fake_llm.url).replace('claude-sonnet-5"', 'claude-sonnet-5"\nmax_tokens = 2000')
+    project.write("lit.toml", config + pricing)
+    for i in range(10):
+        project.prompt(f"p{i}", [f"p{i}.py"], spec=[f"X = {i}"])
+    fake_llm.latency = 0.05
+    assert project.lit("regenerate", "-j", "8", "--max-cost", "0.20") == 0
+    assert fake_llm.count() == 10 and fake_llm.max_in_flight <= 6, "never more in flight than the limit allows"

@@ -331,8 +331,8 @@ def test_keep_going_builds_every_prompt_that_does_not_depend_on_a_failed_one(
     err = capsys.readouterr().err
     assert project.code("c.py") == "# c.py\nC = 1\n", "independent of the failure: built"
     assert not (project.root / "code.lock/b.py").exists() and not (project.root / "code.lock/d.py").exists()
-    assert "skipped prompts/b.prompt.md: it imports a prompt that failed" in err
-    assert "skipped prompts/d.prompt.md: it imports a prompt that failed" in err
+    assert "skipped prompts/b.prompt.md: it depends on a prompt that failed" in err
+    assert "skipped prompts/d.prompt.md: it depends on a prompt that failed" in err
     assert "4 prompts: 1 generated (2 calls, 0 from cache), 0 up to date, 1 failed, 2 skipped" in err
     assert "UnmetDependency" not in err and "Traceback" not in err
 

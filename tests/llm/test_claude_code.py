@@ -55,6 +55,10 @@ STAND_IN = textwrap.dedent(
                            "cache_read_input_tokens": 0}}
         result["modelUsage"] = {{"claude-sonnet-5": {{"inputTokens": 900, "outputTokens": 70, "cacheReadInputTokens": 0,
                                                     "cacheCreationInputTokens": 40, "costUSD": 0.0123}}}}
+    if mode == "not-logged-in":  # refused before any request: nothing billed
+        print(json.dumps({{"type": "result", "subtype": "success", "is_error": True, "total_cost_usd": 0,
+                          "result": "Not logged in · Please run /login", "usage": {{"input_tokens": 0, "output_tokens": 0}}}}))
+        sys.exit(1)
     if mode == "billed-error":  # an over-long answer: exit 1, paid for
         result.update(subtype="error_max_tokens", is_error=True,
                       result="API Error: Claude's response exceeded the\\n 32000 output token maximum.")
@@ -218,3 +222,17 @@ def test_with_a_key_the_cli_gets_the_key(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
     assert claude_project(tmp_path).lit("regenerate") == 0
     assert json.loads(log.read_text().splitlines()[0])["keys"] == ["ANTHROPIC_API_KEY"]
+
+
+def test_a_cli_error_before_any_request_is_said_and_counted_nowhere(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd,  # noqa: ANN001
+) -> None:
+    stand_in(tmp_path, mode="not-logged-in")
+    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    proj = claude_project(tmp_path)
+    assert proj.lit("regenerate") == 1
+    err = capfd.readouterr().err
+    assert "the CLI reported an error: Not logged in · Please run /login" in err and "(0 calls" in err
+    assert load_records(proj.workspace) == [], "no request reached the service: nothing billed, nothing recorded"

@@ -270,7 +270,7 @@ def test_usage_beyond_what_the_request_allowed_is_bounded_flagged_and_stops_the_
     assert project.lit("regenerate", "-j", "1", "--max-cost", "9") == 1
     err = capsys.readouterr().err
     assert "the service reported 5,000,000 output tokens (the request allowed at most" in err
-    assert "could exceed the limit of $9.00" in err, "the reported spend stops the run"
+    assert "could exceed the limit of $9.0000" in err, "the reported spend stops the run"
     assert fake_llm.count() == 1
     (entry,) = [p for p in load_records(project.workspace)[-1].prompts if not p.cached]
     assert entry.usage.output_tokens < 5_000_000 and entry.usage_anomaly is not None

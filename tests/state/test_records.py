@@ -114,7 +114,7 @@ def test_a_record_spans_the_whole_run(priced: LitProjectDir, fake_llm: FakeLLM) 
 
 
 def test_budget_refuses_before_any_call(priced: LitProjectDir, fake_llm: FakeLLM, capsys) -> None:
-    assert priced.lit("regenerate", "--max-cost", "0.01") == 1
+    assert priced.lit("regenerate", "--max-cost", "0.01") == 2, "caught before any call"
     err = capsys.readouterr().err
     assert "plan: 2 of 2 prompts to generate, an estimated $" in err and "over the limit of $0.01" in err
     assert fake_llm.count() == 0
@@ -124,7 +124,7 @@ def test_a_small_budget_admits_calls_by_their_worst_case_and_shows_the_expected_
     priced: LitProjectDir, fake_llm: FakeLLM, capsys
 ) -> None:
     priced.prompt("more", ["more.py"], spec=["M = 1"])
-    assert priced.lit("regenerate", "--max-cost", "0.01") == 1, "never built: each answer may be max_tokens long"
+    assert priced.lit("regenerate", "--max-cost", "0.01") == 2, "never built: the plan is over the limit"
     assert fake_llm.count() == 0
     config = (
         (priced.root / "lit.toml")
@@ -142,7 +142,7 @@ def test_a_small_budget_admits_calls_by_their_worst_case_and_shows_the_expected_
 
 def test_budget_from_lit_toml_and_a_generous_limit(priced: LitProjectDir, fake_llm: FakeLLM) -> None:
     priced.write("lit.toml", lit_toml("anthropic", fake_llm.url) + PRICED + "\n[budget]\nmax_usd_per_run = 0.01\n")
-    assert priced.lit("regenerate") == 1 and fake_llm.count() == 0
+    assert priced.lit("regenerate") == 2 and fake_llm.count() == 0
     assert priced.lit("regenerate", "--max-cost", "5") == 0 and fake_llm.count() == 2
 
 
