@@ -78,7 +78,8 @@ def transcript_dir(cwd: str) -> str:
 class ClaudeCodeProvider:
     name: ClassVar[str] = "claude-code"
     is_local: ClassVar[bool] = False
-    reports_cost: ClassVar[bool] = True  # the CLI says what each call cost, and knows its own model aliases
+    # The CLI's names for its current models (`claude --help`, --model); a full model name has a price entry.
+    model_aliases: ClassVar[tuple[str, ...]] = ("sonnet", "opus", "haiku", "fable", "opusplan", "default")
 
     def __init__(self, context: ProviderContext) -> None:
         self.executable = os.environ.get("LIT_CLAUDE_CODE_BIN") or shutil.which("claude")

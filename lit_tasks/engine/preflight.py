@@ -70,11 +70,10 @@ def _check(lazy: LazyProject, key: str, role: str, settings: GenerationSettings)
         raise ConfigError(f"{key} ({role}): {err}") from None
     if price_for(settings.model, settings.pricing) is not None:
         return
-    if getattr(lit_providers.provider_class(settings.provider), "reports_cost", False) or _loopback(
-        getattr(provider, "base_url", None)
-    ):
-        return  # a CLI that says what each call cost; a local server's own model names
-    known = sorted({price.prefix for price in price_table()})
+    aliases = tuple(getattr(lit_providers.provider_class(settings.provider), "model_aliases", ()))
+    if settings.model in aliases or _loopback(getattr(provider, "base_url", None)):
+        return  # a CLI's own names for its models; a local server's own model names
+    known = sorted({price.prefix for price in price_table()} | set(aliases))
     raise ConfigError(
         f"{key} ({role}): model `{settings.model}` is in no price entry{did_you_mean(settings.model, known)}; "
         f"a misspelt name is refused by the service only after the run starts. If the name is right, price it in "

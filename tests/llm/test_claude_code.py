@@ -236,3 +236,17 @@ def test_a_cli_error_before_any_request_is_said_and_counted_nowhere(
     err = capfd.readouterr().err
     assert "the CLI reported an error: Not logged in · Please run /login" in err and "(0 calls" in err
     assert load_records(proj.workspace) == [], "no request reached the service: nothing billed, nothing recorded"
+
+
+def test_a_misspelt_model_alias_is_caught_before_any_call(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd,  # noqa: ANN001
+) -> None:
+    log = stand_in(tmp_path)
+    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    proj = claude_project(tmp_path)
+    proj.write("lit.toml", (proj.root / "lit.toml").read_text().replace('model = "sonnet"', 'model = "sonet"'))
+    assert proj.lit("regenerate") == 2
+    assert "model `sonet` is in no price entry (did you mean `sonnet`?)" in capfd.readouterr().err
+    assert not log.exists()
