@@ -17,6 +17,7 @@ MODULES = (
     "diff",
     "regenerate",
     "commit",
+    "resolve",
     "log",
     "checkout",
     "check",

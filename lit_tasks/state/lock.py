@@ -81,7 +81,7 @@ class LockEntry(msgspec.Struct):
 _decoder = msgspec.json.Decoder(LockEntry)
 
 
-def _decode_entry(data: bytes) -> LockEntry:
+def decode_entry(data: bytes) -> LockEntry:
     """A lock entry, checked: it is committed, so a cloned repository can write anything into it, and lit deletes
     and hashes the files it names. A path that is not a plain relative one (`..`, absolute) makes it invalid."""
     try:
@@ -117,7 +117,7 @@ class LockStore:
     def reread(self, key: str) -> LockEntry | None:
         """The entry as it is on disk now."""
         try:
-            entry = _decode_entry(read_regular(self.workspace.lock_file(key), follow=False))
+            entry = decode_entry(read_regular(self.workspace.lock_file(key), follow=False))
         except (OSError, msgspec.DecodeError):
             entry = None
         if entry is not None and entry.prompt != key:
@@ -149,7 +149,7 @@ class LockStore:
             return found
         for path in sorted(base.rglob("*.json")):
             try:
-                entry = _decode_entry(read_regular(path, follow=False))
+                entry = decode_entry(read_regular(path, follow=False))
             except (OSError, msgspec.DecodeError):
                 continue
             found[entry.prompt] = entry
