@@ -14,7 +14,7 @@ import pytest
 
 from lit_tasks.model import core_schema
 from tests.conftest import BIN, REPO, LitProjectDir, prompt_text
-from tests.fake_llm import FakeLLM
+from tests.fake_llm import FakeLLM, default_answer
 
 LIT = str(BIN / "lit")
 needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
@@ -155,6 +155,59 @@ def test_the_ci_recipe_on_fresh_clones(project: LitProjectDir, fake_llm: FakeLLM
     assert "code.lock/base.py" in committed and ".lit/lock/prompts/base.prompt.md.json" in committed
     assert ".lit/cache" not in committed and "doit.sqlite" not in committed
     assert ci(stale, "check").returncode == 0
+
+
+def test_two_ci_jobs_racing_to_push_both_end_green_with_the_union_of_their_regenerations(
+    project: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
+    """Two pushes to main in quick succession (a edited, then c), each with its CI job: a job whose push is
+    rejected rebases onto main, `lit resolve` takes what matches, what is still stale is regenerated, and it
+    pushes again. Each job pays once for what it regenerates; none pays again for it on a retry."""
+    project.prompt("a", ["a.py"], spec=["A = 1"])
+    project.prompt("b", ["b.py"], imports=["a"], spec=["B = 1"])
+    project.prompt("c", ["c.py"], spec=["C = 1"])
+    assert project.lit("regenerate") == 0
+    git(project.root, "init", "-q", "-b", "main")
+    git(project.root, "add", "-A")
+    git(project.root, "commit", "-q", "-m", "built")
+    subprocess.run(["git", "clone", "-q", "--bare", str(project.root), str(tmp_path / "origin.git")], check=True)
+    origin = tmp_path / "origin.git"
+    dev = fresh_clone(origin, tmp_path / "dev")
+    (dev / "prompts/a.prompt.md").write_text((dev / "prompts/a.prompt.md").read_text().replace("A = 1", "A = 2"))
+    git(dev, "commit", "-q", "-am", "edit a")
+    git(dev, "push", "-q")
+    first = fresh_clone(origin, tmp_path / "job1")  # the first push's job: a is stale
+    (dev / "prompts/c.prompt.md").write_text((dev / "prompts/c.prompt.md").read_text().replace("C = 1", "C = 2"))
+    git(dev, "commit", "-q", "-am", "edit c")
+    git(dev, "push", "-q")
+    second = fresh_clone(origin, tmp_path / "job2")  # the second push's job: a (and b) and c are stale
+    fake_llm.calls.clear()
+    fake_llm.latency = 0.2
+    # every answer different, as a model's are: the two jobs' regenerations conflict in git
+    fake_llm.answer_with(lambda call: default_answer(call) + f"# answer {len(fake_llm.calls)}\n")
+    jobs = [
+        subprocess.Popen(
+            ["sh", str(CI_SCRIPT), "main"],
+            cwd=clone,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **GIT_ENV, "LIT": LIT, "LIT_PUSH": "1"},
+        )
+        for clone in (first, second)
+    ]
+    outs = [job.communicate(timeout=240) for job in jobs]
+    for job, (out, err) in zip(jobs, outs, strict=True):
+        assert job.returncode == 0, out + err
+    assert any("main moved; rebasing onto it" in out for out, _ in outs), "one of them raced and retried"
+    assert any("took " in out for out, _ in outs), "lit resolve settled the conflicting regenerations"
+    for _, err in outs:  # a job pays once for each prompt it regenerates: never again after a rebase
+        for prompt in ("a", "b", "c"):
+            assert err.count(f"generating prompts/{prompt}.prompt.md") <= 1, err
+    assert fake_llm.count() <= 6, "at most each job's own regenerations"
+    final = fresh_clone(origin, tmp_path / "final")
+    assert ci(final, "check").returncode == 0, "main ends with the union of both jobs' regenerations, checked"
+    assert "A = 2" in (final / "code.lock/a.py").read_text() and "C = 2" in (final / "code.lock/c.py").read_text()
 
 
 def test_the_github_workflow_checks_pull_requests_and_regenerates_main() -> None:
