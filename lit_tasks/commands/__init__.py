@@ -18,6 +18,7 @@ MODULES = (
     "regenerate",
     "commit",
     "resolve",
+    "git_setup",
     "log",
     "checkout",
     "check",
@@ -31,7 +32,9 @@ MODULES = (
     "remote",
 )
 # command name -> the module that registers it (a module may register several commands)
-COMMANDS = {name: name for name in MODULES if name != "remote"} | {
+COMMANDS = {name: name for name in MODULES if name not in ("remote", "git_setup")} | {
+    "git-setup": "git_setup",
+    "merge-driver": "git_setup",
     "push": "remote",
     "pull": "remote",
     "clone": "remote",

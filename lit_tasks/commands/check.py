@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from lit_tasks.commands.common import add_parser, load_lazy_here, print_json
 from lit_tasks.io.progress import plural
@@ -38,6 +39,35 @@ def run(args: argparse.Namespace) -> int:
     print(f"lit check: {plural(report['prompts'], 'prompt')}, {report['up_to_date']} up to date")
     for line in status.problems():
         print(line)
+    for hint in merge_hints(lazy.root):
+        print(hint)
     if status.ok:
         print("ok: code.lock/ matches the prompts and the lock")
     return 0 if status.ok else 1
+
+
+def merge_hints(root) -> list[str]:  # noqa: ANN001 - Path
+    """What lit's merge driver setup says: routed by .gitattributes but not registered in this clone, or a merge
+    whose generated files it kept and `lit resolve` has not settled yet."""
+    attributes = root / ".gitattributes"
+    if not attributes.is_file() or "merge=lit" not in attributes.read_text(encoding="utf-8", errors="replace"):
+        return []
+    import pygit2
+
+    from lit_tasks.io.git_driver import noted, registered
+
+    found = pygit2.discover_repository(str(root))
+    if not found:
+        return []
+    repo = pygit2.Repository(found)
+    hints = []
+    if not registered(repo):
+        hints.append(
+            "note: .gitattributes routes generated files to lit's merge driver, but this clone has not "
+            "registered it: run `lit git-setup` (git never takes a driver from a repository)"
+        )
+    if noted(Path(repo.path)):
+        hints.append(
+            "note: a merge kept our side of generated files: `lit resolve` settles each prompt by its lock entry"
+        )
+    return hints

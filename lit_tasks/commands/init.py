@@ -171,6 +171,13 @@ def write_project(here: Path, answers: dict[str, str]) -> list[str]:
         prefix = "" if not existing or existing.endswith("\n") else "\n"
         write_atomic(gitignore, (existing + prefix + "\n".join(missing) + "\n").encode())
         created.append(".gitignore")
+    from lit_tasks.io.git_driver import attributes_text  # generated files go through lit's merge driver
+
+    attributes = here / ".gitattributes"
+    text = attributes_text(attributes.read_text(encoding="utf-8") if attributes.exists() else "")
+    if text is not None:
+        write_atomic(attributes, text.encode())
+        created.append(".gitattributes")
     return created
 
 
@@ -191,6 +198,9 @@ def commit_project(here: Path, created: list[str], new_repo: bool) -> tuple[str,
             f"{here} is inside the git repository at {Path(repo.workdir).resolve()}: the new files are committed "
             "there (`lit init --new-repo` makes a repository of this folder instead)",
         )
+    from lit_tasks.io.git_driver import register
+
+    register(repo)  # the driver the .gitattributes lines name, in this clone's config (`lit git-setup` in others)
     prefix = here.relative_to(Path(repo.workdir).resolve()).as_posix()
     paths = [rel if prefix == "." else f"{prefix}/{rel}" for rel in created]
     return commit_files(repo, paths, "lit init"), not found

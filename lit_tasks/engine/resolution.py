@@ -69,6 +69,7 @@ def resolve(root: Path) -> Resolution:
         write_all_atomic({root / rel: data for rel, data in files.items()})
         result.staged += sorted(files)
     state.stage(result.staged)
+    state.settled()
     return result
 
 

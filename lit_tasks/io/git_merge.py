@@ -11,9 +11,9 @@ from pathlib import Path
 import pygit2
 
 from lit_tasks.io.errors import LitError
+from lit_tasks.io.git_driver import THEIRS_HEADS, forget_note, noted
 
 SIDES = ("ours", "theirs", "base")
-THEIRS_HEADS = ("MERGE_HEAD", "REBASE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD")  # what is being brought in
 MARKER = b"\n<<<<<<< "
 
 
@@ -49,6 +49,8 @@ class MergeState:
         ours = None if repo.head_is_unborn else repo.head.peel(pygit2.Commit)
         head_name = next((name for name in THEIRS_HEADS if _commit(repo, name) is not None), None)
         theirs = _commit(repo, head_name) if head_name else None
+        if theirs is None and noted(Path(repo.path)) and ours is not None and len(ours.parents) == 2:
+            ours, theirs = ours.parents  # a merge lit's driver let through, committed since: settle it now
         base = None
         if ours is not None and theirs is not None:
             base_id = repo.merge_base(ours.id, theirs.id)
@@ -82,6 +84,10 @@ class MergeState:
         except KeyError:
             return None
         return obj.data if isinstance(obj, pygit2.Blob) else None
+
+    def settled(self) -> None:
+        """The merge's generated files are settled: drop the driver's note."""
+        forget_note(Path(self.repo.path))
 
     def stage(self, rels: list[str]) -> None:
         """`git add` these files: their conflicts are resolved as the work tree now has them."""

@@ -159,3 +159,39 @@ def test_a_rebase_of_three_regenerations_needs_no_call(
     assert step.returncode == 0, step.stderr
     assert fake_llm.count() == calls, "every replayed regeneration matched its inputs: no call"
     assert bob.lit("check") == 0 and "B = 2" in bob.code("b.py") and "C = 2" in bob.code("c.py")
+
+
+def test_with_the_merge_driver_generated_files_never_get_markers_and_resolve_settles_after_the_commit(
+    two_clones: tuple[LitProjectDir, LitProjectDir], fake_llm: FakeLLM, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both clones register the driver (`lit git-setup`; drivers cannot be committed). Alice changes prompt c
+    and builds; Bob builds the same prompts differently. The merge completes on its own, no marker anywhere;
+    our code is kept for c although its prompt is Alice's, until `lit resolve` takes Alice's generation."""
+    alice, bob = two_clones
+    assert alice.lit("git-setup") == 0
+    git(alice.root, "add", ".gitattributes")
+    git(alice.root, "commit", "-qm", "lit's merge driver")
+    git(alice.root, "push", "-q", "origin", "main")
+    git(bob.root, "pull", "-q", "--no-rebase", "origin", "main")
+    assert bob.lit("git-setup") == 0  # the attributes came with the pull; the driver is each clone's own
+    alice.prompt("c", ["c.py"], spec=["C = 2"])
+    build_and_commit(alice, fake_llm, "alice", "alice changes c")
+    git(alice.root, "push", "-q", "origin", "main")
+    build_and_commit(bob, fake_llm, "bob", "bob builds")
+    merged = git(bob.root, "pull", "-q", "--no-rebase", "--no-edit", "origin", "main", check=False)
+    assert merged.returncode == 0, merged.stderr
+    assert markers(bob.root) == [], "the driver kept one side: no conflict marker in code.lock/ or .lit/"
+    assert (bob.root / ".git/lit-merge-note.json").exists(), git(bob.root, "config", "--list").stdout
+    capsys.readouterr()
+    assert bob.lit("check") == 1, "c's prompt is Alice's, its code still Bob's"
+    assert "a merge kept our side of generated files: `lit resolve` settles" in capsys.readouterr().out
+    calls = fake_llm.count()
+    capsys.readouterr()
+    assert bob.lit("resolve") == 0
+    assert "took theirs prompts/c.prompt.md" in capsys.readouterr().out
+    assert fake_llm.count() == calls and bob.lit("check") == 0
+    assert "answered for alice" in bob.code("c.py")
+    git(alice.root, "config", "--unset", "merge.lit.driver")
+    capsys.readouterr()
+    alice.lit("check")
+    assert "this clone has not registered it: run `lit git-setup`" in capsys.readouterr().out
