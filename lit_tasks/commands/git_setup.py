@@ -57,11 +57,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def driver(args: argparse.Namespace) -> int:
-    """Git's merge driver: keep ours (already in place), never write markers, note the merge for `lit resolve`."""
-    from lit_tasks.io.git_driver import keep_ours
+    """Git's merge driver: keep one side, never write markers, note the merge for `lit resolve`. In a merge, ours
+    (already in place); in a rebase or cherry-pick, the commit being replayed, whose later commits build on it."""
+    from lit_tasks.io.git_driver import keep_side, replaying
 
     git_dir = Path(os.environ.get("GIT_DIR") or _git_dir())
-    keep_ours(git_dir, args.path)
+    keep_side(git_dir, args.path, Path(args.ours), Path(args.theirs) if replaying(git_dir) else None)
     return 0
 
 

@@ -62,9 +62,11 @@ def setup(root: Path, repo: pygit2.Repository) -> bool:
     return text is not None
 
 
-def keep_ours(git_dir: Path, path: str) -> None:
-    """The driver's work: our side is already the result; note the file so `lit resolve` settles the merge
-    (once it is committed, its two parents are the sides)."""
+def keep_side(git_dir: Path, path: str, result: Path, theirs: Path | None) -> None:
+    """The driver's work: the result is ours (already in `result`), or `theirs`; note the file so `lit resolve`
+    settles the merge (once it is committed, its two parents are the sides)."""
+    if theirs is not None:
+        write_atomic(result, theirs.read_bytes())
     note = git_dir / NOTE
     try:
         data = json.loads(note.read_text()) if note.exists() else {}
@@ -72,6 +74,11 @@ def keep_ours(git_dir: Path, path: str) -> None:
         data = {}
     paths = data.get("paths") if isinstance(data, dict) and isinstance(data.get("paths"), list) else []
     write_atomic(note, json.dumps({"paths": [*paths, path]}).encode())
+
+
+def replaying(git_dir: Path) -> bool:
+    """A rebase or cherry-pick is replaying commits: the commit being replayed is the side to keep."""
+    return any((git_dir / name).exists() for name in ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"))
 
 
 def noted(git_dir: Path) -> list[str]:

@@ -195,3 +195,29 @@ def test_with_the_merge_driver_generated_files_never_get_markers_and_resolve_set
     capsys.readouterr()
     alice.lit("check")
     assert "this clone has not registered it: run `lit git-setup`" in capsys.readouterr().out
+
+
+def test_with_the_merge_driver_a_rebase_of_three_regenerations_runs_through_with_no_call(
+    two_clones: tuple[LitProjectDir, LitProjectDir], fake_llm: FakeLLM
+) -> None:
+    alice, bob = two_clones
+    assert alice.lit("git-setup") == 0
+    git(alice.root, "add", ".gitattributes")
+    git(alice.root, "commit", "-qm", "lit's merge driver")
+    build_and_commit(alice, fake_llm, "alice", "alice builds")
+    git(alice.root, "push", "-q", "origin", "main")
+    assert bob.lit("git-setup") == 0
+    git(bob.root, "rm", "-q", "--cached", ".gitattributes", check=False)
+    (bob.root / ".gitattributes").unlink()  # it comes with the rebase; this clone registered the driver
+    build_and_commit(bob, fake_llm, "bob", "bob builds")
+    bob.prompt("c", ["c.py"], spec=["C = 2"])
+    build_and_commit(bob, fake_llm, "bob", "bob changes c")
+    bob.prompt("b", ["b.py"], imports=["a"], spec=["B = 2"])
+    build_and_commit(bob, fake_llm, "bob", "bob changes b")
+    calls = fake_llm.count()
+    git(bob.root, "fetch", "-q", "origin")
+    rebased = git(bob.root, "rebase", "origin/main", check=False)
+    assert rebased.returncode == 0, rebased.stdout + rebased.stderr  # the driver: no stop, no marker
+    assert markers(bob.root) == [] and fake_llm.count() == calls
+    assert bob.lit("check") == 0, "each replayed regeneration kept: consistent, nothing to pay for"
+    assert "B = 2" in bob.code("b.py") and "C = 2" in bob.code("c.py")
