@@ -6,7 +6,7 @@ import argparse
 
 from lit_tasks.commands.common import add_parser, load_lazy_here
 from lit_tasks.io import progress
-from lit_tasks.io.errors import LitError
+from lit_tasks.io.errors import LitError, UsageError
 
 EXAMPLES = """\
   lit commit -m "add the report prompt"         regenerate what is stale, then commit
@@ -39,6 +39,11 @@ def run(args: argparse.Namespace) -> int:
 
     lazy, _ = load_lazy_here()
     repo = Repo(lazy.root)
+    if repo.merging():
+        raise UsageError(
+            "a merge, rebase or cherry-pick is in progress: `lit resolve --regenerate` settles lit's files and stages "
+            "them, then `git commit` (or `git rebase --continue`) keeps its parents; lit commit would not"
+        )
     if not args.no_generate:
         rc = regenerate(lazy, Regeneration(jobs=args.jobs, max_cost=args.max_cost))
         if rc != 0:

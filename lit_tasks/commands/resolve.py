@@ -38,10 +38,11 @@ def run(args: argparse.Namespace) -> int:
 
     root = root_here()
     result = resolve(root)
-    for key, side in sorted(result.took.items()):
-        print(f"took {side:<6} {key}")
-    for key in result.stale:
-        print(f"stale       {key}: its inputs in the merged tree match neither side")
+    for key in [k for k in LazyProject.load(root).index.order if k in result.took or k in result.stale]:
+        if key in result.took:
+            print(f"took {result.took[key]:<6} {key}")
+        else:
+            print(f"stale       {key}: its inputs in the merged tree match neither side")
     plan = make_plan(LazyProject.load(root))
     if not plan.items:
         print(f"resolved: {progress.plural(len(result.took), 'prompt')} taken, nothing to regenerate")
@@ -51,5 +52,9 @@ def run(args: argparse.Namespace) -> int:
         f"{progress.money(plan.estimate)} (`lit regenerate`, or `lit resolve --regenerate`)"
     )
     if args.regenerate:
-        return regenerate(LazyProject.load(root), Regeneration())
+        rc = regenerate(LazyProject.load(root), Regeneration())
+        from lit_tasks.io.git import Repo
+
+        Repo(root).stage_lit_files()  # what it regenerated is staged with what was resolved: `git commit` next
+        return rc
     return 0

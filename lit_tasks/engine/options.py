@@ -17,6 +17,7 @@ BATCH_POLL_S = 30.0  # how often a batch is asked whether it ended (`--batch-pol
 class RunOptions:
     use_cache: bool = True
     forced: frozenset[str] = frozenset()  # prompts regenerated even if up to date, over hand edits (`--force`)
+    stale: frozenset[str] = frozenset()  # prompts the lock says are stale themselves: run whatever doit's DB says
     budget: Budget | None = None
     started: float = field(default_factory=time.time)  # when the run began: its record's `started`
     batcher: Batcher | None = None  # `--batch`: calls go into Message Batches (llm.batcher)

@@ -78,6 +78,7 @@ def regenerate(lazy: LazyProject, asked: Regeneration) -> int:
     wave = batch_preflight(lazy, keys) if asked.batching else DEFAULT_JOBS  # checks every provider can batch
     jobs = asked.jobs or wave
     budget = None
+    plan = None
     if not asked.static_only:
         from lit_tasks.engine.preflight import preflight
 
@@ -95,9 +96,11 @@ def regenerate(lazy: LazyProject, asked: Regeneration) -> int:
             return 0
         limit = asked.max_cost if asked.max_cost is not None else lazy.project.config.budget.max_usd_per_run
         budget = within_budget(plan, limit)
+    stale = frozenset(i.prompt for i in plan.items if not i.via_import) if plan is not None else frozenset()
     options = RunOptions(
         use_cache=asked.use_cache,
         forced=forced,
+        stale=stale,
         budget=budget,
         started=asked.started,
         **batch_options(asked.batching, asked.batch_poll_s),

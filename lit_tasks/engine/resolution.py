@@ -36,7 +36,7 @@ class UnresolvedSources(LitError):
 
 @dataclass
 class Resolution:
-    took: dict[str, str] = field(default_factory=dict)  # prompt -> side whose generation it took
+    took: dict[str, str] = field(default_factory=dict)  # prompt -> side whose generation it took, in build order
     stale: list[str] = field(default_factory=list)  # prompts whose merged inputs match no side
     staged: list[str] = field(default_factory=list)
 
@@ -56,6 +56,9 @@ def resolve(root: Path) -> Resolution:
         candidates = _candidates(state, lock_rel)
         if not involved and len({c[2].input_hash for c in candidates}) <= 1:
             continue  # untouched by the merge, or merged cleanly
+        current = None if involved else workspace.lock.reread(key)
+        if current is not None and workspace.lock.matches(index, current):
+            continue  # already consistent (the merge, or lit's driver, left one side's generation whole)
         inputs = workspace.lock.current_inputs(index, key)
         chosen = next((c for c in candidates if inputs is not None and c[2].input_hash == inputs.digest), None)
         files: dict[str, bytes] = {}

@@ -295,7 +295,9 @@ def prompt_task(
         "uptodate": [
             SettingsChanged(entry.identity_digest),
             OutputsAreFiles(lazy.code_dir, entry.outputs),
-            *([False] if key in options.forced else []),
+            # the lock is the truth: git (a merge, a rebase, a pull) can change what a prompt was built from
+            # without touching what doit's local DB recorded of it
+            *([False] if key in options.forced or key in options.stale else []),
         ],
         "clean": True,
         "doc": entry.title,

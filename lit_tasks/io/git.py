@@ -123,6 +123,12 @@ class Repo:
             return None
         return self._info(self.repo.head.peel(pygit2.Commit))
 
+    def merging(self) -> bool:
+        """A merge, rebase, cherry-pick or revert is in progress (git would make the next commit its own)."""
+        git_dir = Path(self.repo.path)
+        heads = ("MERGE_HEAD", "REBASE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply")
+        return any((git_dir / name).exists() for name in heads)
+
     def branch(self) -> str | None:
         if self.repo.head_is_unborn:
             ref = self.repo.references.get("HEAD")

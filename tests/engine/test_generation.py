@@ -353,3 +353,20 @@ def test_an_unsaved_edit_of_an_imported_file_is_named_before_its_importers_are_p
         "prompts/app.prompt.md imports it as it is now; `lit patch save code.lock/base.py` keeps the edit"
     )
     assert said in err and err.index(said) < err.index("generating prompts/app.prompt.md")
+
+
+def test_the_lock_not_doits_db_decides_what_is_stale_after_git_moved_files(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
+    """git (a rebase, a merge) can bring back an older lock entry and its code while the prompt stays as this
+    clone last built it: doit's local DB calls the prompt up to date, the lock calls it stale; the lock wins."""
+    project.prompt("a", ["a.py"], spec=["A = 1"])
+    assert project.lit("regenerate") == 0
+    old = {rel: (project.root / rel).read_bytes() for rel in ("code.lock/a.py", ".lit/lock/prompts/a.prompt.md.json")}
+    project.prompt("a", ["a.py"], spec=["A = 2"])
+    assert project.lit("regenerate") == 0
+    for rel, data in old.items():  # as a checkout of the older generation would leave them
+        (project.root / rel).write_bytes(data)
+    assert project.lit("check") == 1
+    assert project.lit("regenerate") == 0
+    assert project.code("a.py") == "# a.py\nA = 2\n" and project.lit("check") == 0
