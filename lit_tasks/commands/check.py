@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import re
 
 from lit_tasks.commands.common import add_parser, load_lazy_here, print_json
 from lit_tasks.io.progress import plural
@@ -47,26 +47,32 @@ def run(args: argparse.Namespace) -> int:
 
 
 def merge_hints(root) -> list[str]:  # noqa: ANN001 - Path
-    """What lit's merge driver setup says: routed by .gitattributes but not registered in this clone, or a merge
-    whose generated files it kept and `lit resolve` has not settled yet."""
-    attributes = root / ".gitattributes"
-    if not attributes.is_file() or "merge=lit" not in attributes.read_text(encoding="utf-8", errors="replace"):
-        return []
-    import pygit2
-
-    from lit_tasks.io.git_driver import noted, registered
-
-    found = pygit2.discover_repository(str(root))
-    if not found:
-        return []
-    repo = pygit2.Repository(found)
+    """What a merge in progress and lit's merge driver setup say: a merge, rebase or cherry-pick going on (found
+    by git's own files: no git library is loaded for a plain check), the driver named by .gitattributes but not
+    registered in this clone, or a merge whose generated files it kept and `lit resolve` has not settled."""
     hints = []
-    if not registered(repo):
+    git_dir = root / ".git"
+    merging = ("MERGE_HEAD", "REBASE_HEAD", "CHERRY_PICK_HEAD", "rebase-merge", "rebase-apply")
+    if git_dir.is_dir() and any((git_dir / name).exists() for name in merging):
+        hints.append(
+            "note: a merge, rebase or cherry-pick is in progress: `lit resolve` settles generated files and lock "
+            "entries by their inputs (prompts in conflict are yours to resolve first)"
+        )
+    attributes = root / ".gitattributes"
+    if not git_dir.is_dir() or not attributes.is_file():
+        return hints
+    if "merge=lit" not in attributes.read_text(encoding="utf-8", errors="replace"):
+        return hints
+    from lit_tasks.io.git_driver import NOTE, noted
+
+    config = git_dir / "config"
+    text = config.read_text(encoding="utf-8", errors="replace") if config.is_file() else ""
+    if not re.search(r'\[merge "lit"\][^\[]*\bdriver\s*=', text):  # as text: git's library would double a check
         hints.append(
             "note: .gitattributes routes generated files to lit's merge driver, but this clone has not "
             "registered it: run `lit git-setup` (git never takes a driver from a repository)"
         )
-    if noted(Path(repo.path)):
+    if (git_dir / NOTE).exists() and noted(git_dir):
         hints.append(
             "note: a merge kept our side of generated files: `lit resolve` settles each prompt by its lock entry"
         )

@@ -12,10 +12,12 @@ import json
 import os
 import sys
 from pathlib import Path
-
-import pygit2
+from typing import TYPE_CHECKING
 
 from lit_tasks.io.atomic import write_atomic
+
+if TYPE_CHECKING:
+    import pygit2  # loaded by the callers that have a repository; `lit check` reads only files
 
 DRIVER = "lit"
 ATTRIBUTES = ("code.lock/** merge=lit", ".lit/lock/** merge=lit")

@@ -86,8 +86,10 @@ def test_branches_that_built_the_same_prompts_differently_merge_at_no_cost(
     build_and_commit(bob, fake_llm, "bob", "bob builds")
     merge_conflicting(alice, bob)
     assert markers(bob.root), "git left conflict markers in the generated code and the lock"
-    calls = fake_llm.count()
     capsys.readouterr()
+    assert bob.lit("check") == 1
+    assert "note: a merge, rebase or cherry-pick is in progress: `lit resolve` settles" in capsys.readouterr().out
+    calls = fake_llm.count()
     assert bob.lit("resolve") == 0
     out = capsys.readouterr().out
     assert "took ours   prompts/a.prompt.md" in out and "nothing to regenerate" in out
