@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 WHEEL_VENV := $(CURDIR)/.venv-wheel
-PY_SOURCES := lit_tasks providers tests benchmarks tools dodo.py example_project/dodo.py
+PY_SOURCES := lit_tasks lit_providers tests benchmarks tools dodo.py example_project/dodo.py
 
 .PHONY: setup demo test test-claude-cli bench clean browser
 

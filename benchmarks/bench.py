@@ -273,7 +273,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="lit-bench-"))
-    subprocess.run([PY, "-m", "compileall", "-q", str(REPO / "lit_tasks"), str(REPO / "providers"), str(HERE)], env=ENV)
+    subprocess.run(
+        [PY, "-m", "compileall", "-q", str(REPO / "lit_tasks"), str(REPO / "lit_providers"), str(HERE)], env=ENV
+    )
     try:
         results = json.loads(args.out.read_text()) if args.only else {"machine": machine(), "runs": args.runs}
         for name in [s for s in SECTIONS if s in (args.only or SECTIONS)]:

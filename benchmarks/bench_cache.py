@@ -4,7 +4,7 @@ simulates prompt caching (`cache_server.py`) on the project of `synth_shared.py`
 Each build runs `lit regenerate -j N` from nothing on its own copy, with the stand-in's cache emptied before it;
 the token counts are the stand-in's records of that build. Billed input is in uncached-token equivalents
 (input + 1.25 x cache writes + 0.1 x cache reads), so 1.00x of the tokens sent is what no caching would cost;
-dollars use the model's prices in providers/prices.toml. lit is driven only through its command line.
+dollars use the model's prices in lit_providers/prices.toml. lit is driven only through its command line.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ WRITE, READ = 1.25, 0.1  # cache write and read, in multiples of an uncached inp
 
 def prices(model: str, today: date) -> dict[str, float]:
     """USD per million tokens: the entry of the longest matching prefix in effect `today`, as lit picks it."""
-    table = tomllib.loads((REPO / "providers" / "prices.toml").read_text())["price"]
+    table = tomllib.loads((REPO / "lit_providers" / "prices.toml").read_text())["price"]
     entries = [p for p in table if model.startswith(p["prefix"]) and date.fromisoformat(p["effective"]) <= today]
     best = max(entries, key=lambda p: (len(p["prefix"]), p["effective"]))
-    batch = tomllib.loads((REPO / "providers" / "prices.toml").read_text()).get("defaults", {}).get("batch", 1.0)
+    batch = tomllib.loads((REPO / "lit_providers" / "prices.toml").read_text()).get("defaults", {}).get("batch", 1.0)
     return {k: best[k] for k in ("input", "output", "cache_write", "cache_read")} | {"batch": batch}
 
 

@@ -237,7 +237,7 @@ def cache_section(results: dict) -> list[str]:
         f"of about {c['output_bytes']:,} bytes. Built from nothing, each run on its own copy, against",
         "`benchmarks/cache_server.py`, a stand-in for Anthropic's Messages API on 127.0.0.1 that simulates prompt",
         "caching as Anthropic documents it (the rule is in its docstring; a token is 4 characters). Model "
-        f"`{s['model']}`, priced from `providers/prices.toml` per million tokens: ${p['input']:g} input, "
+        f"`{s['model']}`, priced from `lit_providers/prices.toml` per million tokens: ${p['input']:g} input, "
         f"${p['cache_write']:g} cache write, ${p['cache_read']:g} cache read, ${p['output']:g} output.",
         "",
         "| -j | tokens sent | input / cache write / cache read | billed input (uncached-token equivalents) "
@@ -260,7 +260,7 @@ def cache_section(results: dict) -> list[str]:
             "",
             f"A `--batch` build cost {dollars:.2f}x the dollars of the `-j 8` build (target <= "
             f"{TARGETS['batch_dollars']}x: {ok}): every token at the batch rate ({p.get('batch', 0.5):g}x, "
-            "`providers/prices.toml`), with the caching the stand-in simulates for batch items",
+            "`lit_providers/prices.toml`), with the caching the stand-in simulates for batch items",
             f"(`benchmarks/cache_batches.py`: {c.get('batch_parallel', 8)} items at a time, in the order sent; Anthropic",
             "does not say how it processes a batch). Its wall time is the stand-in's, not the hours a real batch",
             "may take.",

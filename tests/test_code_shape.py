@@ -14,7 +14,7 @@ LAYERS = ("io", "model", "state", "llm", "engine", "web", "commands")
 
 
 def sources() -> list[Path]:
-    return sorted(p for package in ("lit_tasks", "providers") for p in (REPO / package).rglob("*.py"))
+    return sorted(p for package in ("lit_tasks", "lit_providers") for p in (REPO / package).rglob("*.py"))
 
 
 def test_no_module_over_400_lines() -> None:
@@ -52,7 +52,7 @@ def test_ruff_from_the_root_leaves_generated_code_and_documentation_alone() -> N
 
 
 def test_the_wheel_declares_every_package_of_the_tree() -> None:
-    """pyproject.toml lists the packages by hand (providers/ installs as lit_providers): a new layer must be added."""
+    """pyproject.toml lists the packages by hand: a new layer must be added."""
     import tomllib
 
     declared = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])

@@ -1,4 +1,4 @@
-"""What a call cost: token usage times the model's price, from versioned data (providers/prices.toml).
+"""What a call cost: token usage times the model's price, from versioned data (lit_providers/prices.toml).
 
 An unknown model has no price rather than a guessed one: its cost is reported as unknown, never invented.
 """

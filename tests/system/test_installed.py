@@ -47,7 +47,7 @@ def user_env(fake_llm: FakeLLM) -> dict[str, str]:
 def test_every_module_and_data_file_of_the_source_tree_is_installed(tmp_path: Path, fake_llm: FakeLLM) -> None:
     source = sorted(
         f"{name}/{path.relative_to(REPO / folder)}"
-        for folder, name in (("lit_tasks", "lit_tasks"), ("providers", "lit_providers"))
+        for folder, name in (("lit_tasks", "lit_tasks"), ("lit_providers", "lit_providers"))
         for path in (REPO / folder).rglob("*")
         if path.suffix in (".py", ".toml", ".js", ".css") and "__pycache__" not in path.parts
     )
