@@ -51,9 +51,10 @@ def merge_hints(root) -> list[str]:  # noqa: ANN001 - Path
     by git's own files: no git library is loaded for a plain check), the driver named by .gitattributes but not
     registered in this clone, or a merge whose generated files it kept and `lit resolve` has not settled."""
     hints = []
+    from lit_tasks.io.git_driver import NOTE, in_progress, noted
+
     git_dir = root / ".git"
-    merging = ("MERGE_HEAD", "REBASE_HEAD", "CHERRY_PICK_HEAD", "rebase-merge", "rebase-apply")
-    if git_dir.is_dir() and any((git_dir / name).exists() for name in merging):
+    if git_dir.is_dir() and in_progress(git_dir):
         hints.append(
             "note: a merge, rebase or cherry-pick is in progress: `lit resolve` settles generated files and lock "
             "entries by their inputs (prompts in conflict are yours to resolve first)"
@@ -63,8 +64,6 @@ def merge_hints(root) -> list[str]:  # noqa: ANN001 - Path
         return hints
     if "merge=lit" not in attributes.read_text(encoding="utf-8", errors="replace"):
         return hints
-    from lit_tasks.io.git_driver import NOTE, noted
-
     config = git_dir / "config"
     text = config.read_text(encoding="utf-8", errors="replace") if config.is_file() else ""
     if not re.search(r'\[merge "lit"\][^\[]*\bdriver\s*=', text):  # as text: git's library would double a check

@@ -146,27 +146,20 @@ class Asker:
         batch: str | None = None,
     ) -> None:
         """The generation-record entry of a call that failed after it was billed: no output, its cost."""
-        values = {
-            "prompt": self.key,
-            "cached": False,
-            "seconds": round(time.monotonic() - started, 3),
-            "cost_usd": call_cost(completion, endpoint.is_local, price, batch=batch is not None),
-            "batch": batch,
-            "saved_usd": 0.0,
-            "estimate_usd": estimate,
-            "outputs": [],
-            "written": [],
-        }
-        entry = PromptRecord.build(
-            values,
-            settings,
+        record_unused(
+            self.workspace,
+            self.options.started,
+            self.key,
             completion,
+            settings,
+            cost=call_cost(completion, endpoint.is_local, price, batch=batch is not None),
             endpoint=endpoint_host(endpoint.url),
             request_key=request_key(settings.provider, settings.api.base_url, request),
-            input_hash="",
             role=role,
+            seconds=time.monotonic() - started,
+            batch=batch,
+            estimate=estimate,
         )
-        recorder_for(self.workspace, self.options.started).append(entry)
 
     def _bounded(self, completion: Completion, request: GenerationRequest) -> Completion:
         completion = bound_usage(completion, request)
@@ -189,3 +182,37 @@ def call_cost(completion: Completion, is_local: bool, price: Price | None, batch
     if price is None:
         return None
     return price.cost(completion.usage) * (price.batch if batch else 1.0)
+
+
+def record_unused(
+    workspace: Workspace,
+    started: float,
+    key: str,
+    completion: Completion,
+    settings: GenerationSettings,
+    *,
+    cost: float | None,
+    endpoint: str | None,
+    request_key: str,
+    role: str,
+    seconds: float = 0.0,
+    batch: str | None = None,
+    estimate: float | None = None,
+) -> None:
+    """The record entry of a paid call whose answer wrote nothing: one that failed after the service answered it,
+    or a batch answer no run will ask for. The run that began at `started` keeps it."""
+    values = {
+        "prompt": key,
+        "cached": False,
+        "seconds": round(seconds, 3),
+        "cost_usd": cost,
+        "saved_usd": 0.0,
+        "estimate_usd": estimate,
+        "batch": batch,
+        "outputs": [],
+        "written": [],
+    }
+    entry = PromptRecord.build(
+        values, settings, completion, endpoint=endpoint, request_key=request_key, input_hash="", role=role
+    )
+    recorder_for(workspace, started).append(entry)

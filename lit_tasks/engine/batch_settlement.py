@@ -8,14 +8,13 @@ start of a run, each such item is recorded (from the cached answer, at the batch
 
 from __future__ import annotations
 
-from lit_tasks.engine.answers import call_cost
+from lit_tasks.engine.answers import call_cost, record_unused
 from lit_tasks.engine.run_plan import Plan
 from lit_tasks.io import progress
 from lit_tasks.llm.pricing import price_for
 from lit_tasks.model.settings import draft_settings
 from lit_tasks.state.index import LazyProject
 from lit_tasks.state.pending_batches import PendingBatch, end_pending, pending_batches
-from lit_tasks.state.records import PromptRecord, recorder_for
 
 
 def settle_unclaimed(lazy: LazyProject, plan: Plan, started: float) -> int:
@@ -43,24 +42,16 @@ def _record(lazy: LazyProject, batch: PendingBatch, key: str, request_key: str, 
     project = lazy.project
     settings = project.settings(key) if key in project.graph.prompts else draft_settings(project.config, "generate")
     price = price_for(completion.model, settings.pricing) or price_for(settings.model, settings.pricing)
-    values = {
-        "prompt": key,
-        "cached": False,
-        "seconds": 0.0,
-        "cost_usd": call_cost(completion, False, price, batch=True),
-        "saved_usd": 0.0,
-        "batch": batch.id,
-        "outputs": [],
-        "written": [],
-    }
-    entry = PromptRecord.build(
-        values,
-        settings,
+    record_unused(
+        lazy.workspace,
+        started,
+        key,
         completion,
+        settings,
+        cost=call_cost(completion, False, price, batch=True),
         endpoint=batch.endpoint,
         request_key=request_key,
-        input_hash="",
         role="generate" if parse else "review",
+        batch=batch.id,
     )
-    recorder_for(lazy.workspace, started).append(entry)
     return 1

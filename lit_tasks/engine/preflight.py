@@ -8,14 +8,12 @@ with no key at all, as `lit check` does.
 
 from __future__ import annotations
 
-import ipaddress
-from urllib.parse import urlparse
-
 import lit_providers
 from lit_tasks.engine.run_plan import Plan
 from lit_tasks.io import progress
 from lit_tasks.io.errors import ConfigError, did_you_mean
 from lit_tasks.llm.calls import endpoint_for
+from lit_tasks.llm.endpoint_trust import is_loopback
 from lit_tasks.llm.pricing import price_for, price_table
 from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.model.settings import GenerationSettings
@@ -71,7 +69,7 @@ def _check(lazy: LazyProject, key: str, role: str, settings: GenerationSettings)
     if price_for(settings.model, settings.pricing) is not None:
         return
     aliases = tuple(getattr(lit_providers.provider_class(settings.provider), "model_aliases", ()))
-    if settings.model in aliases or _loopback(getattr(provider, "base_url", None)):
+    if settings.model in aliases or is_loopback(getattr(provider, "base_url", None)):
         return  # a CLI's own names for its models; a local server's own model names
     known = sorted({price.prefix for price in price_table()} | set(aliases))
     raise ConfigError(
@@ -79,13 +77,3 @@ def _check(lazy: LazyProject, key: str, role: str, settings: GenerationSettings)
         f"a misspelt name is refused by the service only after the run starts. If the name is right, price it in "
         f'lit.toml ([model.pricing], or [pricing."{settings.model}"])'
     )
-
-
-def _loopback(url: str | None) -> bool:
-    host = urlparse(url or "").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -11,14 +11,13 @@ its outputs are set to our version (no conflict markers left) and `lit regenerat
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
 
 from lit_tasks.io.atomic import write_all_atomic
-from lit_tasks.io.confined import read_inside
+from lit_tasks.io.confined import read_inside, walk_inside
 from lit_tasks.io.errors import LitError
 from lit_tasks.io.git_merge import MergeState, has_markers
 from lit_tasks.io.hashing import hash_bytes
@@ -105,12 +104,7 @@ def _guideline_files(root: Path) -> list[str]:
 
 
 def _prompt_files(root: Path) -> list[str]:
-    found = []
-    for dirpath, _, names in os.walk(root / PROMPTS_DIR):
-        for name in names:
-            rel = os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/")
-            found.append(rel)
-    return sorted(found)
+    return [rel for rel, _ in walk_inside(root, PROMPTS_DIR, lambda name: True)]
 
 
 def _candidates(state: MergeState, lock_rel: str) -> list[tuple[str, bytes, LockEntry]]:
@@ -139,4 +133,5 @@ def _outputs_of(state: MergeState, side: str, entry: LockEntry) -> dict[str, byt
 
 
 def _ours_or_theirs(state: MergeState, rel: str) -> bytes | None:
-    return state.blob("ours", rel) if state.blob("ours", rel) is not None else state.blob("theirs", rel)
+    ours = state.blob("ours", rel)
+    return ours if ours is not None else state.blob("theirs", rel)

@@ -125,9 +125,9 @@ class Repo:
 
     def merging(self) -> bool:
         """A merge, rebase, cherry-pick or revert is in progress (git would make the next commit its own)."""
-        git_dir = Path(self.repo.path)
-        heads = ("MERGE_HEAD", "REBASE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply")
-        return any((git_dir / name).exists() for name in heads)
+        from lit_tasks.io.git_driver import in_progress
+
+        return in_progress(Path(self.repo.path))
 
     def branch(self) -> str | None:
         if self.repo.head_is_unborn:

@@ -23,6 +23,13 @@ DRIVER = "lit"
 ATTRIBUTES = ("code.lock/** merge=lit", ".lit/lock/** merge=lit")
 NOTE = "lit-merge-note.json"  # in the git directory: the commit a merge brought in, for `lit resolve`
 THEIRS_HEADS = ("MERGE_HEAD", "REBASE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD")  # what is being brought in
+REPLAYING = ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD")  # a rebase or cherry-pick replays commits
+IN_PROGRESS = (*THEIRS_HEADS, "rebase-merge", "rebase-apply")  # git would make the next commit this operation's
+
+
+def in_progress(git_dir: Path) -> bool:
+    """A merge, rebase, cherry-pick or revert is going on, as git's own files in `git_dir` say."""
+    return any((git_dir / name).exists() for name in IN_PROGRESS)
 
 
 def driver_command() -> str:
@@ -80,7 +87,7 @@ def keep_side(git_dir: Path, path: str, result: Path, theirs: Path | None) -> No
 
 def replaying(git_dir: Path) -> bool:
     """A rebase or cherry-pick is replaying commits: the commit being replayed is the side to keep."""
-    return any((git_dir / name).exists() for name in ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"))
+    return any((git_dir / name).exists() for name in REPLAYING)
 
 
 def noted(git_dir: Path) -> list[str]:

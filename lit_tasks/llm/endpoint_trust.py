@@ -23,7 +23,7 @@ TRUST_VARIABLE = "LIT_TRUSTED_ENDPOINTS"
 
 def check_endpoint(context: ProviderContext, url: str | None) -> None:
     """Refuse (ConfigError, before any request) a project-chosen endpoint the user has not trusted."""
-    if url is None or not context.api.base_url or _loopback(url) or _trusted(url):
+    if url is None or not context.api.base_url or is_loopback(url) or _trusted(url):
         return
     raise ConfigError(
         f"the project sends `{context.name}` calls, with your API key, to {url}, an endpoint its lit.toml (or a "
@@ -32,8 +32,9 @@ def check_endpoint(context: ProviderContext, url: str | None) -> None:
     )
 
 
-def _loopback(url: str) -> bool:
-    host = urlparse(url).hostname or ""
+def is_loopback(url: str | None) -> bool:
+    """Whether `url` names this machine: a local server, which takes no key of the user's elsewhere."""
+    host = urlparse(url or "").hostname or ""
     if host == "localhost":
         return True
     try:

@@ -3,30 +3,15 @@ built, verified and committed project, offline."""
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
 from pathlib import Path
 
-from tests.conftest import BIN, REPO
+from tests.conftest import REPO
+from tests.system.test_quickstart import run_doc_blocks
 
 
 def test_the_draft_walkthrough_runs_as_written(tmp_path: Path) -> None:
-    blocks = re.findall(r"```sh\n(.*?)```", (REPO / "docs/draft.md").read_text(), re.S)
-    setup, rest = blocks[0], "".join(blocks[1:])
-    assert setup.startswith("make setup"), "the first block installs lit; the test uses this checkout's venv instead"
-    script = "set -euo pipefail\n" + setup.split("\n", 1)[1] + rest
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}:{os.environ['PATH']}",
-        "NO_COLOR": "1",
-        "TMPDIR": str(tmp_path),
-        "GIT_AUTHOR_NAME": "A",
-        "GIT_AUTHOR_EMAIL": "a@example.com",
-        "GIT_COMMITTER_NAME": "A",
-        "GIT_COMMITTER_EMAIL": "a@example.com",
-    }
-    result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+    result = run_doc_blocks("draft.md", tmp_path, timeout=180)
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert "drafted 3 prompts (3 new, 0 edited) with 2 calls" in out and "would write:" in out

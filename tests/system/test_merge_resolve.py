@@ -69,6 +69,16 @@ def merge_conflicting(alice: LitProjectDir, bob: LitProjectDir) -> None:
     assert merged.returncode != 0, "the generated files conflict"
 
 
+def both_edit_a(
+    clones: tuple[LitProjectDir, LitProjectDir], fake_llm: FakeLLM, alices: tuple[str, str], bobs: tuple[str, str]
+) -> None:
+    """Each clone edits prompt a its way and builds; Bob merges Alice's work, and the generated files conflict."""
+    for clone, name, lines in zip(clones, ("alice", "bob"), (alices, bobs), strict=True):
+        clone.write("prompts/a.prompt.md", a_prompt(*lines))
+        build_and_commit(clone, fake_llm, name, f"{name} changes a")
+    merge_conflicting(*clones)
+
+
 def markers(root: Path) -> list[str]:
     return [
         str(p.relative_to(root))
@@ -103,11 +113,7 @@ def test_a_prompt_whose_merged_inputs_match_neither_side_is_the_only_one_paid_fo
     two_clones: tuple[LitProjectDir, LitProjectDir], fake_llm: FakeLLM, capsys: pytest.CaptureFixture[str]
 ) -> None:
     alice, bob = two_clones
-    alice.write("prompts/a.prompt.md", a_prompt("A = 2", "A2 = 1"))
-    build_and_commit(alice, fake_llm, "alice", "alice changes A")
-    bob.write("prompts/a.prompt.md", a_prompt("A = 1", "A2 = 2"))
-    build_and_commit(bob, fake_llm, "bob", "bob changes A2")
-    merge_conflicting(alice, bob)  # the prompt merges cleanly (two lines apart); its code and lock do not
+    both_edit_a(two_clones, fake_llm, ("A = 2", "A2 = 1"), ("A = 1", "A2 = 2"))  # the prompt merges cleanly
     assert bob.lit("resolve") == 0
     out = capsys.readouterr().out
     assert "stale       prompts/a.prompt.md: its inputs in the merged tree match neither side" in out
@@ -123,12 +129,8 @@ def test_a_prompt_whose_merged_inputs_match_neither_side_is_the_only_one_paid_fo
 def test_a_conflict_in_a_prompt_is_refused_with_nothing_changed(
     two_clones: tuple[LitProjectDir, LitProjectDir], fake_llm: FakeLLM, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    alice, bob = two_clones
-    alice.write("prompts/a.prompt.md", a_prompt("A = 2", "A2 = 1"))
-    build_and_commit(alice, fake_llm, "alice", "alice")
-    bob.write("prompts/a.prompt.md", a_prompt("A = 3", "A2 = 1"))
-    build_and_commit(bob, fake_llm, "bob", "bob")
-    merge_conflicting(alice, bob)
+    _, bob = two_clones
+    both_edit_a(two_clones, fake_llm, ("A = 2", "A2 = 1"), ("A = 3", "A2 = 1"))  # the same line: it conflicts
     before = {p: p.read_bytes() for p in bob.root.rglob("*") if p.is_file() and ".git" not in p.parts}
     assert bob.lit("resolve") == 1
     assert "prompts/a.prompt.md" in capsys.readouterr().err
