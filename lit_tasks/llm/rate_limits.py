@@ -41,10 +41,9 @@ class Need:
 @dataclass(frozen=True)
 class Reservation:
     """What one call reserved, by kind (the limits known when it started: ones a later response reports were not
-    reserved against), and its place in the order calls started."""
+    reserved against)."""
 
     taken: dict[str, int]
-    order: int
 
 
 @dataclass
@@ -56,8 +55,6 @@ class RateLimiter:
     reserved: dict[str, int] = field(default_factory=dict)
     in_flight: int = 0
     told: bool = False  # a response has reported the limits (or said the service has none)
-    started: int = 0  # calls started so far: a reservation's order
-    reported_by: dict[str, int] = field(default_factory=dict)  # kind -> order of the call whose report is known
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
     def acquire(self, need: Need) -> Reservation:
@@ -69,8 +66,7 @@ class RateLimiter:
             for kind, amount in taken.items():
                 self.reserved[kind] = self.reserved.get(kind, 0) + amount
             self.in_flight += 1
-            self.started += 1
-            return Reservation(taken, self.started)
+            return Reservation(taken)
 
     def release(self, reservation: Reservation, limits: RateLimits | None) -> None:
         """The call ended: give back exactly what it reserved and learn the limits its response reported."""
@@ -79,23 +75,24 @@ class RateLimiter:
                 self.reserved[kind] = max(0, self.reserved.get(kind, 0) - amount)
             self.in_flight -= 1
             if limits is not None:
-                self._learn(limits.windows, reservation.order)
+                self._learn(limits.windows)
             self.told = True
             self._cond.notify_all()
 
-    def _learn(self, windows: dict[str, Window], order: int) -> None:
-        """Take a response's report of each limit, unless it is older than what is known: answers arrive in any
-        order, and the report of a call that started earlier (or one saying more remains of the same window)
-        describes the account before calls that are already counted, which would let one call too many go."""
+    def _learn(self, windows: dict[str, Window]) -> None:
+        """Take a response's report of each limit, unless it is stale. Answers arrive in any order, and calls
+        reach the service in an order other than the one they started in, so a report saying more remains than
+        is known describes the account before calls that are already counted (taking it would let one call too
+        many go); and a report of a window that has already ended says nothing of the one after it (taking it
+        would replenish that one a second time)."""
+        now = self.clock()
         for kind, window in windows.items():
             known = self.windows.get(kind)
-            if known is not None and (
-                order < self.reported_by.get(kind, 0)
-                or (window.reset_at == known.reset_at and window.remaining > known.remaining)
-            ):
+            if window.reset_at <= now:
+                continue
+            if known is not None and known.reset_at > now and window.remaining > known.remaining:
                 continue
             self.windows[kind] = window
-            self.reported_by[kind] = order
 
     def _wait_for(self, need: Need) -> float:
         """Seconds to wait before the call fits (0: it fits now); a limit past its reset time is replenished."""

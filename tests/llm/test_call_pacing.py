@@ -78,3 +78,32 @@ def test_an_answer_that_arrives_late_does_not_undo_what_a_newer_one_reported() -
     limiter.release(second, RateLimits(windows={"requests": Window(remaining=0, reset_at=1e12, limit=2)}))
     limiter.release(first, RateLimits(windows={"requests": Window(remaining=1, reset_at=1e12, limit=2)}))
     assert limiter.windows["requests"].remaining == 0, "the first call's answer describes the account before the second"
+
+
+def test_a_call_that_reached_the_service_second_is_believed_though_it_started_first() -> None:
+    from lit_providers.base import RateLimits, Window
+    from lit_tasks.llm.rate_limits import Need, RateLimiter
+
+    limiter = RateLimiter(told=True, windows={"requests": Window(remaining=2, reset_at=1e12, limit=2)})
+    need = Need(input_tokens=1, output_tokens=1)
+    first, second = limiter.acquire(need), limiter.acquire(need)  # the second overtakes the first on the way
+    limiter.release(second, RateLimits(windows={"requests": Window(remaining=1, reset_at=1e12, limit=2)}))
+    limiter.release(first, RateLimits(windows={"requests": Window(remaining=0, reset_at=1e12, limit=2)}))
+    assert limiter.windows["requests"].remaining == 0, "the window is used up, whichever call it counted last"
+
+
+def test_an_answer_about_a_window_that_has_ended_does_not_replenish_the_next_one_twice() -> None:
+    from lit_providers.base import RateLimits, Window
+    from lit_tasks.llm.rate_limits import Need, RateLimiter
+
+    now = [100.0]
+    limiter = RateLimiter(
+        clock=lambda: now[0], told=True, windows={"requests": Window(remaining=1, reset_at=101.0, limit=2)}
+    )
+    need = Need(input_tokens=1, output_tokens=1)
+    late = limiter.acquire(need)  # the last call of the first window; its answer is slow
+    now[0] = 101.5
+    early = limiter.acquire(need)  # the window has ended: the first call of the next one
+    limiter.release(early, RateLimits(windows={"requests": Window(remaining=1, reset_at=102.5, limit=2)}))
+    limiter.release(late, RateLimits(windows={"requests": Window(remaining=0, reset_at=101.0, limit=2)}))
+    assert limiter.windows["requests"] == Window(remaining=1, reset_at=102.5, limit=2), "the ended window is past"
