@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from lit_tasks.llm.batcher import Batcher
     from lit_tasks.llm.budget import Budget
     from lit_tasks.state.index import LazyProject
+    from lit_tasks.state.status import ProjectStatus
 
 MAX_BATCH_JOBS = 512  # threads doit may run in batch mode: a wider wave goes out as more than one batch
 DEFAULT_JOBS = 4
@@ -70,8 +71,16 @@ def regenerate(lazy: LazyProject, asked: Regeneration) -> int:
         )
         return 0
     keys = list(asked.keys)
-    if not (asked.force or asked.dry_run or asked.static_only) and nothing_to_do(lazy, keys, asked.started):
-        return 0
+    status = None
+    if not (asked.force or asked.dry_run or asked.static_only):
+        if nothing_to_do(lazy, keys, asked.started):
+            return 0
+        if not keys:
+            from lit_tasks.state.status import project_status
+
+            status = project_status(lazy.workspace, lazy.index)
+            if proven_current(lazy, status, asked.started):
+                return 0
     forced = frozenset(keys or lazy.index.order) if asked.force else frozenset()  # named prompts, not imports
     from lit_tasks.engine.options import RunOptions
 
@@ -82,7 +91,7 @@ def regenerate(lazy: LazyProject, asked: Regeneration) -> int:
     if not asked.static_only:
         from lit_tasks.engine.preflight import preflight
 
-        plan = batch_priced(planned(lazy, keys, forced), asked.batching)
+        plan = batch_priced(planned(lazy, keys, forced, status), asked.batching)
         preflight(lazy, plan)  # a missing key, an unknown model: exit 2 before any call
         if not asked.dry_run and not keys:
             from lit_tasks.engine.batch_settlement import settle_unclaimed
@@ -120,10 +129,26 @@ def nothing_to_do(lazy: LazyProject, keys: list[str], started: float) -> bool:
     return True
 
 
-def planned(lazy: LazyProject, keys: list[str], forced: frozenset[str]) -> Plan:
+def proven_current(lazy: LazyProject, status: ProjectStatus, started: float) -> bool:
+    """When no stamp holds but the lock proves the whole project current (a fresh clone), say so: doit need not
+    be loaded, and the stamp spares the next run even this check."""
+    from lit_tasks.state.up_to_date import proven_by_lock, record_up_to_date
+
+    if not proven_by_lock(lazy.workspace, lazy.index, status):
+        return False
+    record_up_to_date(lazy.workspace, lazy.index)
+    seconds = time.time() - started
+    progress.emit(
+        "summary",
+        f"{progress.plural(len(status.prompts), 'prompt')} up to date, nothing to do ({seconds:.1f}s)",
+    )
+    return True
+
+
+def planned(lazy: LazyProject, keys: list[str], forced: frozenset[str], status: ProjectStatus | None) -> Plan:
     from lit_tasks.engine.run_plan import make_plan
 
-    return make_plan(lazy, keys or None, forced=forced)
+    return make_plan(lazy, keys or None, forced=forced, status=status)
 
 
 def within_budget(plan: Plan, limit: float) -> Budget:

@@ -16,7 +16,7 @@ from lit_tasks.llm.pricing import batch_multiplier, price_for
 from lit_tasks.llm.request import declared_outputs, system_prompt
 from lit_tasks.model.project import Project
 from lit_tasks.state.index import LazyProject
-from lit_tasks.state.status import project_status
+from lit_tasks.state.status import ProjectStatus, project_status
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,19 @@ class Plan:
         return lines
 
 
-def make_plan(lazy: LazyProject, keys: list[str] | None = None, *, forced: frozenset[str] = frozenset()) -> Plan:
-    """What a run of `keys` (default: all) would generate; `forced` prompts whether stale or not."""
+def make_plan(
+    lazy: LazyProject,
+    keys: list[str] | None = None,
+    *,
+    forced: frozenset[str] = frozenset(),
+    status: ProjectStatus | None = None,
+) -> Plan:
+    """What a run of `keys` (default: all) would generate; `forced` prompts whether stale or not. `status`: the
+    whole project's, when the caller has it already."""
     project = lazy.project
     selected = sorted(project.graph.closure(keys)) if keys else None
-    status = project_status(lazy.workspace, lazy.index, selected)
+    if status is None or selected is not None:
+        status = project_status(lazy.workspace, lazy.index, selected)
     items = []
     for s in status.prompts.values():
         force = s.prompt in forced

@@ -8,6 +8,7 @@ regenerate a project.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -35,6 +36,11 @@ class GenerationSettings(StrictModel):
     api: ApiSection
     pricing: PricingSection | None
     replay_dir: str
+
+    def identity_digest(self) -> str:
+        """What doit's `config_changed(self.identity())` saves (the md5 of its sorted JSON), computed here: building
+        a project's index must not import doit, which a run the lock proves current never loads."""
+        return hashlib.md5(json.dumps(self.identity(), sort_keys=True).encode("utf-8")).hexdigest()
 
     def identity(self) -> dict[str, Any]:
         """What makes a generation different; sampling params appear only when set (newer models reject them)."""

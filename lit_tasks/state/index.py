@@ -94,8 +94,6 @@ class ProjectIndex:
 
     @classmethod
     def of(cls, project: Project, fingerprint: str, sources: str) -> ProjectIndex:
-        from doit.tools import config_changed
-
         from lit_tasks.io.hashing import hash_bytes
 
         prompts = {}
@@ -106,7 +104,7 @@ class ProjectIndex:
                 imports=prompt.imports,
                 import_outputs=tuple(project.graph.import_outputs(key)),
                 title=prompt.title,
-                identity_digest=config_changed(settings.identity())._calc_digest(),
+                identity_digest=settings.identity_digest(),
                 config_hash=hash_bytes(settings.canonical().encode()),
                 provider=settings.provider,
                 model=settings.model,

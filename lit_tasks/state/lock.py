@@ -203,8 +203,8 @@ class LockStore:
         key = entry.prompt
         hashes = hashes or FileHashes(self.workspace.root)
         inputs = self.current_inputs(index, key, hashes)
-        if inputs is None or inputs.digest != entry.input_hash:
-            return False
+        if inputs is None or inputs.digest != entry.input_hash or inputs != entry.inputs:
+            return False  # the two records of the inputs must both hold: a hand-edited entry may change one
         declared = index.prompts[key].outputs
         if set(declared) != set(entry.outputs):
             return False

@@ -121,6 +121,8 @@ def prompt_status(
             for path, digest in inputs.imports.items():
                 if recorded.imports.get(path) != digest:
                     status.reasons.append(f"imported output {CODE_DIR}/{path} changed")
+        if not status.reasons and inputs.digest != lock.input_hash:
+            status.reasons.append("its lock entry's input_hash is not the hash of the inputs it records")
     declared = set(prompt.outputs)
     if declared != set(lock.outputs):
         status.reasons.append("declared outputs changed")

@@ -9,6 +9,11 @@ static file) and of doit's DB file. While both are unchanged, doit would find ev
 `lit regenerate` says so without loading doit. doit's DB stays the cache of record: any change anywhere falls
 back to it. The stamp is not written while another run is registered, whose writes could land between the
 digest and the stamp.
+
+Where no stamp holds (a fresh clone has neither doit's DB nor `.lit/cache`), the committed lock can prove the
+same thing (`proven_by_lock`): what `lit check` proves, plus what a run would still do (remove a deleted
+prompt's entry, write a `[[static]]` file, collect a pending batch). Then doit is not loaded either, and the
+stamp is written for the next run.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from lit_tasks.io.atomic import Durability, write_atomic
 from lit_tasks.io.hashing import Hasher, read_regular, stat_key
 from lit_tasks.model.paths import CODE_DIR, patch_rel
 from lit_tasks.state.index import ProjectIndex
+from lit_tasks.state.orphans import deleted_prompts
+from lit_tasks.state.status import ProjectStatus
 from lit_tasks.state.workspace import DB_FILE, STATE_DIR, Workspace
 
 FORMAT = 1
@@ -72,3 +79,25 @@ def record_up_to_date(workspace: Workspace, index: ProjectIndex) -> None:
         write_atomic(workspace.stamp_file, json.dumps(stamp).encode(), durable=Durability.NONE)
     except OSError:
         pass  # a cache: the next no-op asks doit
+
+
+def proven_by_lock(workspace: Workspace, index: ProjectIndex, status: ProjectStatus) -> bool:
+    """True when a run of the whole project would do nothing: `status` (the project against its lock) is what
+    `lit check` accepts, no deleted prompt has a lock entry left, every `[[static]]` file holds its content and
+    no batch is pending."""
+    if not status.ok or deleted_prompts(workspace, index) or _batches_pending(workspace):
+        return False
+    for static in index.static:
+        try:
+            if read_regular(workspace.code_dir / static.path) != static.content.encode("utf-8"):
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _batches_pending(workspace: Workspace) -> bool:
+    try:
+        return any(p.suffix == ".json" for p in workspace.batches_dir.iterdir())
+    except FileNotFoundError:
+        return False

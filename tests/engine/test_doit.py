@@ -191,3 +191,15 @@ def test_the_mapping_probe_survives_a_lit_toml_nested_too_deeply(tmp_path) -> No
 
     (tmp_path / "lit.toml").write_text("deep = " + "[" * 1000 + "]" * 1000 + "\n")
     assert mapping_of(tmp_path) is None  # loading the project then reports it as a config error with its line
+
+
+def test_the_index_saves_the_settings_digest_doit_computes(project: LitProjectDir) -> None:
+    from doit.tools import config_changed
+
+    from lit_tasks.state.index import LazyProject
+
+    project.write("prompts/warm.prompt.md", "---\noutputs: [w.py]\nmodel:\n  temperature: 0.7\n  seed: 3\n---\nWarm.\n")
+    small(project)
+    lazy = LazyProject.load(project.root)
+    for key, entry in lazy.index.prompts.items():
+        assert entry.identity_digest == config_changed(lazy.project.settings(key).identity())._calc_digest(), key

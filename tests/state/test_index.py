@@ -78,7 +78,9 @@ def test_a_prompt_edited_after_tasks_were_created_fails_instead_of_generating_st
         _ = lazy.project
 
 
-def test_fresh_clone_is_seeded_without_running_a_task(project: LitProjectDir, fake_llm: FakeLLM, capfd) -> None:  # noqa: ANN001
+def test_fresh_clone_is_proven_current_by_its_lock_without_running_a_task(
+    project: LitProjectDir, fake_llm: FakeLLM, capfd
+) -> None:  # noqa: ANN001
     chain(project)
     assert project.lit("regenerate") == 0
     (project.root / ".lit/doit.sqlite").unlink()
@@ -106,11 +108,12 @@ def test_a_stale_doit_record_is_adopted_from_the_lock_without_a_call(
     for rel in ("prompts", "code.lock", ".lit/lock"):
         shutil.rmtree(project.root / rel)
         shutil.copytree(teammate.root / rel, project.root / rel)
+    project.prompt("extra", ["extra.py"], spec=["E = 1"])  # not current: the run asks doit
     fake_llm.calls.clear()
     capfd.readouterr()
     assert project.lit("regenerate") == 0
     err = capfd.readouterr().err
-    assert fake_llm.count() == 0
+    assert [c.declared[0] for c in fake_llm.calls] == ["extra.py"]
     assert "up to date prompts/base.prompt.md: its files match its lock entry" in err
-    assert "2 prompts up to date" in err
+    assert "2 up to date" in err
     assert "B = 9" in project.code("base.py")

@@ -1,0 +1,99 @@
+"""A fresh clone (no doit DB, no `.lit/cache`) that its lock proves current runs no task and loads no doit; the
+proof misses no change: an edited prompt, a hand-edited output, a changed setting, a new or deleted prompt, a
+`[[static]]` file changed, or a lock entry that lies."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import LitProjectDir, lit_toml
+from tests.fake_llm import FakeLLM
+
+STATIC = '\n[[static]]\npath = "pkg/__init__.py"\ncontent = "# package\\n"\n'
+PROMPTS = ("base", "left", "top")
+EDITS = ("prompt", "hand_edit", "setting", "new_prompt", "deleted_prompt", "lying_input", "lying_digest", "static")
+
+
+@pytest.fixture
+def built(project: LitProjectDir, fake_llm: FakeLLM) -> LitProjectDir:
+    project.write("lit.toml", lit_toml("anthropic", fake_llm.url) + STATIC)
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    project.prompt("left", ["left.py"], imports=["base"], spec=["L = 1"])
+    project.prompt("top", ["top.py"], imports=["left"], spec=["T = 1"])
+    assert project.lit("regenerate") == 0
+    return project
+
+
+def fresh_clone(built: LitProjectDir, where: Path) -> LitProjectDir:
+    """What `git clone` gives: the committed files, no local state."""
+    shutil.rmtree(where, ignore_errors=True)
+    shutil.copytree(built.root, where, ignore=shutil.ignore_patterns("cache", "doit.sqlite*", "runs", "locks"))
+    return LitProjectDir(where)
+
+
+def edit(clone: LitProjectDir, change: str, key: str) -> str | None:
+    """Make `change` to prompt `key`'s part of the clone; returns the output a call must then write, if any."""
+    name = key
+    if change == "prompt":
+        path = clone.root / f"prompts/{name}.prompt.md"
+        path.write_text(path.read_text() + "\nOne more line.\n")
+        return f"{name}.py"
+    if change == "hand_edit":
+        (clone.root / f"code.lock/{name}.py").write_text("# mine\n")
+    elif change == "setting":
+        toml = clone.root / "lit.toml"
+        toml.write_text(toml.read_text().replace('version = "3.11"', 'version = "3.12"'))
+        return "base.py"
+    elif change == "new_prompt":
+        clone.prompt("extra", ["extra.py"], imports=[name], spec=["E = 1"])
+        return "extra.py"
+    elif change == "deleted_prompt":
+        (clone.root / "prompts/top.prompt.md").unlink()
+    elif change in ("lying_input", "lying_digest"):  # one of the entry's two records of its inputs
+        entry = clone.root / f".lit/lock/prompts/{name}.prompt.md.json"
+        data = json.loads(entry.read_text())
+        if change == "lying_input":
+            data["inputs"]["prompt"] = "0" * len(data["inputs"]["prompt"])
+        else:
+            data["input_hash"] = "0" * len(data["input_hash"])
+        entry.write_text(json.dumps(data))
+        return f"{name}.py"
+    elif change == "static":
+        (clone.root / "code.lock/pkg/__init__.py").write_text("# changed\n")
+    return None
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.lists(st.sampled_from(EDITS), max_size=2, unique=True), key=st.sampled_from(PROMPTS))
+def test_a_fresh_clone_is_proven_current_by_its_lock_and_misses_no_change(
+    built: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path, changes: list[str], key: str, capfd
+) -> None:  # noqa: ANN001
+    clone = fresh_clone(built, tmp_path / "clone")
+    assume(not ("deleted_prompt" in changes and key == "top" and len(changes) > 1))  # top's other edit is moot
+    must_call = {out for change in changes if (out := edit(clone, change, key))}
+    fake_llm.calls.clear()
+    capfd.readouterr()
+    rc = clone.lit("regenerate")
+    err = capfd.readouterr().err
+    called = {c.declared[0] for c in fake_llm.calls}
+    if not changes:
+        assert rc == 0 and "3 prompts up to date, nothing to do" in err and not called
+        assert (clone.root / ".lit/cache/up_to_date.json").is_file(), "the next run needs no proof but the stamp"
+        assert not (clone.root / ".lit/doit.sqlite").exists(), "doit was never run"
+        return
+    if "hand_edit" in changes:
+        assert rc == 1 and f"code.lock/{key}.py changed since lit generated it" in err
+        assert (clone.root / f"code.lock/{key}.py").read_text() == "# mine\n", "a hand edit is never overwritten"
+        return  # lit stops before calling for a prompt whose output it would overwrite
+    assert must_call <= called, f"{changes} on {key}: {sorted(must_call - called)} not regenerated"
+    assert rc == 0, err
+    if "deleted_prompt" in changes:
+        assert not (clone.root / "code.lock/top.py").exists()
+    assert (clone.root / "code.lock/pkg/__init__.py").read_text() == "# package\n"
+    assert clone.lit("check") == 0
