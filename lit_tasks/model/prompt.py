@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from lit_tasks.io.errors import ConfigError
 from lit_tasks.io.hashing import hash_bytes
+from lit_tasks.model import plain_yaml
 from lit_tasks.model.config import ApiSection, PricingSection, _safe_paths
 from lit_tasks.model.paths import PROMPT_SUFFIX, UnsafePathError, normalise_relpath
 from lit_tasks.model.strict import StrictModel, explain, nesting
@@ -186,6 +187,9 @@ def load_yaml(yaml_text: str, path: str, first_line: int) -> dict[str, Any]:
 
     if not yaml_text.strip():
         return {}
+    plain = plain_yaml.load(yaml_text)
+    if plain is not None:
+        return plain
     depth, line = nesting(yaml_text)
     if depth > MAX_NESTING:  # the C parser recurses on its own stack: 40,000 levels end in a segfault
         raise ConfigError(
