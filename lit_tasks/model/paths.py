@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from pathlib import Path
 
 from lit_tasks.io.confined import walk_inside
@@ -62,6 +63,9 @@ class UnsafePathError(LitError):
     """A path that would escape its sandbox or is not portable; the message says which rule it breaks."""
 
 
+PLAIN_RELPATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+@-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.+@-]*)*")
+
+
 def normalise_relpath(raw: str) -> str:
     """A relative POSIX path with `.` segments and duplicate slashes removed; raises on anything unsafe.
 
@@ -69,6 +73,8 @@ def normalise_relpath(raw: str) -> str:
     different file on each OS), NUL bytes, and any `..` segment (even one that would stay inside after
     normalisation: such a path is never what a prompt or a model meant).
     """
+    if isinstance(raw, str) and len(raw) <= MAX_NAME_BYTES and PLAIN_RELPATH.fullmatch(raw):
+        return raw  # already normal (no segment is empty, `.` or `..`: none starts with a dot), the usual case
     if not isinstance(raw, str) or not raw.strip():
         raise UnsafePathError("empty path")
     path = raw.strip()

@@ -104,6 +104,7 @@ class LockStore:
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
+        self._dir = os.fspath(workspace.lock_file("x").parent)  # entries are read by the thousand: no pathlib
         self._entries: dict[str, LockEntry | None] = {}
         self._guard = threading.Lock()
 
@@ -117,7 +118,7 @@ class LockStore:
     def reread(self, key: str) -> LockEntry | None:
         """The entry as it is on disk now."""
         try:
-            entry = decode_entry(read_regular(self.workspace.lock_file(key), follow=False))
+            entry = decode_entry(read_regular(os.path.join(self._dir, f"{key}.json"), follow=False))
         except (OSError, msgspec.DecodeError):
             entry = None
         if entry is not None and entry.prompt != key:
