@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 WHEEL_VENV := $(CURDIR)/.venv-wheel
 PY_SOURCES := lit_tasks lit_providers tests benchmarks tools dodo.py example_project/dodo.py
 
-.PHONY: setup demo test test-claude-cli bench clean browser
+.PHONY: setup demo test test-claude-cli bench bench-large clean browser
 
 # The browser test drives Debian's chromium through Debian's chromedriver (a browser build downloaded by a tool
 # would not run here); installed once, with sudo when not root.
@@ -57,6 +57,11 @@ test-claude-cli: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[bench]'
 	$(BIN)/python benchmarks/bench.py
+
+# N=20,000 (about 10 minutes more): adds its rows to docs/performance.md, keeping the other sizes' figures.
+bench-large: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[bench]'
+	$(BIN)/python benchmarks/bench.py --only sizes --sizes 20000
 
 clean:
 	rm -rf $(VENV) $(WHEEL_VENV) .demo .pytest_cache .hypothesis site .cache

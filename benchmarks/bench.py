@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import DOIT, ENV, HERE, PY, REPO, RUN_LIT, machine, settle, timed  # noqa: E402
-from synth import generate  # noqa: E402
+from harness import DOIT, ENV, HERE, PY, REPO, RUN_LIT, machine, peak_of, settle, timed  # noqa: E402
+from synth import generate, prompt_name  # noqa: E402
 
 TWO_LINE_DODO = "from lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n"
 
@@ -72,19 +72,39 @@ def fresh_runs(lit: Path, runs: int, keep_cache: bool) -> tuple[list[float], lis
     return times, made
 
 
+def leaf_edit_runs(lit: Path, root: Path, runs: int) -> list[float]:
+    """`lit regenerate` after one leaf prompt (one no prompt imports) is edited, on a built project with its doit
+    DB: the wall seconds of each run (the bench provider answers at once: no latency to subtract)."""
+    nodes = json.loads((root / "graph.json").read_text())
+    imported = {j for node in nodes for j in node["imports"]}
+    leaf = lit / prompt_name(next(node["id"] for node in nodes if node["id"] not in imported))
+    times = []
+    for i in range(runs):
+        leaf.write_text(leaf.read_text() + f"\nOne more requirement, number {i}.\n")
+        elapsed, err = timed([PY, RUN_LIT, "regenerate"], lit)
+        if calls(err) != 1:
+            raise SystemExit(f"editing {leaf} made {calls(err)} calls, not 1")
+        times.append(elapsed)
+    return times
+
+
 def bench_size(n: int, runs: int, work: Path) -> dict:
     root = work / f"n{n}"
     shape = generate(root, n, depth=8, fan_in=3, seed=n)
     (root / "lit" / "dodo.py").write_text(TWO_LINE_DODO)
     lit_copies, base_copies = copies(root / "lit", runs), copies(root / "baseline", runs)
     first_build, _ = median_build([PY, RUN_LIT, "regenerate", "-j", "1"], lit_copies)
+    first_peak = peak_of(runs)
     lit = lit_copies[0]  # built: the no-op, check and fresh-clone runs use it
     assert (lit / ".lit/lock").is_dir() and len(list((lit / "code.lock").rglob("*.py"))) == shape["outputs"]
     noop_lit, _ = median_build([PY, RUN_LIT, "regenerate"], [lit] * runs)
+    noop_peak = peak_of(runs)
     noop_doit, _ = median_build([DOIT, "regenerate"], [lit] * runs)
     check, _ = median_build([PY, RUN_LIT, "check"], [lit] * runs)
     fresh_times, fresh_calls = fresh_runs(lit, runs, keep_cache=True)
     clone_times, clone_calls = fresh_runs(lit, runs, keep_cache=False)
+    clone_peak = peak_of(runs)
+    leaf_times = leaf_edit_runs(lit_copies[-1], root, runs)
     base_first, _ = median_build([DOIT], base_copies)
     noop_base, _ = median_build([DOIT], base_copies[:1] * runs)
     return {
@@ -101,6 +121,8 @@ def bench_size(n: int, runs: int, work: Path) -> dict:
         "baseline_first_s": base_first,
         "baseline_noop_s": noop_base,
         "overhead_per_prompt_ms": (first_build - noop_lit) / n * 1000,
+        "leaf_edit_s": statistics.median(leaf_times),
+        "peak_mb": {"first_build": first_peak, "noop": noop_peak, "clone": clone_peak},
     }
 
 
@@ -255,8 +277,13 @@ SECTIONS: dict[str, Callable[[argparse.Namespace, Path], dict]] = {
 
 
 def run_section(name: str, args: argparse.Namespace, work: Path, results: dict) -> None:
+    """Measure a section into `results`; sizes measured before and not now keep their rows (`make bench-large`
+    adds N=20,000 to the others)."""
     print(f"{name} ...", file=sys.stderr)
+    kept = [s for s in results.get("sizes", []) if s["n"] not in args.sizes] if name == "sizes" else []
     results.update(SECTIONS[name](args, work))
+    if kept:
+        results["sizes"] = sorted(kept + results["sizes"], key=lambda s: s["n"])
     results.setdefault("measured", {})[name] = machine()["date"]
 
 

@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -21,9 +22,20 @@ RUN_LIT = str(HERE / "run_lit.py")
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"NO_COLOR": "1"}
 
 
+PEAK_MB: list[float] = []  # the peak resident memory of every command run, in order (`peak_of`)
+
+
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """`cmd` to completion; a failure stops the benchmark with what the command printed."""
-    result = subprocess.run(cmd, cwd=cwd, env={**ENV, **(env or {})}, capture_output=True, text=True)
+    """`cmd` to completion; a failure stops the benchmark with what the command printed. Its peak resident
+    memory (the kernel's count for that process alone, from `wait4`) is appended to PEAK_MB."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, env={**ENV, **(env or {})}, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        result = subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read())
+    PEAK_MB.append(usage.ru_maxrss / 1024)  # kilobytes on Linux
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed in {cwd}:\n{result.stdout[-1000:]}{result.stderr[-2000:]}")
     return result
@@ -34,6 +46,11 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple
     start = time.perf_counter()
     result = run(cmd, cwd, env)
     return time.perf_counter() - start, result.stderr
+
+
+def peak_of(runs: int) -> float:
+    """The highest peak memory, in MB, of the last `runs` commands run."""
+    return max(PEAK_MB[-runs:])
 
 
 def settle() -> None:

@@ -6,14 +6,17 @@ import json
 import sys
 from pathlib import Path
 
-TARGETS = {
-    "noop": 1.3,
-    "fresh": 2.5,
+TARGETS = {  # the scale issue's targets (lit at 20,000 prompts), and the older ones it kept
+    "noop": 1.1,  # lit regenerate and doit regenerate no-ops / plain doit's, at N >= 1000
+    "fresh": 1.2,  # a `git clone` (no doit DB, no .lit/cache) / plain doit's no-op, at N >= 1000
     "check": 1.5,
     "parallel": 1.15,
-    "per_prompt_ms": 3.0,
-    "scaling": 1.5,
-    "make": 1.2,
+    "lower_bound": 1.05,  # the parallel build / the lower bound of any schedule
+    "per_prompt_ms": 2.0,
+    "scaling": 1.2,  # overhead per prompt at the largest N / at N=100
+    "leaf_edit": 1.2,  # one leaf prompt edited: (wall + SDK import) / (plain doit no-op + SDK import)
+    "peak_mb": 300,
+    "make": 1.15,
     "startup": 1.2,
     "batch_dollars": 0.5,
     "cache": 0.30,  # billed input / tokens sent at -j 8, from the prompt-caching issue
@@ -62,7 +65,8 @@ def noop_ok(s: dict) -> bool:
 def fresh_ok(s: dict) -> bool:
     """The target holds for a clone as `git clone` makes it (no `.lit/cache`), where it was measured."""
     key = "clone_s" if "clone_s" in s else "fresh_clone_s"
-    return ratio(s, key) <= TARGETS["fresh"] and s["fresh_clone_calls"] == 0 and s.get("clone_calls", 0) == 0
+    calls_ok = s["fresh_clone_calls"] == 0 and s.get("clone_calls", 0) == 0
+    return calls_ok and (s["n"] < 1000 or ratio(s, key) <= TARGETS["fresh"])
 
 
 def check_ok(s: dict) -> bool:
@@ -73,10 +77,28 @@ def per_prompt_ok(s: dict) -> bool:
     return s["overhead_per_prompt_ms"] <= TARGETS["per_prompt_ms"]
 
 
-def scaling(by_n: dict) -> float | None:
-    if 100 not in by_n or 5000 not in by_n:
+def scaling(by_n: dict) -> tuple[int, float] | None:
+    """The largest N measured, and its overhead per prompt against N=100's."""
+    largest = max(by_n)
+    if 100 not in by_n or largest == 100:
         return None
-    return by_n[5000]["overhead_per_prompt_ms"] / by_n[100]["overhead_per_prompt_ms"]
+    return largest, by_n[largest]["overhead_per_prompt_ms"] / by_n[100]["overhead_per_prompt_ms"]
+
+
+def leaf_ratio(s: dict, sdk_s: float | None) -> float | None:
+    """One leaf prompt edited, as an Anthropic project pays for it: the bench provider imports no SDK, so the SDK
+    import measured in the start-up section is added to both sides."""
+    if "leaf_edit_s" not in s or sdk_s is None:
+        return None
+    return (s["leaf_edit_s"] + sdk_s) / (s["baseline_noop_s"] + sdk_s)
+
+
+def sdk_import_s(results: dict) -> float | None:
+    return results["startup"]["sdk_import_s"] if "startup" in results else None
+
+
+def peak_ok(s: dict) -> bool:
+    return max(s.get("peak_mb", {}).values(), default=0) <= TARGETS["peak_mb"]
 
 
 def missed(results: dict) -> list[str]:
@@ -87,11 +109,16 @@ def missed(results: dict) -> list[str]:
         out += [f"no-op at N={n}"] if not noop_ok(s) else []
         out += [f"fresh clone at N={n}"] if not fresh_ok(s) else []
         out += [f"`lit check` at N={n}"] if not check_ok(s) else []
-        out += ["overhead per generated prompt at N=1000"] if n == 1000 and not per_prompt_ok(s) else []
+        out += [f"overhead per generated prompt at N={n}"] if n >= 1000 and not per_prompt_ok(s) else []
+        leaf = leaf_ratio(s, sdk_import_s(results))
+        out += [f"one leaf prompt edited at N={n}"] if leaf is not None and leaf > TARGETS["leaf_edit"] else []
+        out += [f"peak memory at N={n}"] if not peak_ok(s) else []
     factor = scaling({s["n"]: s for s in results["sizes"]})
-    out += ["scaling"] if factor is not None and factor > TARGETS["scaling"] else []
+    out += ["scaling"] if factor is not None and factor[1] > TARGETS["scaling"] else []
     par = results.get("parallel")
     out += ["the parallel build"] if par and par["ratio"] > TARGETS["parallel"] else []
+    lower = par["build_s"] / par["lower_bound_s"] if par else None
+    out += ["the parallel build against the lower bound"] if lower and lower > TARGETS["lower_bound"] else []
     startup = results.get("startup")
     out += ["start-up against the SDK import"] if startup and startup["ratio"] > TARGETS["startup"] else []
     make = results.get("make")
@@ -127,6 +154,40 @@ def parallel_verdict(p: dict) -> str:
     if p["lower_bound_s"] / p["critical_path_s"] > TARGETS["parallel"]:
         return "**misses**: unreachable, see the lower bound"
     return "**misses**"
+
+
+def leaf_and_memory_section(results: dict) -> list[str]:
+    sdk = sdk_import_s(results)
+    lines = [
+        "",
+        "## One leaf prompt edited, and peak memory",
+        "",
+        "| N | leaf edit, wall | (wall + SDK import) / (baseline no-op + SDK import) | target | peak MB: first build | no-op | clone | target |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s in results["sizes"]:
+        leaf = leaf_ratio(s, sdk)
+        peak = s.get("peak_mb", {})
+        lines.append(
+            f"| {s['n']} | {s['leaf_edit_s']:.2f} s | {f'{leaf:.2f}x' if leaf is not None else '-'} | "
+            f"<= {TARGETS['leaf_edit']}x: {verdict(leaf <= TARGETS['leaf_edit']) if leaf is not None else '-'} | "
+            f"{peak.get('first_build', 0):.0f} | {peak.get('noop', 0):.0f} | {peak.get('clone', 0):.0f} | "
+            f"<= {TARGETS['peak_mb']}: {verdict(peak_ok(s))} |"
+            if "leaf_edit_s" in s
+            else f"| {s['n']} | - | - | - | - | - | - | - |"
+        )
+    lines += [
+        "",
+        "Leaf edit: one prompt that no prompt imports gets a new line, then `python benchmarks/run_lit.py",
+        "regenerate` on the built project with its doit DB (one call, answered at once by the bench provider, so",
+        "there is no latency to subtract). The bench provider imports no SDK; an Anthropic project's run imports",
+        f"it on its one call, so the SDK import of the start-up section ({sdk:.2f} s) is added to both sides."
+        if sdk is not None
+        else "it on its one call (no start-up section measured: no ratio).",
+        "Peak memory: the largest peak resident set of the measured processes (`wait4`'s `ru_maxrss`): the first",
+        "builds (-j 1), the no-ops, and the clones (no doit DB, no `.lit/cache`).",
+    ]
+    return lines
 
 
 def measured(results: dict, section: str) -> str:
@@ -372,8 +433,8 @@ def write_report(results: dict, docs: Path) -> None:
     for s in sizes:
         lines.append(
             f"| {s['n']} | {s['first_build_s']:.2f} s | {s['noop_lit_s']:.2f} s | {s['overhead_per_prompt_ms']:.2f} ms | "
-            f"<= {TARGETS['per_prompt_ms']} ms at N=1000: "
-            f"{verdict(per_prompt_ok(s)) if s['n'] == 1000 else '-'} | "
+            f"<= {TARGETS['per_prompt_ms']} ms at N >= 1000: "
+            f"{verdict(per_prompt_ok(s)) if s['n'] >= 1000 else '-'} | "
             f"{s['baseline_first_s']:.2f} s |"
         )
     lines += [
@@ -387,19 +448,21 @@ def write_report(results: dict, docs: Path) -> None:
     if factor is not None:
         lines += [
             "",
-            f"Scaling: overhead per prompt at N=5000 is {factor:.2f}x that at N=100 "
-            f"(target <= {TARGETS['scaling']}x: {verdict(factor <= TARGETS['scaling'])}).",
+            f"Scaling: overhead per prompt at N={factor[0]} is {factor[1]:.2f}x that at N=100 "
+            f"(target <= {TARGETS['scaling']}x: {verdict(factor[1] <= TARGETS['scaling'])}).",
         ]
+    lines += leaf_and_memory_section(results)
     p = results["parallel"]
     lines += [
         "",
         "## Parallel build against the critical path",
         "",
-        "| N | depth | latency per call | -j | build time | critical-path bound | ratio | target | lower bound of any schedule | build / lower bound |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| N | depth | latency per call | -j | build time | critical-path bound | ratio | target | lower bound of any schedule | build / lower bound | target |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         f"| {p['n']} | {p['depth']} | {p['latency_s']} s | {p['jobs']} | {p['build_s']:.2f} s | {p['critical_path_s']:.2f} s | "
         f"{p['ratio']:.2f}x | <= {TARGETS['parallel']}x: {parallel_verdict(p)} | {p['lower_bound_s']:.2f} s | "
-        f"{p['build_s'] / p['lower_bound_s']:.2f}x |",
+        f"{p['build_s'] / p['lower_bound_s']:.2f}x | <= {TARGETS['lower_bound']}x: "
+        f"{verdict(p['build_s'] / p['lower_bound_s'] <= TARGETS['lower_bound'])} |",
         "",
         f"Command: `BENCH_LATENCY={p['latency_s']} python benchmarks/run_lit.py regenerate -j {p['jobs']}`, on its own",
         "copy of the project each run. Build time is the time lit's summary line reports (from the first task to",
@@ -439,16 +502,17 @@ def write_report(results: dict, docs: Path) -> None:
         f"- Targets missed in this run: {', '.join(missed(results)) or 'none'}.",
         "- A `lit regenerate` no-op after a full run that succeeded does not load doit at all: the index",
         "  (`.lit/cache/index.json`, kept under a fingerprint of the stat of lit.toml, every prompt file and lit's",
-        "  own source) and the no-op proof (`.lit/cache/up_to_date.json`: the stat of every output, patch,",
-        "  guideline file and of doit's DB) show that nothing any task checks has changed. That costs one `stat`",
-        "  per file and reading two small files. `doit regenerate` still asks doit: it creates its tasks from",
-        "  the index (no YAML, no pydantic, no provider module) and reads doit's DB rows.",
-        "- A fresh clone seeds doit's DB from the lock: every input and output is hashed once (`save_success`",
-        "  reuses those hashes) and each task is recorded, so it makes no call and runs no task.",
+        "  own source) and the no-op proof (`.lit/cache/up_to_date.json`: the stat of every output, patch and",
+        "  guideline file) show that nothing any task checks has changed. That costs one `stat` per file and",
+        "  reading two small files. `doit regenerate` still asks doit: it creates its tasks from the index (no",
+        "  YAML, no pydantic, no provider module) and reads doit's DB rows.",
+        "- A fresh clone (no doit DB, no `.lit/cache`) is proven current by its lock without loading doit: the",
+        "  project is loaded (frontmatter of the plain subset read without a YAML parser), every lock entry read",
+        "  and every input and output hashed once, as `lit check` does; then the no-op proof is stamped.",
         "- `lit check` reads the index and every lock entry (msgspec) and hashes every input and output.",
         "- Per generated prompt the first build writes its outputs and its lock entry atomically (a temp file",
         "  renamed into place, about three file creations per prompt here; derived files are synced once at exit,",
-        "  not fsynced one by one), parses every prompt once (no index yet; YAML 1.2 with ruamel.yaml on its C loader), imports the",
+        "  not fsynced one by one), parses every prompt once (no index yet), imports the",
         "  generation machinery (pydantic) and runs the generation step's Python (request, answer parsing, record);",
         "  see the profile below. The synthetic projects are not git repositories: in one, the run's record also",
         "  looks up HEAD, which imports pygit2 (about 0.1 s, once per run that generates something).",

@@ -5,10 +5,12 @@ doit decides a no-op by creating every task and comparing each `file_dep` with i
 most of a no-op's time. After a full `lit regenerate` that succeeded, lit records the project index's
 fingerprint (the stat of lit.toml, of every prompt, module and pinned plan, and of lit's own source) and a
 digest of the stat of every other file lit's tasks check (every output, saved patch, guideline file and
-static file) and of doit's DB file. While both are unchanged, doit would find every task up to date, so
-`lit regenerate` says so without loading doit. doit's DB stays the cache of record: any change anywhere falls
-back to it. The stamp is not written while another run is registered, whose writes could land between the
-digest and the stamp.
+static file). While both are unchanged, every prompt still matches its lock entry, so `lit regenerate` says so
+without loading doit; any change anywhere falls back to the lock and doit. doit's DB is not in the digest:
+the lock, not the DB, decides what is stale (a clone has no DB at all), and doit rewrites its DB on every run,
+even a no-op (its group task has no file_dep, so it always "runs"), which would end the proof after every
+`doit regenerate`. The stamp is not written while another run is registered, whose writes could land between
+the digest and the stamp.
 
 Where no stamp holds (a fresh clone has neither doit's DB nor `.lit/cache`), the committed lock can prove the
 same thing (`proven_by_lock`): what `lit check` proves, plus what a run would still do (remove a deleted
@@ -27,9 +29,9 @@ from lit_tasks.model.paths import CODE_DIR, patch_rel
 from lit_tasks.state.index import ProjectIndex
 from lit_tasks.state.orphans import deleted_prompts
 from lit_tasks.state.status import ProjectStatus
-from lit_tasks.state.workspace import DB_FILE, STATE_DIR, Workspace
+from lit_tasks.state.workspace import Workspace
 
-FORMAT = 1
+FORMAT = 2  # 2: doit's DB left out of the digest
 
 
 def checked_files(index: ProjectIndex) -> list[str]:
@@ -38,7 +40,6 @@ def checked_files(index: ProjectIndex) -> list[str]:
     files.update(dict.fromkeys(patch_rel(out) for out in sorted(index.patched)))
     files.update(dict.fromkeys(ctx for entry in index.prompts.values() for ctx in entry.context))
     files.update(dict.fromkeys(f"{CODE_DIR}/{static.path}" for static in index.static))
-    files[f"{STATE_DIR}/{DB_FILE}"] = None
     return list(files)
 
 

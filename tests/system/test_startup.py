@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 
+from lit_tasks.state.index import LazyProject
+from lit_tasks.state.up_to_date import is_up_to_date
 from tests.conftest import LitProjectDir, lit_toml
 from tests.fake_llm import FakeLLM
 
@@ -76,3 +78,16 @@ def test_a_no_op_after_a_full_run_does_not_load_doit(project: LitProjectDir, fak
     (project.root / "code.lock/app.py").write_text("A = 'edited by hand'\n")
     assert lit_reporting_doit(project, "regenerate").stdout.strip() == "doit loaded"
     assert fake_llm.count() == 4
+
+
+def test_a_doit_regenerate_no_op_keeps_the_no_op_proof(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    """doit rewrites its DB on every run, a no-op too: the proof must not depend on it."""
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    project.write("dodo.py", "from lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n")
+    assert lit_reporting_doit(project, "regenerate").stdout.strip() == "doit loaded"
+    for _ in range(2):
+        result = project.run("doit", "regenerate")
+        assert result.returncode == 0 and "1 prompt up to date" in result.stderr, result.stderr
+    lazy = LazyProject.load(project.root)
+    assert is_up_to_date(lazy.workspace, lazy.index), "no file was hashed again to know it"
+    assert fake_llm.count() == 1
