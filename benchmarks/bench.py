@@ -63,7 +63,7 @@ def fresh_runs(lit: Path, runs: int, keep_cache: bool) -> tuple[list[float], lis
     has none of `.lit/cache`); the times and the calls each run made."""
     times, made = [], []
     for _ in range(runs):
-        (lit / ".lit" / "doit.sqlite").unlink()
+        (lit / ".lit" / "doit.sqlite").unlink(missing_ok=True)  # a run the lock proves current writes none
         if not keep_cache:
             shutil.rmtree(lit / ".lit" / "cache")
         elapsed, err = timed([PY, RUN_LIT, "regenerate"], lit)
@@ -221,7 +221,9 @@ def bench_calls_per_change(work: Path) -> dict:
     }
 
 
-def profile(cmd: list[str], cwd: Path, out: Path, functions: str, limit: int) -> str:
+def profile(cmd: list[str], cwd: Path, out: Path, functions: str, limit: int) -> tuple[str, dict[str, float]]:
+    """The profile of `cmd` (cumulative, `functions` only), and the cumulative seconds of each function named
+    `file:function` in PHASES."""
     timed([PY, "-m", "cProfile", "-o", str(out), *cmd], cwd)
     import io
     import pstats
@@ -230,27 +232,48 @@ def profile(cmd: list[str], cwd: Path, out: Path, functions: str, limit: int) ->
     stats = pstats.Stats(str(out), stream=buffer)
     stats.sort_stats("cumulative").print_stats(functions, limit)
     text = buffer.getvalue()
-    return text[text.index("ncalls") :]
+    phases = {
+        name: max(
+            (row[3] for (file, _, func), row in stats.stats.items() if file.endswith(where) and func == fn), default=0.0
+        )
+        for name, (where, fn) in PHASES.items()
+    }
+    return text[text.index("ncalls") :], phases
 
 
-def profile_noop(work: Path, n: int = 1000) -> str:
-    lit = work / f"n{n}" / "lit"
-    return profile(
-        [RUN_LIT, "regenerate"], lit, work / "noop.prof", r"lit_tasks|doit/(runner|loader|dependency)|providers", 25
+PHASES = {  # where a clone's time goes, by the function that spends it
+    "total": ("commands/cli.py", "main"),
+    "load": ("state/index.py", "load"),
+    "parse": ("model/project.py", "assemble_project"),
+    "status": ("state/status.py", "project_status"),
+    "hash": ("io/hashing.py", "_read_all"),
+    "locks": ("state/lock.py", "reread"),
+}
+
+
+def profile_clone(work: Path, n: int) -> dict:
+    """A fresh clone's `lit regenerate` (no doit DB, no `.lit/cache`) on the built project of size `n`."""
+    lit = work / f"n{n}" / "lit-run0"
+    (lit / ".lit" / "doit.sqlite").unlink(missing_ok=True)
+    shutil.rmtree(lit / ".lit" / "cache", ignore_errors=True)
+    text, phases = profile(
+        [RUN_LIT, "regenerate"], lit, work / "clone.prof", r"lit_tasks|doit/(runner|loader|dependency)|providers", 25
     )
+    return {"n": n, "text": text, "phases": phases}
 
 
 def profile_first_build(work: Path, n: int = 1000) -> str:
     root = work / f"first{n}"
     generate(root, n, depth=8, fan_in=3, seed=n)
     settle()
-    return profile([RUN_LIT, "regenerate", "-j", "1"], root / "lit", work / "first.prof", r"lit_tasks", 30)
+    return profile([RUN_LIT, "regenerate", "-j", "1"], root / "lit", work / "first.prof", r"lit_tasks", 30)[0]
 
 
 def profiles(args: argparse.Namespace, work: Path) -> dict:
-    if not (work / "n1000" / "lit").exists():
-        bench_size(1000, 1, work)  # the built project the no-op profile runs in
-    return {"profile": profile_noop(work), "profile_first": profile_first_build(work)}
+    n = max(args.sizes)
+    if not (work / f"n{n}" / "lit-run0").exists():
+        bench_size(n, 1, work)  # the built project the clone profile runs in
+    return {"profile_clone": profile_clone(work, n), "profile_first": profile_first_build(work)}
 
 
 def section(module: str, function: str, max_runs: int) -> Callable[[argparse.Namespace, Path], dict]:
