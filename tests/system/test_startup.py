@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -91,3 +92,17 @@ def test_a_doit_regenerate_no_op_keeps_the_no_op_proof(project: LitProjectDir, f
     lazy = LazyProject.load(project.root)
     assert is_up_to_date(lazy.workspace, lazy.index), "no file was hashed again to know it"
     assert fake_llm.count() == 1
+
+
+def test_a_lock_entry_changed_alone_ends_the_no_op_proof(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+    """A merge (or `lit resolve`) can change a lock entry and nothing else: the next run judges it again."""
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    assert project.lit("regenerate") == 0
+    entry = project.root / ".lit/lock/prompts/base.prompt.md.json"
+    data = json.loads(entry.read_text())
+    data["inputs"]["prompt"] = "0" * len(data["inputs"]["prompt"])
+    entry.write_text(json.dumps(data))
+    lazy = LazyProject.load(project.root)
+    assert not is_up_to_date(lazy.workspace, lazy.index)
+    assert project.lit("regenerate") == 0
+    assert fake_llm.count() == 2, "the entry no longer matches: the prompt is generated again"
