@@ -224,7 +224,7 @@ def bench_calls_per_change(work: Path) -> dict:
 def profile(cmd: list[str], cwd: Path, out: Path, functions: str, limit: int) -> tuple[str, dict[str, float]]:
     """The profile of `cmd` (cumulative, `functions` only), and the cumulative seconds of each function named
     `file:function` in PHASES."""
-    timed([PY, "-m", "cProfile", "-o", str(out), *cmd], cwd)
+    timed([PY, *cmd], cwd, {"BENCH_PROFILE": str(out)})  # cmd: run_lit.py and its arguments
     import io
     import pstats
 
