@@ -108,9 +108,8 @@ class LitProject:
     def _create_tasks(self) -> Iterator[dict[str, Any]]:
         """Generate code.lock/ from the prompts of the lit project (doit's `doc` for the group)."""
         lazy = self._prepare()
-        if doit_builds():
-            check_before_calls(lazy)
-        yield from prompt_tasks(lazy, self.basename, self.options)
+        proven = doit_builds() and check_before_calls(lazy)
+        yield from prompt_tasks(lazy, self.basename, self.options, proven=proven)
 
     def _create_tasks_after_planning(self) -> Iterator[dict[str, Any]]:
         """Generate code.lock/ from the prompts of the lit project, once its inferred prompts are planned."""
@@ -201,19 +200,21 @@ def doit_builds() -> bool:
     return not words or words[0] not in DOIT_READ_ONLY
 
 
-def check_before_calls(lazy: LazyProject) -> None:
+def check_before_calls(lazy: LazyProject) -> bool:
     """`lit regenerate`'s checks before the first call (a missing key, an unknown model: exit 2), for the prompts
-    that may be generated; none when the last full run's proof still holds (a no-op stays a no-op)."""
+    that may be generated; none when the last full run's proof still holds (a no-op stays a no-op). Returns
+    whether that proof holds."""
     from lit_tasks.engine.preflight import preflight
     from lit_tasks.engine.run_plan import make_plan
     from lit_tasks.state.up_to_date import is_up_to_date
 
     if is_up_to_date(lazy.workspace, lazy.index):
-        return
+        return True
     try:
         preflight(lazy, make_plan(lazy))
     except LitError as err:
         refuse(err)
+    return False
 
 
 def refuse(err: LitError) -> NoReturn:

@@ -53,10 +53,12 @@ class OutputsAreFiles:
     __signature__ = inspect.Signature()  # doit inspects it for `task` and `values`; it needs neither
 
     def __init__(self, code_dir: Path, outputs: tuple[str, ...]) -> None:
-        self.paths = [os.path.join(code_dir, out) for out in outputs]
+        self.code_dir = os.fspath(code_dir)
+        self.outputs = outputs
 
     def __call__(self) -> bool | None:
-        return None if all(map(is_regular_or_missing, self.paths)) else False  # None: no say in the verdict
+        paths = (os.path.join(self.code_dir, out) for out in self.outputs)
+        return None if all(map(is_regular_or_missing, paths)) else False  # None: no say in the verdict
 
 
 class GenerateAction:
@@ -245,9 +247,16 @@ def prompt_tasks(
     basename: str = DEFAULT_BASENAME,
     options: RunOptions | None = None,
     cwd: Path | None = None,
+    *,
+    proven: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Task dicts for doit: the group task `basename`, then `basename:<prompt path>` in schedule order, the
-    `verify:` tasks of verified prompts and the `[[static]]` files."""
+    `verify:` tasks of verified prompts and the `[[static]]` files.
+
+    `proven`: the no-op proof holds (`up_to_date`), so the settings and every output are as the lock says, and a
+    prompt task needs no `uptodate` check of its own, only doit's `file_dep` comparison: a `doit regenerate`
+    no-op then costs what plain doit's does. A task doit has no record of is still seeded with the checks, so
+    its record is the one a run without the proof expects."""
     options = options or RunOptions()
     rel = doit_paths(lazy, cwd)
     index = lazy.index
@@ -263,6 +272,8 @@ def prompt_tasks(
         task = prompt_task(lazy, key, basename, options, rel)
         if key not in options.forced:
             seed_from_lock(lazy, key, task)
+        if proven:
+            task["uptodate"] = []  # after seeding: a seeded record keeps the settings digest
         yield task
     if verified:
         yield {"basename": vbase, "name": None, "doc": f"run the verify: commands of {index.name}'s prompts (lit)"}

@@ -203,3 +203,20 @@ def test_the_index_saves_the_settings_digest_doit_computes(project: LitProjectDi
     lazy = LazyProject.load(project.root)
     for key, entry in lazy.index.prompts.items():
         assert entry.identity_digest == config_changed(lazy.project.settings(key).identity())._calc_digest(), key
+
+
+def test_doit_regenerate_on_a_proven_no_op_still_catches_the_next_change(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
+    small(project)
+    project.write("dodo.py", TWO_LINE_DODO)
+    assert project.lit("regenerate") == 0  # the no-op proof: doit's tasks need no uptodate checks of their own
+    quiet = project.run("doit", "regenerate")
+    assert quiet.returncode == 0 and "2 prompts up to date" in quiet.stderr and fake_llm.count() == 2
+    project.prompt("base", ["base.py"], spec=["B = 5"])
+    edited = project.run("doit", "regenerate")
+    assert edited.returncode == 0, edited.stderr
+    assert fake_llm.count() == 4 and project.code("base.py").endswith("B = 5\n")  # and app, which imports it
+    project.write("lit.toml", (project.root / "lit.toml").read_text().replace('version = "3.11"', 'version = "3.12"'))
+    assert project.run("doit", "regenerate").returncode == 0
+    assert fake_llm.count() == 6, "changed settings regenerate every prompt"
