@@ -136,7 +136,11 @@ def proven_current(lazy: LazyProject, status: ProjectStatus, started: float) -> 
 
     if not proven_by_lock(lazy.workspace, lazy.index, status):
         return False
-    record_up_to_date(lazy.workspace, lazy.index)
+    locks.join_run(lazy.workspace)  # a registered run: it sweeps what a killed run left, as any run does
+    try:
+        record_up_to_date(lazy.workspace, lazy.index)
+    finally:
+        locks.leave_run(lazy.workspace)
     seconds = time.time() - started
     progress.emit(
         "summary",

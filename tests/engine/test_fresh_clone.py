@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,15 @@ def test_a_fresh_clone_is_proven_current_by_its_lock_and_misses_no_change(
         assert not (clone.root / "code.lock/top.py").exists()
     assert (clone.root / "code.lock/pkg/__init__.py").read_text() == "# package\n"
     assert clone.lit("check") == 0
+
+
+def test_a_run_the_lock_proves_current_sweeps_what_a_killed_run_left(built: LitProjectDir, tmp_path: Path) -> None:
+    clone = fresh_clone(built, tmp_path / "clone")
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid no process has now
+    (clone.root / ".lit/runs").mkdir(exist_ok=True)
+    (clone.root / f".lit/runs/{dead.pid}.lock").write_text(f"{dead.pid:>10}\n")  # its registration, unlocked
+    left = clone.root / f".lit/generations/.{dead.pid}-1.lit-tmp"
+    left.write_text("half a record")
+    assert clone.lit("regenerate") == 0
+    assert not left.exists() and not list((clone.root / ".lit/runs").iterdir())
