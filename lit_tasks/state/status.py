@@ -12,7 +12,7 @@ from lit_tasks.io.hashing import NOT_A_FILE, FileHashes
 from lit_tasks.model.paths import CODE_DIR, NOT_A_FILE_ADVICE
 from lit_tasks.state.index import ProjectIndex
 from lit_tasks.state.lock import is_hand_edit
-from lit_tasks.state.orphans import Orphan, find_orphans
+from lit_tasks.state.orphans import Orphan, deleted_prompts, find_orphans
 from lit_tasks.state.workspace import Workspace
 
 
@@ -35,6 +35,7 @@ class PromptStatus:
 class ProjectStatus:
     prompts: dict[str, PromptStatus]
     orphans: list[Orphan]
+    deleted: list[str] = field(default_factory=list)  # prompts with a lock entry that no longer exist
 
     @property
     def stale(self) -> list[PromptStatus]:
@@ -155,4 +156,5 @@ def project_status(workspace: Workspace, index: ProjectIndex, keys: list[str] | 
         if status.stale:
             stale.add(key)
         result[key] = status
-    return ProjectStatus(result, find_orphans(workspace, index))
+    deleted = deleted_prompts(workspace, index)
+    return ProjectStatus(result, find_orphans(workspace, index, deleted), deleted)

@@ -27,7 +27,6 @@ from lit_tasks.io.atomic import Durability, write_atomic
 from lit_tasks.io.hashing import Hasher, read_regular, stat_key
 from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, patch_rel
 from lit_tasks.state.index import ProjectIndex
-from lit_tasks.state.orphans import deleted_prompts
 from lit_tasks.state.status import ProjectStatus
 from lit_tasks.state.workspace import Workspace
 
@@ -89,7 +88,7 @@ def proven_by_lock(workspace: Workspace, index: ProjectIndex, status: ProjectSta
     """True when a run of the whole project would do nothing: `status` (the project against its lock) is what
     `lit check` accepts, no deleted prompt has a lock entry left, every `[[static]]` file holds its content and
     no batch is pending."""
-    if not status.ok or deleted_prompts(workspace, index) or _batches_pending(workspace):
+    if not status.ok or status.deleted or _batches_pending(workspace):
         return False
     for static in index.static:
         try:

@@ -69,13 +69,16 @@ STAND_IN = textwrap.dedent(
 )
 
 
-def stand_in(tmp_path: Path, mode: str = "json") -> Path:
+def stand_in(tmp_path: Path, mode: str = "json", bin_env: pytest.MonkeyPatch | None = None) -> Path:
+    """The stand-in CLI in `tmp_path/bin` (named by LIT_CLAUDE_CODE_BIN through `bin_env`); returns its call log."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     exe = bin_dir / "claude"
     log = tmp_path / "claude-calls.jsonl"
     exe.write_text(STAND_IN.format(python=sys.executable, log=str(log), mode=mode))
     exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
+    if bin_env is not None:
+        bin_env.setenv("LIT_CLAUDE_CODE_BIN", str(exe))
     return log
 
 
@@ -113,8 +116,7 @@ def test_claude_code_runs_without_a_shell_and_reports_its_cost(tmp_path: Path, m
 
 
 def test_claude_code_plain_text_output_is_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    stand_in(tmp_path, mode="text")
-    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    stand_in(tmp_path, mode="text", bin_env=monkeypatch)
     proj = claude_project(tmp_path)
     assert proj.lit("regenerate") == 0
     assert proj.code("answer.py") == "VALUE = 42  # answer.py\n"
@@ -135,8 +137,7 @@ def test_a_claude_cli_without_the_tools_flag_is_refused_naming_the_version_that_
     from lit_providers import claude_code
 
     claude_code.supported_flags.cache_clear()
-    log = stand_in(tmp_path, mode="old")
-    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    log = stand_in(tmp_path, mode="old", bin_env=monkeypatch)
     proj = claude_project(tmp_path)
     assert proj.lit("regenerate") == 1
     err = capfd.readouterr().err
@@ -164,8 +165,7 @@ def test_no_transcript_of_a_call_is_left_in_the_clis_home(
 
 
 def test_usage_reported_as_zeros_is_read_from_model_usage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    stand_in(tmp_path, mode="zero-usage")
-    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    stand_in(tmp_path, mode="zero-usage", bin_env=monkeypatch)
     proj = claude_project(tmp_path)
     assert proj.lit("regenerate") == 0
     usage = load_records(proj.workspace)[-1].prompts[0].usage
@@ -177,8 +177,7 @@ def test_a_failed_call_that_was_billed_is_recorded_counted_and_said_in_one_line(
     monkeypatch: pytest.MonkeyPatch,
     capfd,  # noqa: ANN001
 ) -> None:
-    stand_in(tmp_path, mode="billed-error")
-    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    stand_in(tmp_path, mode="billed-error", bin_env=monkeypatch)
     proj = claude_project(tmp_path)
     assert proj.lit("regenerate") == 1
     err = capfd.readouterr().err
@@ -196,8 +195,7 @@ def test_a_subscription_call_has_no_key_in_the_clis_environment_and_costs_nothin
     monkeypatch: pytest.MonkeyPatch,
     capfd,  # noqa: ANN001
 ) -> None:
-    log = stand_in(tmp_path)
-    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    log = stand_in(tmp_path, bin_env=monkeypatch)
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "LIT_API_KEY", "MY_KEY"):
         monkeypatch.setenv(name, "sk-ant-would-bill-per-token")
     proj = claude_project(tmp_path)
@@ -217,8 +215,7 @@ def test_a_subscription_call_has_no_key_in_the_clis_environment_and_costs_nothin
 
 
 def test_with_a_key_the_cli_gets_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    log = stand_in(tmp_path)
-    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    log = stand_in(tmp_path, bin_env=monkeypatch)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
     assert claude_project(tmp_path).lit("regenerate") == 0
     assert json.loads(log.read_text().splitlines()[0])["keys"] == ["ANTHROPIC_API_KEY"]
@@ -229,8 +226,7 @@ def test_a_cli_error_before_any_request_is_said_and_counted_nowhere(
     monkeypatch: pytest.MonkeyPatch,
     capfd,  # noqa: ANN001
 ) -> None:
-    stand_in(tmp_path, mode="not-logged-in")
-    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    stand_in(tmp_path, mode="not-logged-in", bin_env=monkeypatch)
     proj = claude_project(tmp_path)
     assert proj.lit("regenerate") == 1
     err = capfd.readouterr().err
@@ -243,8 +239,7 @@ def test_a_misspelt_model_alias_is_caught_before_any_call(
     monkeypatch: pytest.MonkeyPatch,
     capfd,  # noqa: ANN001
 ) -> None:
-    log = stand_in(tmp_path)
-    monkeypatch.setenv("LIT_CLAUDE_CODE_BIN", str(tmp_path / "bin" / "claude"))
+    log = stand_in(tmp_path, bin_env=monkeypatch)
     proj = claude_project(tmp_path)
     proj.write("lit.toml", (proj.root / "lit.toml").read_text().replace('model = "sonnet"', 'model = "sonet"'))
     assert proj.lit("regenerate") == 2

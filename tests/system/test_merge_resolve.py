@@ -140,17 +140,22 @@ def test_a_conflict_in_a_prompt_is_refused_with_nothing_changed(
     }
 
 
+def three_regenerations(bob: LitProjectDir, fake_llm: FakeLLM) -> None:
+    """Bob's branch: a build, then two prompts changed and regenerated, a commit each (three to replay)."""
+    build_and_commit(bob, fake_llm, "bob", "bob builds")
+    bob.prompt("c", ["c.py"], spec=["C = 2"])
+    build_and_commit(bob, fake_llm, "bob", "bob changes c")
+    bob.prompt("b", ["b.py"], imports=["a"], spec=["B = 2"])
+    build_and_commit(bob, fake_llm, "bob", "bob changes b")
+
+
 def test_a_rebase_of_three_regenerations_needs_no_call(
     two_clones: tuple[LitProjectDir, LitProjectDir], fake_llm: FakeLLM
 ) -> None:
     alice, bob = two_clones
     build_and_commit(alice, fake_llm, "alice", "alice builds")
     git(alice.root, "push", "-q", "origin", "main")
-    build_and_commit(bob, fake_llm, "bob", "bob builds")
-    bob.prompt("c", ["c.py"], spec=["C = 2"])
-    build_and_commit(bob, fake_llm, "bob", "bob changes c")
-    bob.prompt("b", ["b.py"], imports=["a"], spec=["B = 2"])
-    build_and_commit(bob, fake_llm, "bob", "bob changes b")
+    three_regenerations(bob, fake_llm)
     calls = fake_llm.count()
     git(bob.root, "fetch", "-q", "origin")
     step = git(bob.root, "rebase", "origin/main", check=False)
@@ -213,11 +218,7 @@ def test_with_the_merge_driver_a_rebase_of_three_regenerations_runs_through_with
     assert bob.lit("git-setup") == 0
     git(bob.root, "rm", "-q", "--cached", ".gitattributes", check=False)
     (bob.root / ".gitattributes").unlink()  # it comes with the rebase; this clone registered the driver
-    build_and_commit(bob, fake_llm, "bob", "bob builds")
-    bob.prompt("c", ["c.py"], spec=["C = 2"])
-    build_and_commit(bob, fake_llm, "bob", "bob changes c")
-    bob.prompt("b", ["b.py"], imports=["a"], spec=["B = 2"])
-    build_and_commit(bob, fake_llm, "bob", "bob changes b")
+    three_regenerations(bob, fake_llm)
     calls = fake_llm.count()
     git(bob.root, "fetch", "-q", "origin")
     rebased = git(bob.root, "rebase", "origin/main", check=False)
