@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import DOIT, ENV, HERE, PY, REPO, RUN_LIT, machine, peak_of, settle, timed  # noqa: E402
+from harness import DOIT, ENV, HERE, PY, REPO, RUN_LIT, machine, peak_of, run, settle, timed  # noqa: E402
 from synth import generate, prompt_name  # noqa: E402
 
 TWO_LINE_DODO = "from lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n"
@@ -58,18 +58,34 @@ def calls(stderr: str) -> int:
     return int(match.group(1)) if match else -1
 
 
-def fresh_runs(lit: Path, runs: int, keep_cache: bool) -> tuple[list[float], list[int]]:
-    """`lit regenerate` with no doit DB, as in a fresh clone, the local caches kept or not (a real `git clone`
-    has none of `.lit/cache`); the times and the calls each run made."""
+def fresh_runs(lit: Path, runs: int) -> tuple[list[float], list[int]]:
+    """`lit regenerate` with no doit DB but lit's local caches kept; the times and the calls each run made."""
     times, made = [], []
     for _ in range(runs):
         (lit / ".lit" / "doit.sqlite").unlink(missing_ok=True)  # a run the lock proves current writes none
-        if not keep_cache:
-            shutil.rmtree(lit / ".lit" / "cache")
         elapsed, err = timed([PY, RUN_LIT, "regenerate"], lit)
         times.append(elapsed)
         made.append(calls(err))
     return times, made
+
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com"}
+GIT_ENV |= {"GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+
+
+def clone_runs(lit: Path, runs: int) -> tuple[list[float], list[int]]:
+    """`lit regenerate` in real `git clone`s of the built project, committed as a team commits it: no doit DB and
+    nothing of `.lit/`'s local state (`.lit/.gitignore`). Every clone is made before the first timed run."""
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "built"]):
+        run(cmd, lit, GIT_ENV)
+    clones = []
+    for i in range(runs):
+        clone = lit.with_name(f"{lit.name}-clone{i}")
+        run(["git", "clone", "-q", str(lit), str(clone)], lit.parent)
+        clones.append(clone)
+    settle()
+    results = [timed([PY, RUN_LIT, "regenerate"], clone) for clone in clones]
+    return [elapsed for elapsed, _ in results], [calls(err) for _, err in results]
 
 
 def leaf_edit_runs(lit: Path, root: Path, runs: int) -> list[float]:
@@ -101,8 +117,8 @@ def bench_size(n: int, runs: int, work: Path) -> dict:
     noop_peak = peak_of(runs)
     noop_doit, _ = median_build([DOIT, "regenerate"], [lit] * runs)
     check, _ = median_build([PY, RUN_LIT, "check"], [lit] * runs)
-    fresh_times, fresh_calls = fresh_runs(lit, runs, keep_cache=True)
-    clone_times, clone_calls = fresh_runs(lit, runs, keep_cache=False)
+    fresh_times, fresh_calls = fresh_runs(lit, runs)
+    clone_times, clone_calls = clone_runs(lit, runs)
     clone_peak = peak_of(runs)
     leaf_times = leaf_edit_runs(lit_copies[-1], root, runs)
     base_first, _ = median_build([DOIT], base_copies)
@@ -252,12 +268,14 @@ PHASES = {  # where a clone's time goes, by the function that spends it
 
 
 def profile_clone(work: Path, n: int) -> dict:
-    """A fresh clone's `lit regenerate` (no doit DB, no `.lit/cache`) on the built project of size `n`."""
-    lit = work / f"n{n}" / "lit-run0"
-    (lit / ".lit" / "doit.sqlite").unlink(missing_ok=True)
-    shutil.rmtree(lit / ".lit" / "cache", ignore_errors=True)
+    """`lit regenerate` in a real `git clone` of the built, committed project of size `n` (`clone_runs`)."""
+    built = work / f"n{n}" / "lit-run0"
+    clone = built.with_name("lit-profiled-clone")
+    shutil.rmtree(clone, ignore_errors=True)
+    run(["git", "clone", "-q", str(built), str(clone)], built.parent)
+    settle()
     text, phases = profile(
-        [RUN_LIT, "regenerate"], lit, work / "clone.prof", r"lit_tasks|doit/(runner|loader|dependency)|providers", 25
+        [RUN_LIT, "regenerate"], clone, work / "clone.prof", r"lit_tasks|doit/(runner|loader|dependency)|providers", 25
     )
     return {"n": n, "text": text, "phases": phases}
 

@@ -33,6 +33,7 @@ from lit_tasks.engine.rules import DEFAULT_BASENAME, plan_basename, plan_tasks, 
 from lit_tasks.io import progress
 from lit_tasks.io.confined import read_inside
 from lit_tasks.io.errors import LitError
+from lit_tasks.io.gc_pause import long_lived
 from lit_tasks.model.paths import CONFIG_FILE, find_root, relpath_posix
 from lit_tasks.state import locks
 from lit_tasks.state.index import LazyProject
@@ -107,9 +108,10 @@ class LitProject:
 
     def _create_tasks(self) -> Iterator[dict[str, Any]]:
         """Generate code.lock/ from the prompts of the lit project (doit's `doc` for the group)."""
-        lazy = self._prepare()
-        proven = doit_builds() and check_before_calls(lazy)
-        yield from prompt_tasks(lazy, self.basename, self.options, proven=proven)
+        with long_lived():  # the tasks and what they are made from live until doit ends
+            lazy = self._prepare()
+            proven = doit_builds() and check_before_calls(lazy)
+            yield from prompt_tasks(lazy, self.basename, self.options, proven=proven)
 
     def _create_tasks_after_planning(self) -> Iterator[dict[str, Any]]:
         """Generate code.lock/ from the prompts of the lit project, once its inferred prompts are planned."""
@@ -204,12 +206,13 @@ def check_before_calls(lazy: LazyProject) -> bool:
     """`lit regenerate`'s checks before the first call (a missing key, an unknown model: exit 2), for the prompts
     that may be generated; none when the last full run's proof still holds (a no-op stays a no-op). Returns
     whether that proof holds."""
-    from lit_tasks.engine.preflight import preflight
-    from lit_tasks.engine.run_plan import make_plan
     from lit_tasks.state.up_to_date import is_up_to_date
 
     if is_up_to_date(lazy.workspace, lazy.index):
         return True
+    from lit_tasks.engine.preflight import preflight  # pydantic and the providers: not for a no-op
+    from lit_tasks.engine.run_plan import make_plan
+
     try:
         preflight(lazy, make_plan(lazy))
     except LitError as err:

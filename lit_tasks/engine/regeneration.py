@@ -138,7 +138,7 @@ def proven_current(lazy: LazyProject, status: ProjectStatus, started: float) -> 
         return False
     locks.join_run(lazy.workspace)  # a registered run: it sweeps what a killed run left, as any run does
     try:
-        record_up_to_date(lazy.workspace, lazy.index)
+        record_up_to_date(lazy.workspace, lazy.index, status.versions)
     finally:
         locks.leave_run(lazy.workspace)
     seconds = time.time() - started

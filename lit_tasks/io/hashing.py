@@ -55,9 +55,15 @@ def read_regular(path: str | os.PathLike[str], *, follow: bool = True) -> bytes:
     """The bytes of the regular file at `path`: a FIFO never blocks the read, and a directory, FIFO, socket or
     device is refused (NotAFileError, an OSError) instead of read; so is a link at `path` without `follow`. How
     lit reads every file it keeps."""
+    return read_with_stat(path, follow=follow)[0]
+
+
+def read_with_stat(path: str | os.PathLike[str], *, follow: bool = True) -> tuple[bytes, os.stat_result]:
+    """`read_regular`, with the stat of the version read (taken before reading: a write during the read leaves
+    a later stat, not this one)."""
     fd, st = open_regular(path, follow=follow)
     try:
-        return _read_all(fd, st.st_size)
+        return _read_all(fd, st.st_size), st
     finally:
         os.close(fd)
 
@@ -71,7 +77,10 @@ def hash_file(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
-def stat_key(st: os.stat_result) -> tuple[int, int, int, int, int]:
+StatKey = tuple[int, int, int, int, int]
+
+
+def stat_key(st: os.stat_result) -> StatKey:
     """What identifies one version of a file: a write through rename is a new inode, an edit moves the times."""
     return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
 
@@ -86,7 +95,7 @@ class StatHashes:
     """
 
     def __init__(self) -> None:
-        self._memo: dict[tuple[int, int, int, int, int], str] = {}
+        self._memo: dict[StatKey, str] = {}
 
     def remember(self, st: os.stat_result, digest: str) -> None:
         self._memo[stat_key(st)] = digest
@@ -133,21 +142,36 @@ NOT_A_FILE = "<not a regular file>"  # what a directory, FIFO, socket or device 
 
 
 class FileHashes:
-    """Content hashes of a project's files by root-relative path, each file read at most once per version.
+    """Content hashes of a project's files by root-relative path, for one pass over the project (a status, a
+    check): each file is judged once per pass, as doit stats each file once per run.
 
     An import's output is hashed once, not once per prompt that imports it. A missing file hashes to None, a
-    path that is not a regular file to `NOT_A_FILE` (never read: a FIFO would block the reader).
+    path that is not a regular file to `NOT_A_FILE` (never read: a FIFO would block the reader). `versions`
+    keeps the stat each judgement was made on (None: missing), which is what a no-op stamp of that state records.
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = os.fspath(root)
+        self._seen: dict[str, str | None] = {}
+        self.versions: dict[str, StatKey | None] = {}
 
     def of(self, rel: str) -> str | None:
         try:
-            return STAT_HASHES.of(os.path.join(self.root, rel))
+            return self._seen[rel]
+        except KeyError:
+            digest = self._seen[rel] = self._judge(rel)
+            return digest
+
+    def _judge(self, rel: str) -> str | None:
+        path = os.path.join(self.root, rel)
+        try:
+            st = os.stat(path)
+            self.versions[rel] = stat_key(st)
+            return STAT_HASHES.of(path, st)
         except NotAFileError:
             return NOT_A_FILE
         except (FileNotFoundError, NotADirectoryError):
+            self.versions[rel] = None
             return None
         except OSError as err:
             if err.errno == errno.ELOOP:  # a link loop where a file should be: no file lit could hash or replace
@@ -156,16 +180,17 @@ class FileHashes:
 
 
 class Hasher:
-    """Incremental XXH3-128 over labelled parts, so ("ab","c") and ("a","bc") never hash alike."""
+    """XXH3-128 over labelled parts, so ("ab","c") and ("a","bc") never hash alike. The parts are small (paths,
+    hashes, stats) and hashed in one call at the end: a lock entry's input hash adds about twenty, for every
+    prompt of a status."""
 
     def __init__(self, domain: str) -> None:
-        self._h = xxhash.xxh3_128()
+        self._parts: list[bytes] = []
         self.add(domain.encode())
 
     def add(self, data: bytes) -> Hasher:
-        self._h.update(len(data).to_bytes(8, "little"))
-        self._h.update(data)
+        self._parts += (len(data).to_bytes(8, "little"), data)
         return self
 
     def hexdigest(self) -> str:
-        return self._h.hexdigest()
+        return xxhash.xxh3_128_hexdigest(b"".join(self._parts))

@@ -84,7 +84,16 @@ class Project:
         cache_key = key if role == "generate" else f"{role}:{key}"
         found = self._settings.get(cache_key)
         if found is None:
-            found = self._settings[cache_key] = settings_for(self.config, self.graph.prompts[key], role)
+            prompt = self.graph.prompts[key]
+            # prompts without a `model:` override share one settings object per role and language: they are
+            # immutable, and most projects override nothing
+            shared = None if prompt.frontmatter.model else f"{role}\0{prompt.frontmatter.language}"
+            found = self._settings.get(shared) if shared else None
+            if found is None:
+                found = settings_for(self.config, prompt, role)
+                if shared:
+                    self._settings[shared] = found
+            self._settings[cache_key] = found
         return found
 
     def context_files(self, key: str) -> tuple[str, ...]:

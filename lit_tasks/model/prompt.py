@@ -183,13 +183,13 @@ MAX_NESTING = 100  # frontmatter nests a few levels; far below what exhausts a p
 
 
 def load_yaml(yaml_text: str, path: str, first_line: int) -> dict[str, Any]:
-    from lit_tasks.model import core_schema  # imported on the first parse: a no-op run reads the index, never YAML
-
     if not yaml_text.strip():
         return {}
     plain = plain_yaml.load(yaml_text)
     if plain is not None:
         return plain
+    from lit_tasks.model import core_schema  # ruamel.yaml: only for frontmatter beyond the plain subset
+
     depth, line = nesting(yaml_text)
     if depth > MAX_NESTING:  # the C parser recurses on its own stack: 40,000 levels end in a segfault
         raise ConfigError(

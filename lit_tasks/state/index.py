@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from lit_tasks.io.atomic import Durability, write_atomic
 from lit_tasks.io.errors import ConfigError, GenerationError
+from lit_tasks.io.gc_pause import long_lived
 from lit_tasks.io.hashing import Hasher, read_regular, stat_key
 from lit_tasks.model.discovery import Scan, scan_sources
 from lit_tasks.model.paths import (
@@ -97,15 +98,19 @@ class ProjectIndex:
         from lit_tasks.io.hashing import hash_bytes
 
         prompts = {}
+        digests: dict[int, tuple[str, str]] = {}  # by settings object: prompts without overrides share one
         for key in project.graph.order:
             prompt, settings = project.graph.prompts[key], project.settings(key)
+            identity, config = digests.get(id(settings)) or digests.setdefault(
+                id(settings), (settings.identity_digest(), hash_bytes(settings.canonical().encode()))
+            )
             prompts[key] = PromptEntry(
                 outputs=prompt.outputs,
                 imports=prompt.imports,
                 import_outputs=tuple(project.graph.import_outputs(key)),
                 title=prompt.title,
-                identity_digest=settings.identity_digest(),
-                config_hash=hash_bytes(settings.canonical().encode()),
+                identity_digest=identity,
+                config_hash=config,
                 provider=settings.provider,
                 model=settings.model,
                 context=project.context_files(key),
@@ -344,7 +349,11 @@ class LazyProject:
     @classmethod
     def load(cls, root: Path) -> LazyProject:
         """The project at `root` from its index when nothing it depends on changed, else loaded and indexed."""
-        workspace = Workspace(root.resolve())
+        with long_lived():
+            return cls._load(Workspace(root.resolve()))
+
+    @classmethod
+    def _load(cls, workspace: Workspace) -> LazyProject:
         check_tree_shape(workspace)  # before the index is written into .lit/
         scan = scan_sources(workspace.root)
         sources = sources_fingerprint(workspace, scan)
@@ -370,7 +379,8 @@ class LazyProject:
             if self._project is None:
                 scan = scan_sources(self.root)
                 before = sources_fingerprint(self.workspace, scan)
-                project = load_with_cache(self.workspace, scan)
+                with long_lived():
+                    project = load_with_cache(self.workspace, scan)
                 if before != self.index.sources:
                     raise GenerationError("the prompts or lit.toml changed after lit loaded them; run again")
                 self._project = project

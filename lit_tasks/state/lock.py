@@ -21,7 +21,16 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from lit_tasks.io.atomic import Durability, write_atomic
-from lit_tasks.io.hashing import FileHashes, Hasher, hash_bytes, is_regular_or_missing, read_regular
+from lit_tasks.io.hashing import (
+    FileHashes,
+    Hasher,
+    StatKey,
+    hash_bytes,
+    is_regular_or_missing,
+    read_regular,
+    read_with_stat,
+    stat_key,
+)
 from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, UnsafePathError, locked_prompts, normalise_relpath, patch_rel
 
 __all__ = ["LOCK_DIR", "InputState", "LockEntry", "LockStore", "is_hand_edit"]
@@ -106,6 +115,7 @@ class LockStore:
         self.workspace = workspace
         self._dir = os.fspath(workspace.lock_file("x").parent)  # entries are read by the thousand: no pathlib
         self._entries: dict[str, LockEntry | None] = {}
+        self.versions: dict[str, StatKey] = {}  # the stat of each entry file as it was read
         self._guard = threading.Lock()
 
     def read(self, key: str) -> LockEntry | None:
@@ -117,26 +127,35 @@ class LockStore:
 
     def reread(self, key: str) -> LockEntry | None:
         """The entry as it is on disk now."""
+        version = None
         try:
-            entry = decode_entry(read_regular(os.path.join(self._dir, f"{key}.json"), follow=False))
+            data, st = read_with_stat(os.path.join(self._dir, f"{key}.json"), follow=False)
+            version = stat_key(st)
+            entry = decode_entry(data)
         except (OSError, msgspec.DecodeError):
             entry = None
         if entry is not None and entry.prompt != key:
             entry = None  # another prompt's entry under this one's name: not this prompt's
         with self._guard:
             self._entries[key] = entry
+            if version is None:
+                self.versions.pop(key, None)
+            else:
+                self.versions[key] = version
         return entry
 
     def write(self, entry: LockEntry) -> None:
         write_atomic(self.workspace.lock_file(entry.prompt), entry.dumps().encode(), durable=Durability.AT_EXIT)
         with self._guard:
             self._entries[entry.prompt] = entry
+            self.versions.pop(entry.prompt, None)
 
     def remove(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.workspace.lock_file(key))
         with self._guard:
             self._entries[key] = None
+            self.versions.pop(key, None)
 
     def prompts(self) -> list[str]:
         """The prompts that have a lock entry, read or not."""

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lit_tasks.io.hashing import NOT_A_FILE, FileHashes
-from lit_tasks.model.paths import CODE_DIR, NOT_A_FILE_ADVICE
+from lit_tasks.io.gc_pause import long_lived
+from lit_tasks.io.hashing import NOT_A_FILE, FileHashes, StatKey
+from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, NOT_A_FILE_ADVICE
 from lit_tasks.state.index import ProjectIndex
 from lit_tasks.state.lock import is_hand_edit
 from lit_tasks.state.orphans import Orphan, deleted_prompts, find_orphans
@@ -36,6 +37,8 @@ class ProjectStatus:
     prompts: dict[str, PromptStatus]
     orphans: list[Orphan]
     deleted: list[str] = field(default_factory=list)  # prompts with a lock entry that no longer exist
+    # the stat each file was judged on, by root-relative path (None: missing): what a no-op stamp of it records
+    versions: dict[str, StatKey | None] = field(default_factory=dict, repr=False)
 
     @property
     def stale(self) -> list[PromptStatus]:
@@ -145,6 +148,11 @@ def prompt_status(
 
 def project_status(workspace: Workspace, index: ProjectIndex, keys: list[str] | None = None) -> ProjectStatus:
     """Status of `keys` (default: every prompt), in schedule order so imports are judged first."""
+    with long_lived():  # the lock entries read stay cached for the run
+        return _project_status(workspace, index, keys)
+
+
+def _project_status(workspace: Workspace, index: ProjectIndex, keys: list[str] | None) -> ProjectStatus:
     wanted = set(keys) if keys is not None else None
     result: dict[str, PromptStatus] = {}
     stale: set[str] = set()
@@ -157,4 +165,7 @@ def project_status(workspace: Workspace, index: ProjectIndex, keys: list[str] | 
             stale.add(key)
         result[key] = status
     deleted = deleted_prompts(workspace, index)
-    return ProjectStatus(result, find_orphans(workspace, index, deleted), deleted)
+    versions: dict[str, StatKey | None] = dict(hashes.versions)
+    lock_dir = LOCK_DIR.as_posix()
+    versions.update((f"{lock_dir}/{key}.json", version) for key, version in workspace.lock.versions.items())
+    return ProjectStatus(result, find_orphans(workspace, index, deleted), deleted, versions)

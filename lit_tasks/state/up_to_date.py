@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 
 from lit_tasks.io.atomic import Durability, write_atomic
-from lit_tasks.io.hashing import Hasher, read_regular, stat_key
+from lit_tasks.io.hashing import Hasher, StatKey, read_regular, stat_key
 from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, patch_rel
 from lit_tasks.state.index import ProjectIndex
 from lit_tasks.state.status import ProjectStatus
@@ -45,15 +46,21 @@ def checked_files(index: ProjectIndex) -> list[str]:
     return list(files)
 
 
-def digest(workspace: Workspace, index: ProjectIndex) -> str:
+def digest(workspace: Workspace, index: ProjectIndex, known: Mapping[str, StatKey | None] | None = None) -> str:
+    """The stat of every checked file; `known` holds the stat a file was judged on in this run (None: missing),
+    which is the version a stamp must describe (a file changed since then ends the proof)."""
     h = Hasher(f"lit-up-to-date-{FORMAT}")
     base = os.fspath(workspace.root)
+    known = known or {}
     for rel in checked_files(index):
-        try:
-            state = repr(stat_key(os.stat(os.path.join(base, rel)))).encode()
-        except OSError:  # missing, or under something that is not a directory
-            state = b"missing"
-        h.add(rel.encode()).add(state)
+        if rel in known:
+            version = known[rel]
+        else:
+            try:
+                version = stat_key(os.stat(os.path.join(base, rel)))
+            except OSError:  # missing, or under something that is not a directory
+                version = None
+        h.add(rel.encode()).add(b"missing" if version is None else repr(version).encode())
     return h.hexdigest()
 
 
@@ -71,11 +78,14 @@ def is_up_to_date(workspace: Workspace, index: ProjectIndex) -> bool:
     )
 
 
-def record_up_to_date(workspace: Workspace, index: ProjectIndex) -> None:
-    """After a full run that succeeded: stamp the state it left (unless another run may be changing it)."""
+def record_up_to_date(
+    workspace: Workspace, index: ProjectIndex, known: Mapping[str, StatKey | None] | None = None
+) -> None:
+    """After a full run that succeeded, or a status that proved the project current (whose `known` versions it
+    was judged on): stamp the state it left (unless another run may be changing it)."""
     from lit_tasks.state.locks import other_runs_active
 
-    stamp = {"format": FORMAT, "fingerprint": index.fingerprint, "digest": digest(workspace, index)}
+    stamp = {"format": FORMAT, "fingerprint": index.fingerprint, "digest": digest(workspace, index, known)}
     if other_runs_active(workspace):
         return
     try:

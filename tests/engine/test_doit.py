@@ -205,6 +205,23 @@ def test_the_index_saves_the_settings_digest_doit_computes(project: LitProjectDi
         assert entry.identity_digest == config_changed(lazy.project.settings(key).identity())._calc_digest(), key
 
 
+def test_prompts_that_override_nothing_share_settings_and_each_override_is_its_own(project: LitProjectDir) -> None:
+    from lit_tasks.model.project import load_project
+    from lit_tasks.model.settings import settings_for
+
+    project.write("prompts/warm.prompt.md", "---\noutputs: [w.py]\nmodel:\n  temperature: 0.7\n---\nWarm.\n")
+    project.write("prompts/go.prompt.md", "---\noutputs: [g.go]\nlanguage: go\n---\nGo.\n")
+    small(project)
+    loaded = load_project(project.root)
+    for role in ("generate", "fix", "review"):
+        for key, prompt in loaded.graph.prompts.items():
+            assert loaded.settings(key, role) == settings_for(loaded.config, prompt, role), (key, role)
+        plain = [loaded.settings(k, role) for k in ("prompts/base.prompt.md", "prompts/app.prompt.md")]
+        assert plain[0] is plain[1], "prompts that override nothing share one settings object"
+    assert loaded.settings("prompts/warm.prompt.md").temperature == 0.7
+    assert loaded.settings("prompts/go.prompt.md").language == "go"
+
+
 def test_doit_regenerate_on_a_proven_no_op_still_catches_the_next_change(
     project: LitProjectDir, fake_llm: FakeLLM
 ) -> None:

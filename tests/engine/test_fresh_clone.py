@@ -13,6 +13,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from lit_tasks.state import status as status_module
+from lit_tasks.state.index import LazyProject
+from lit_tasks.state.up_to_date import is_up_to_date, proven_by_lock, record_up_to_date
 from tests.conftest import LitProjectDir, lit_toml
 from tests.fake_llm import FakeLLM
 
@@ -110,3 +113,36 @@ def test_a_run_the_lock_proves_current_sweeps_what_a_killed_run_left(built: LitP
     left.write_text("half a record")
     assert clone.lit("regenerate") == 0
     assert not left.exists() and not list((clone.root / ".lit/runs").iterdir())
+
+
+def test_the_stamp_a_lock_proof_leaves_spares_the_next_run_until_a_file_changes(
+    built: LitProjectDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd
+) -> None:  # noqa: ANN001
+    clone = fresh_clone(built, tmp_path / "clone")
+    assert clone.lit("regenerate") == 0
+    with monkeypatch.context() as patched:
+        patched.setattr(status_module, "project_status", None)  # the stamp alone must answer now
+        assert clone.lit("regenerate") == 0
+    replace(clone.root / "code.lock/base.py", "B = 2\n")  # same size as what lit wrote
+    capfd.readouterr()
+    assert clone.lit("regenerate") == 1
+    assert "code.lock/base.py changed since lit generated it" in capfd.readouterr().err
+
+
+def test_the_stamp_describes_the_files_as_the_status_judged_them(built: LitProjectDir, tmp_path: Path) -> None:
+    clone = fresh_clone(built, tmp_path / "clone")
+    lazy = LazyProject.load(clone.root)
+    status = status_module.project_status(lazy.workspace, lazy.index)
+    assert proven_by_lock(lazy.workspace, lazy.index, status)
+    record_up_to_date(lazy.workspace, lazy.index, status.versions)
+    assert is_up_to_date(lazy.workspace, lazy.index)
+    replace(clone.root / "code.lock/left.py", "L = 2\n")  # after it was judged, before the stamp is written
+    record_up_to_date(lazy.workspace, lazy.index, status.versions)
+    assert not is_up_to_date(lazy.workspace, lazy.index), "the stamp must not vouch for a file nobody judged"
+
+
+def replace(path: Path, text: str) -> None:
+    """Write `text` to `path` as a new file (a new inode: as an editor that saves through a rename)."""
+    temp = path.with_suffix(".tmp")
+    temp.write_text(text)
+    temp.replace(path)
