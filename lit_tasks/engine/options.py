@@ -18,6 +18,8 @@ class RunOptions:
     use_cache: bool = True
     forced: frozenset[str] = frozenset()  # prompts regenerated even if up to date, over hand edits (`--force`)
     stale: frozenset[str] = frozenset()  # prompts the lock says are stale themselves: run whatever doit's DB says
+    # a whole-project run's plan: the prompts given tasks; its status proved every other one current (None: all)
+    only: frozenset[str] | None = None
     budget: Budget | None = None
     started: float = field(default_factory=time.time)  # when the run began: its record's `started`
     batcher: Batcher | None = None  # `--batch`: calls go into Message Batches (llm.batcher)

@@ -110,6 +110,7 @@ def regenerate(lazy: LazyProject, asked: Regeneration) -> int:
         use_cache=asked.use_cache,
         forced=forced,
         stale=stale,
+        only=planned_tasks(lazy, plan, status),
         budget=budget,
         started=asked.started,
         **batch_options(asked.batching, asked.batch_poll_s),
@@ -147,6 +148,16 @@ def proven_current(lazy: LazyProject, status: ProjectStatus, started: float) -> 
         f"{progress.plural(len(status.prompts), 'prompt')} up to date, nothing to do ({seconds:.1f}s)",
     )
     return True
+
+
+def planned_tasks(lazy: LazyProject, plan: Plan | None, status: ProjectStatus | None) -> frozenset[str] | None:
+    """The prompts a whole-project run gives doit tasks: its plan's (stale, or importing one) and those whose
+    verification has not passed; `status` proved every other one matches its lock. doit then loads and checks
+    the tasks of what changed, not of the whole project. None (every prompt) when no status of the whole
+    project was made (named prompts, `--force`) or prompts are planned by the run itself (`inferred`)."""
+    if plan is None or status is None or lazy.index.inferred:
+        return None
+    return frozenset(item.prompt for item in plan.items) | frozenset(s.prompt for s in status.unverified)
 
 
 def planned(lazy: LazyProject, keys: list[str], forced: frozenset[str], status: ProjectStatus | None) -> Plan:

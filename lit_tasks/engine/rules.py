@@ -260,7 +260,8 @@ def prompt_tasks(
     options = options or RunOptions()
     rel = doit_paths(lazy, cwd)
     index = lazy.index
-    verified = [key for key in index.order if index.prompts[key].verify]
+    keys = index.order if options.only is None else [key for key in index.order if key in options.only]
+    verified = [key for key in keys if index.prompts[key].verify]
     vbase = verify_basename(basename)
     yield {
         "basename": basename,
@@ -268,7 +269,7 @@ def prompt_tasks(
         "doc": f"generate {CODE_DIR}/ from the prompts of {index.name} (lit)",
         "task_dep": [vbase] if verified else [],
     }
-    for key in index.order:
+    for key in keys:
         task = prompt_task(lazy, key, basename, options, rel)
         if key not in options.forced:
             seed_from_lock(lazy, key, task)

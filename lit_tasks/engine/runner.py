@@ -47,6 +47,8 @@ def run_doit(
     install_sigterm_handler()
     creator = LitProject(lazy.root, DEFAULT_BASENAME, options=options, lazy=lazy)
     reporter = LitReporter(sys.stdout, {"failure_verbosity": 0})
+    if options.only is not None:  # the prompts given no task: the run's status proved them up to date
+        reporter.totals.uptodate = len(lazy.index.prompts) - len(options.only)
     namespace = {"DOIT_CONFIG": doit_config(lazy.root) | {"reporter": reporter}, "lit_project": creator}
     if lazy.index.inferred:
         namespace["lit_plan"] = creator.planner

@@ -100,6 +100,14 @@ class StatHashes:
     def remember(self, st: os.stat_result, digest: str) -> None:
         self._memo[stat_key(st)] = digest
 
+    def known(self, key: StatKey) -> str | None:
+        """The hash of the file version `key`, if this process knows it."""
+        return self._memo.get(key)
+
+    def learn(self, known: dict[StatKey, str]) -> None:
+        """Versions hashed by an earlier process (`state.hash_cache`); what this one read itself wins."""
+        self._memo = known | self._memo
+
     def of(self, path: str | os.PathLike[str], st: os.stat_result | None = None) -> str:
         """The hash of the file at `path` (stat `st` if the caller has it); read only if this version is new."""
         st = st or os.stat(path)

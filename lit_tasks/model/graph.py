@@ -104,7 +104,7 @@ def _check_outputs(
     owner: dict[str, str] = {}
     claims: dict[str, list[str]] = {}
     unsafe = []
-    sandbox = Sandbox(code_dir)
+    sandbox = Sandbox(code_dir, bulk=True)
     for key in sorted(prompts):
         prompt = prompts[key]
         if not prompt.outputs and key not in unplanned:

@@ -105,9 +105,12 @@ class Sandbox:
     in a few directories costs a few realpath calls.
     """
 
-    def __init__(self, code_dir: Path) -> None:
+    def __init__(self, code_dir: Path, *, bulk: bool = False) -> None:
         self.root = os.path.realpath(code_dir)
         self._dirs: dict[str, bool] = {}
+        # `bulk`: checking every output of a project, so each directory's links are listed once (one read of the
+        # directory) instead of one lstat per file
+        self._links: dict[str, frozenset[str]] | None = {} if bulk else None
 
     def _inside(self, real: str) -> bool:
         return real == self.root or real.startswith(self.root + os.sep)
@@ -120,12 +123,24 @@ class Sandbox:
             self._dirs[rel_dir] = self._inside(os.path.realpath(probe))
         return self._dirs[rel_dir]
 
+    def _is_link(self, rel: str) -> bool:
+        if self._links is None:
+            return os.path.islink(os.path.join(self.root, rel))
+        rel_dir, name = posixpath.split(rel)
+        links = self._links.get(rel_dir)
+        if links is None:
+            try:
+                with os.scandir(os.path.join(self.root, rel_dir)) as entries:
+                    links = self._links[rel_dir] = frozenset(e.name for e in entries if e.is_symlink())
+            except OSError:  # not there yet, or not a directory (`_dir_inside` judged the way to it)
+                links = self._links[rel_dir] = frozenset()
+        return name in links
+
     def check(self, raw: str) -> str:
         rel = normalise_relpath(raw)
-        target = os.path.join(self.root, rel)
         inside = self._dir_inside(posixpath.dirname(rel))
-        if inside and os.path.islink(target):
-            inside = self._inside(os.path.realpath(target))
+        if inside and self._is_link(rel):
+            inside = self._inside(os.path.realpath(os.path.join(self.root, rel)))
         if not inside:  # named as the project spells it, never where the link leads
             raise UnsafePathError(f"`{raw}` leads outside {CODE_DIR}/ (a symlink, or one on its way)")
         return rel

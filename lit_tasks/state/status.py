@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from lit_tasks.io.gc_pause import long_lived
 from lit_tasks.io.hashing import NOT_A_FILE, FileHashes, StatKey
 from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, NOT_A_FILE_ADVICE
+from lit_tasks.state import hash_cache
 from lit_tasks.state.index import ProjectIndex
 from lit_tasks.state.lock import is_hand_edit
 from lit_tasks.state.orphans import Orphan, deleted_prompts, find_orphans
@@ -148,8 +149,11 @@ def prompt_status(
 
 def project_status(workspace: Workspace, index: ProjectIndex, keys: list[str] | None = None) -> ProjectStatus:
     """Status of `keys` (default: every prompt), in schedule order so imports are judged first."""
+    hash_cache.load(workspace)
     with long_lived():  # the lock entries read stay cached for the run
-        return _project_status(workspace, index, keys)
+        status = _project_status(workspace, index, keys)
+    hash_cache.save(workspace, status.versions.values())
+    return status
 
 
 def _project_status(workspace: Workspace, index: ProjectIndex, keys: list[str] | None) -> ProjectStatus:

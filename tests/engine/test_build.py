@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from lit_tasks.engine import rules
 from tests.conftest import LitProjectDir
 from tests.fake_llm import FakeLLM, Fault
 
@@ -42,6 +45,22 @@ def test_changed_prompt_regenerates_it_and_dependents_only(project: LitProjectDi
     called = sorted(c.declared[0] for c in fake_llm.calls)
     assert called == ["pkg/app.py", "pkg/util.py"]
     assert "UTIL = BASE + 2" in project.code("pkg/util.py")
+
+
+def test_a_run_gives_doit_tasks_only_for_what_its_plan_selects(
+    project: LitProjectDir, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch, capfd
+) -> None:  # noqa: ANN001
+    chain(project)
+    project.lit("regenerate")
+    created = []
+    real = rules.prompt_task
+    monkeypatch.setattr(rules, "prompt_task", lambda lazy, key, *rest: created.append(key) or real(lazy, key, *rest))
+    project.prompt("util", ["pkg/util.py"], imports=["base"], spec=["from pkg.base import BASE", "UTIL = BASE + 5"])
+    capfd.readouterr()
+    assert project.lit("regenerate") == 0
+    assert sorted(created) == ["prompts/app.prompt.md", "prompts/util.prompt.md"], "base and leaf: proven current"
+    assert "4 prompts: 2 generated (2 calls, 0 from cache), 2 up to date" in capfd.readouterr().err
+    assert project.lit("check") == 0
 
 
 def test_byte_identical_output_cuts_off_dependents(project: LitProjectDir, fake_llm: FakeLLM) -> None:

@@ -29,18 +29,26 @@ def test_unsafe_or_unportable_paths_are_rejected(raw: str) -> None:
         normalise_relpath(raw)
 
 
-def test_a_symlink_leaving_code_lock_is_rejected(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bulk", [False, True], ids=["one lstat per file", "one listing per directory"])
+def test_a_symlink_leaving_code_lock_is_rejected(tmp_path: Path, bulk: bool) -> None:
     code = tmp_path / "code.lock"
-    code.mkdir()
+    (code / "pkg").mkdir(parents=True)
     outside = tmp_path / "outside"
     outside.mkdir()
     os.symlink(outside, code / "link")
     with pytest.raises(UnsafePathError, match="outside"):
-        Sandbox(code).check("link/x.py")
-    assert Sandbox(code).check("pkg/x.py") == "pkg/x.py"
+        Sandbox(code, bulk=bulk).check("link/x.py")
+    assert Sandbox(code, bulk=bulk).check("pkg/x.py") == "pkg/x.py"
     os.symlink(outside / "target.py", code / "file-link.py")
+    os.symlink(outside / "target.py", code / "pkg" / "deep-link.py")
+    os.symlink(code / "pkg" / "x.py", code / "pkg" / "inside-link.py")
+    sandbox = Sandbox(code, bulk=bulk)
     with pytest.raises(UnsafePathError, match="outside"):
-        Sandbox(code).check("file-link.py")
+        sandbox.check("file-link.py")
+    with pytest.raises(UnsafePathError, match="outside"):
+        sandbox.check("pkg/deep-link.py")
+    assert sandbox.check("pkg/inside-link.py") == "pkg/inside-link.py", "a link that stays inside is fine"
+    assert sandbox.check("new/dir/y.py") == "new/dir/y.py", "a directory not made yet holds no link"
 
 
 @given(st.text(max_size=40))

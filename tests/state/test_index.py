@@ -10,6 +10,7 @@ import pytest
 from lit_tasks.io.errors import GenerationError
 from lit_tasks.state.index import LazyProject
 from tests.conftest import LitProjectDir
+from tests.engine.test_doit import TWO_LINE_DODO
 from tests.fake_llm import FakeLLM
 
 
@@ -93,13 +94,12 @@ def test_fresh_clone_is_proven_current_by_its_lock_without_running_a_task(
 
 
 def test_a_stale_doit_record_is_adopted_from_the_lock_without_a_call(
-    project: LitProjectDir,
-    fake_llm: FakeLLM,
-    tmp_path: Path,
-    capfd,  # noqa: ANN001
+    project: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path
 ) -> None:
-    """A `git pull` brings new prompts, code and lock at once: doit's record is stale, the lock is not."""
+    """A `git pull` brings new prompts, code and lock at once: doit's record is stale, the lock is not. (`lit
+    regenerate` gives such a prompt no task at all: its status is current; `doit regenerate` runs every task.)"""
     chain(project)
+    project.write("dodo.py", TWO_LINE_DODO)
     assert project.lit("regenerate") == 0
     teammate = LitProjectDir(tmp_path / "teammate")
     shutil.copytree(project.root, teammate.root)
@@ -110,9 +110,9 @@ def test_a_stale_doit_record_is_adopted_from_the_lock_without_a_call(
         shutil.copytree(teammate.root / rel, project.root / rel)
     project.prompt("extra", ["extra.py"], spec=["E = 1"])  # not current: the run asks doit
     fake_llm.calls.clear()
-    capfd.readouterr()
-    assert project.lit("regenerate") == 0
-    err = capfd.readouterr().err
+    result = project.run("doit", "regenerate")
+    assert result.returncode == 0, result.stderr
+    err = result.stderr
     assert [c.declared[0] for c in fake_llm.calls] == ["extra.py"]
     assert "up to date prompts/base.prompt.md: its files match its lock entry" in err
     assert "2 up to date" in err
