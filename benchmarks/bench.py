@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import DOIT, ENV, HERE, PY, REPO, RUN_LIT, machine, peak_of, run, settle, timed  # noqa: E402
+from harness import DOIT, ENV, HERE, PEAK_MB, PY, REPO, RUN_LIT, machine, peak_of, run, settle, timed  # noqa: E402
 from synth import generate, prompt_name  # noqa: E402
 
 TWO_LINE_DODO = "from lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n"
@@ -58,50 +58,48 @@ def calls(stderr: str) -> int:
     return int(match.group(1)) if match else -1
 
 
-def fresh_runs(lit: Path, runs: int) -> tuple[list[float], list[int]]:
-    """`lit regenerate` with no doit DB but lit's local caches kept; the times and the calls each run made."""
-    times, made = [], []
-    for _ in range(runs):
-        (lit / ".lit" / "doit.sqlite").unlink(missing_ok=True)  # a run the lock proves current writes none
-        elapsed, err = timed([PY, RUN_LIT, "regenerate"], lit)
-        times.append(elapsed)
-        made.append(calls(err))
-    return times, made
-
-
 GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com"}
 GIT_ENV |= {"GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
 
 
-def clone_runs(lit: Path, runs: int) -> tuple[list[float], list[int]]:
-    """`lit regenerate` in real `git clone`s of the built project, committed as a team commits it: no doit DB and
-    nothing of `.lit/`'s local state (`.lit/.gitignore`). Every clone is made before the first timed run."""
+def git_clones(lit: Path, runs: int) -> list[Path]:
+    """`runs` real `git clone`s of the built project, committed as a team commits it: no doit DB and nothing of
+    `.lit/`'s local state (`.lit/.gitignore`). All are made before the first timed run."""
     for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "built"]):
         run(cmd, lit, GIT_ENV)
-    clones = []
-    for i in range(runs):
-        clone = lit.with_name(f"{lit.name}-clone{i}")
+    clones = [lit.with_name(f"{lit.name}-clone{i}") for i in range(runs)]
+    for clone in clones:
         run(["git", "clone", "-q", str(lit), str(clone)], lit.parent)
-        clones.append(clone)
-    settle()
-    results = [timed([PY, RUN_LIT, "regenerate"], clone) for clone in clones]
-    return [elapsed for elapsed, _ in results], [calls(err) for _, err in results]
+    return clones
 
 
-def leaf_edit_runs(lit: Path, root: Path, runs: int) -> list[float]:
-    """`lit regenerate` after one leaf prompt (one no prompt imports) is edited, on a built project with its doit
-    DB: the wall seconds of each run (the bench provider answers at once: no latency to subtract)."""
+def leaf_of(root: Path) -> str:
+    """A prompt that no prompt imports, of the synthetic project at `root`."""
     nodes = json.loads((root / "graph.json").read_text())
     imported = {j for node in nodes for j in node["imports"]}
-    leaf = lit / prompt_name(next(node["id"] for node in nodes if node["id"] not in imported))
-    times = []
-    for i in range(runs):
-        leaf.write_text(leaf.read_text() + f"\nOne more requirement, number {i}.\n")
-        elapsed, err = timed([PY, RUN_LIT, "regenerate"], lit)
-        if calls(err) != 1:
-            raise SystemExit(f"editing {leaf} made {calls(err)} calls, not 1")
-        times.append(elapsed)
-    return times
+    return prompt_name(next(node["id"] for node in nodes if node["id"] not in imported))
+
+
+class Paired:
+    """Each measured command run once per round, the rounds one after another: every figure of a round is taken
+    under the same conditions as its baseline (this machine's speed drifts by a third over minutes)."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = {}
+        self.peaks: dict[str, list[float]] = {}
+        self.calls: dict[str, list[int]] = {}
+
+    def time(self, name: str, cmd: list[str], cwd: Path) -> int:
+        """Run `cmd` in `cwd` as figure `name`; returns the calls it made."""
+        elapsed, err = timed(cmd, cwd)
+        self.times.setdefault(name, []).append(elapsed)
+        self.peaks.setdefault(name, []).append(PEAK_MB[-1])
+        made = calls(err)
+        self.calls.setdefault(name, []).append(made)
+        return made
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.times[name])
 
 
 def bench_size(n: int, runs: int, work: Path) -> dict:
@@ -111,34 +109,41 @@ def bench_size(n: int, runs: int, work: Path) -> dict:
     lit_copies, base_copies = copies(root / "lit", runs), copies(root / "baseline", runs)
     first_build, _ = median_build([PY, RUN_LIT, "regenerate", "-j", "1"], lit_copies)
     first_peak = peak_of(runs)
-    lit = lit_copies[0]  # built: the no-op, check and fresh-clone runs use it
-    assert (lit / ".lit/lock").is_dir() and len(list((lit / "code.lock").rglob("*.py"))) == shape["outputs"]
-    noop_lit, _ = median_build([PY, RUN_LIT, "regenerate"], [lit] * runs)
-    noop_peak = peak_of(runs)
-    noop_doit, _ = median_build([DOIT, "regenerate"], [lit] * runs)
-    check, _ = median_build([PY, RUN_LIT, "check"], [lit] * runs)
-    fresh_times, fresh_calls = fresh_runs(lit, runs)
-    clone_times, clone_calls = clone_runs(lit, runs)
-    clone_peak = peak_of(runs)
-    leaf_times = leaf_edit_runs(lit_copies[-1], root, runs)
     base_first, _ = median_build([DOIT], base_copies)
-    noop_base, _ = median_build([DOIT], base_copies[:1] * runs)
+    lit, base = lit_copies[0], base_copies[0]  # built: the no-op, check and clone runs use them
+    assert (lit / ".lit/lock").is_dir() and len(list((lit / "code.lock").rglob("*.py"))) == shape["outputs"]
+    fresh, edited = lit_copies[min(1, runs - 1)], lit_copies[-1]  # no doit DB; one leaf edited per round
+    clones = git_clones(lit, runs)
+    leaf = edited / leaf_of(root)
+    settle()
+    rounds = Paired()
+    for i in range(runs):
+        rounds.time("baseline_noop_s", [DOIT], base)
+        rounds.time("noop_lit_s", [PY, RUN_LIT, "regenerate"], lit)
+        rounds.time("noop_doit_s", [DOIT, "regenerate"], lit)
+        rounds.time("check_s", [PY, RUN_LIT, "check"], lit)
+        rounds.time("clone_s", [PY, RUN_LIT, "regenerate"], clones[i])
+        (fresh / ".lit" / "doit.sqlite").unlink(missing_ok=True)  # a run the lock proves current writes none
+        rounds.time("fresh_clone_s", [PY, RUN_LIT, "regenerate"], fresh)
+        leaf.write_text(leaf.read_text() + f"\nOne more requirement, number {i}.\n")
+        if rounds.time("leaf_edit_s", [PY, RUN_LIT, "regenerate"], edited) != 1:
+            raise SystemExit(f"editing {leaf} did not make exactly 1 call")
+    noop_lit = rounds.median("noop_lit_s")
     return {
         "n": n,
         "shape": shape,
         "first_build_s": first_build,
-        "noop_lit_s": noop_lit,
-        "noop_doit_s": noop_doit,
-        "check_s": check,
-        "fresh_clone_s": statistics.median(fresh_times),
-        "fresh_clone_calls": max(fresh_calls),
-        "clone_s": statistics.median(clone_times),
-        "clone_calls": max(clone_calls),
+        **{name: rounds.median(name) for name in rounds.times},
+        "fresh_clone_calls": max(rounds.calls["fresh_clone_s"]),
+        "clone_calls": max(rounds.calls["clone_s"]),
         "baseline_first_s": base_first,
-        "baseline_noop_s": noop_base,
         "overhead_per_prompt_ms": (first_build - noop_lit) / n * 1000,
-        "leaf_edit_s": statistics.median(leaf_times),
-        "peak_mb": {"first_build": first_peak, "noop": noop_peak, "clone": clone_peak},
+        "peak_mb": {
+            "first_build": first_peak,
+            "noop": max(rounds.peaks["noop_lit_s"]),
+            "clone": max(rounds.peaks["clone_s"]),
+        },
+        "paired_rounds": runs,
     }
 
 
@@ -268,7 +273,7 @@ PHASES = {  # where a clone's time goes, by the function that spends it
 
 
 def profile_clone(work: Path, n: int) -> dict:
-    """`lit regenerate` in a real `git clone` of the built, committed project of size `n` (`clone_runs`)."""
+    """`lit regenerate` in a real `git clone` of the built, committed project of size `n` (`git_clones`)."""
     built = work / f"n{n}" / "lit-run0"
     clone = built.with_name("lit-profiled-clone")
     shutil.rmtree(clone, ignore_errors=True)
