@@ -48,18 +48,20 @@ def load(workspace: Workspace) -> None:
 def save(workspace: Workspace, versions: Iterable[StatKey | None]) -> None:
     """Keep the hashes of `versions` (the files a status judged) for the next run, unless nothing is new; the
     versions of the last `RACY_NS` are left out. A failed write only means reading again."""
+    root = str(workspace.root)
+    loaded = _loaded.get(root, frozenset())
     newest = time.time_ns() - RACY_NS
-    keep = {
-        key: digest
-        for key in versions
-        if key is not None and max(key[2], key[3]) < newest and (digest := STAT_HASHES.known(key)) is not None
-    }
-    if set(keep) == _loaded.get(str(workspace.root)):
+    entries: list[Entry] = []
+    kept: list[StatKey] = []
+    for key in versions:
+        if key is not None and max(key[2], key[3]) < newest and (digest := STAT_HASHES.known(key)) is not None:
+            entries.append((*key, digest))
+            kept.append(key)
+    if len(kept) == len(loaded) and all(key in loaded for key in kept):
         return
-    payload = msgspec.msgpack.encode((FORMAT, [(*key, digest) for key, digest in keep.items()]))
     try:
         workspace.ensure_state_dir()
-        write_atomic(workspace.hashes_file, payload, durable=Durability.NONE)
+        write_atomic(workspace.hashes_file, msgspec.msgpack.encode((FORMAT, entries)), durable=Durability.NONE)
     except OSError:
         return
-    _loaded[str(workspace.root)] = frozenset(keep)
+    _loaded[root] = frozenset(kept)

@@ -115,7 +115,8 @@ class LockStore:
         self.workspace = workspace
         self._dir = os.fspath(workspace.lock_file("x").parent)  # entries are read by the thousand: no pathlib
         self._entries: dict[str, LockEntry | None] = {}
-        self.versions: dict[str, StatKey] = {}  # the stat of each entry file as it was read
+        self.versions: dict[str, StatKey] = {}  # the stat of each entry file as read, by root-relative path
+        self._rel_dir = LOCK_DIR.as_posix()
         self._guard = threading.Lock()
 
     def read(self, key: str) -> LockEntry | None:
@@ -139,23 +140,26 @@ class LockStore:
         with self._guard:
             self._entries[key] = entry
             if version is None:
-                self.versions.pop(key, None)
+                self.versions.pop(self._rel(key), None)
             else:
-                self.versions[key] = version
+                self.versions[self._rel(key)] = version
         return entry
+
+    def _rel(self, key: str) -> str:
+        return f"{self._rel_dir}/{key}.json"
 
     def write(self, entry: LockEntry) -> None:
         write_atomic(self.workspace.lock_file(entry.prompt), entry.dumps().encode(), durable=Durability.AT_EXIT)
         with self._guard:
             self._entries[entry.prompt] = entry
-            self.versions.pop(entry.prompt, None)
+            self.versions.pop(self._rel(entry.prompt), None)
 
     def remove(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.workspace.lock_file(key))
         with self._guard:
             self._entries[key] = None
-            self.versions.pop(key, None)
+            self.versions.pop(self._rel(key), None)
 
     def prompts(self) -> list[str]:
         """The prompts that have a lock entry, read or not."""
