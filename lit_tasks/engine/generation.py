@@ -111,17 +111,26 @@ class GenerationStep:
         return self._finish(calls, notes)
 
     def _is_current(self, previous: LockEntry | None, check: Verification | None) -> bool:
-        """The lock entry already describes these inputs and outputs (and their verification)."""
+        """The lock entry already describes these inputs and outputs (and their verification); an output edited
+        by hand is kept, as doit keeps it when the prompt's inputs have not changed."""
         return (
             previous is not None
             and self.key not in self.options.forced
             and (check is None or previous.verified == check.digest)
-            and self.workspace.lock.matches(self.index, previous)
+            and self.workspace.lock.matches(self.index, previous, hand_edits=True)
         )
 
     def _adopt(self) -> dict[str, Any]:
-        """doit's record was stale but the files are what the lock says: record them as built, call nothing."""
-        progress.emit("note", f"up to date {self.key}: its files match its lock entry")
+        """doit's record was stale (or there was none) but the files are what the lock says: record them as built,
+        call nothing."""
+        edited = self.workspace.lock.edited_outputs(self.workspace.lock.read(self.key))
+        if edited:
+            kept = ", ".join(f"{CODE_DIR}/{out}" for out in edited)
+            progress.emit(
+                "note", f"up to date {self.key}: its inputs match its lock entry; kept {kept}, edited by hand"
+            )
+        else:
+            progress.emit("note", f"up to date {self.key}: its files match its lock entry")
         settings = self.project.settings(self.key)
         return {"adopted": True, "provider": settings.provider, "model": settings.model, "calls": 0, "cost_usd": 0.0}
 

@@ -22,6 +22,7 @@ import msgspec
 
 from lit_tasks.io.atomic import Durability, write_atomic
 from lit_tasks.io.hashing import (
+    NOT_A_FILE,
     FileHashes,
     Hasher,
     StatKey,
@@ -222,8 +223,11 @@ class LockStore:
         current = self.output_hashes(sorted(entry.outputs))
         return [out for out, digest in current.items() if is_hand_edit(digest, entry.outputs[out])]
 
-    def matches(self, index: ProjectIndex, entry: LockEntry, hashes: FileHashes | None = None) -> bool:
-        """True when the files are now exactly what lock entry `entry` recorded."""
+    def matches(
+        self, index: ProjectIndex, entry: LockEntry, hashes: FileHashes | None = None, *, hand_edits: bool = False
+    ) -> bool:
+        """True when the files are now exactly what lock entry `entry` recorded (with `hand_edits`, an output may
+        also be a hand edit: its prompt's inputs are unchanged, so it has nothing to regenerate)."""
         key = entry.prompt
         hashes = hashes or FileHashes(self.workspace.root)
         inputs = self.current_inputs(index, key, hashes)
@@ -232,7 +236,13 @@ class LockStore:
         declared = index.prompts[key].outputs
         if set(declared) != set(entry.outputs):
             return False
-        return self.output_hashes(declared, hashes) == entry.outputs
+        current = self.output_hashes(declared, hashes)
+        if hand_edits:
+            return all(
+                d == entry.outputs[o] or (d != NOT_A_FILE and is_hand_edit(d, entry.outputs[o]))
+                for o, d in current.items()
+            )
+        return current == entry.outputs
 
 
 EMPTY = hash_bytes(b"")

@@ -17,6 +17,7 @@ from lit_tasks.state import status as status_module
 from lit_tasks.state.index import LazyProject
 from lit_tasks.state.up_to_date import is_up_to_date, proven_by_lock, record_up_to_date
 from tests.conftest import LitProjectDir, lit_toml
+from tests.engine.test_doit import TWO_LINE_DODO
 from tests.fake_llm import FakeLLM
 
 STATIC = '\n[[static]]\npath = "pkg/__init__.py"\ncontent = "# package\\n"\n'
@@ -155,3 +156,17 @@ def replace(path: Path, text: str) -> None:
     temp = path.with_suffix(".tmp")
     temp.write_text(text)
     temp.replace(path)
+
+
+def test_doit_regenerate_in_a_fresh_clone_keeps_a_hand_edited_import_and_builds_its_importer(
+    built: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
+    clone = fresh_clone(built, tmp_path / "clone")
+    clone.write("dodo.py", TWO_LINE_DODO)
+    (clone.root / "code.lock/base.py").write_text("# mine\n")
+    fake_llm.calls.clear()
+    result = clone.run("doit", "regenerate")
+    assert result.returncode == 0, result.stderr
+    assert {c.declared[0] for c in fake_llm.calls} == {"left.py"}, "base is current: its edit is left alone"
+    assert "up to date prompts/base.prompt.md: its inputs match its lock entry; kept code.lock/base.py" in result.stderr
+    assert (clone.root / "code.lock/base.py").read_text() == "# mine\n"
