@@ -79,6 +79,9 @@ def lit_toml(
     )
 
 
+TWO_LINE_DODO = '"""lit project: `doit regenerate` builds code.lock/ from prompts/."""\nfrom lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n'
+
+
 def prompt_text(outputs: list[str], imports: list[str] = (), spec: list[str] = (), title: str = "A prompt") -> str:
     lines = ["---", f"outputs: [{', '.join(outputs)}]"]
     if imports:

@@ -87,7 +87,7 @@ class GenerationStep:
         check = Verification.of(self.project, self.key)
         previous = self.workspace.lock.reread(self.key)  # another run may have written it while we waited
         if self._is_current(previous, check):
-            return self._adopt()
+            return self._adopt(previous)
         refuse_non_files(self.workspace, self.outputs)
         if self.key not in self.options.forced:
             guard_hand_edits(self.workspace, self.key, previous)
@@ -120,10 +120,10 @@ class GenerationStep:
             and self.workspace.lock.matches(self.index, previous, hand_edits=True)
         )
 
-    def _adopt(self) -> dict[str, Any]:
+    def _adopt(self, entry: LockEntry) -> dict[str, Any]:
         """doit's record was stale (or there was none) but the files are what the lock says: record them as built,
         call nothing."""
-        edited = self.workspace.lock.edited_outputs(self.workspace.lock.read(self.key))
+        edited = self.workspace.lock.edited_outputs(entry)
         if edited:
             kept = ", ".join(f"{CODE_DIR}/{out}" for out in edited)
             progress.emit(

@@ -22,7 +22,7 @@ from lit_tasks.io.errors import LitError
 from lit_tasks.io.git_merge import MergeState, has_markers
 from lit_tasks.io.hashing import hash_bytes
 from lit_tasks.model.config import CONFIG_FILE, load_config
-from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, PROMPTS_DIR
+from lit_tasks.model.paths import CODE_DIR, PROMPTS_DIR, lock_rel
 from lit_tasks.state.index import LazyProject
 from lit_tasks.state.lock import LockEntry, decode_entry
 
@@ -49,10 +49,10 @@ def resolve(root: Path) -> Resolution:
     workspace, index = lazy.workspace, lazy.index
     result = Resolution()
     for key in index.order:
-        lock_rel = f"{LOCK_DIR.as_posix()}/{key}.json"
+        entry_rel = lock_rel(key)
         outputs = [f"{CODE_DIR}/{out}" for out in index.prompts[key].outputs]
-        involved = lock_rel in conflicted or any(out in conflicted for out in outputs)
-        candidates = _candidates(state, lock_rel)
+        involved = entry_rel in conflicted or any(out in conflicted for out in outputs)
+        candidates = _candidates(state, entry_rel)
         if not involved and len({c[2].input_hash for c in candidates}) <= 1:
             continue  # untouched by the merge, or merged cleanly
         current = None if involved else workspace.lock.reread(key)
@@ -63,10 +63,10 @@ def resolve(root: Path) -> Resolution:
         files: dict[str, bytes] = {}
         if chosen is not None and (taken := _outputs_of(state, chosen[0], chosen[2])) is not None:
             side, raw, _ = chosen
-            files = taken | {lock_rel: raw}
+            files = taken | {entry_rel: raw}
             result.took[key] = side
         else:
-            files = {rel: data for rel in [lock_rel, *outputs] if (data := _ours_or_theirs(state, rel)) is not None}
+            files = {rel: data for rel in [entry_rel, *outputs] if (data := _ours_or_theirs(state, rel)) is not None}
             result.stale.append(key)
         write_all_atomic({root / rel: data for rel, data in files.items()})
         result.staged += sorted(files)

@@ -35,7 +35,12 @@ def patch_rel(output: str) -> str:
 
 def lock_path(root: Path, key: str) -> Path:
     """The lock entry of prompt `key`: `.lit/lock/<prompt path>.json`."""
-    return root / LOCK_DIR / f"{key}.json"
+    return root / lock_rel(key)
+
+
+def lock_rel(key: str) -> str:
+    """The lock entry of prompt `key`, relative to the project root, as git and a stamp name it."""
+    return f"{LOCK_DIR.as_posix()}/{key}.json"
 
 
 def locked_prompts(root: Path) -> list[str]:

@@ -74,6 +74,9 @@ class Project:
     inferred: frozenset[str] = frozenset()  # `inferred` mapping: outputs come from a pinned plan
     unplanned: frozenset[str] = frozenset()  # of those, the ones whose plan is missing or stale
     _settings: dict[str, GenerationSettings] = field(default_factory=dict, repr=False)
+    # prompts without a `model:` override share one settings object per role and language: they are immutable,
+    # and most projects override nothing
+    _shared_settings: dict[tuple[str, str | None], GenerationSettings] = field(default_factory=dict, repr=False)
 
     @property
     def code_dir(self) -> Path:
@@ -85,14 +88,13 @@ class Project:
         found = self._settings.get(cache_key)
         if found is None:
             prompt = self.graph.prompts[key]
-            # prompts without a `model:` override share one settings object per role and language: they are
-            # immutable, and most projects override nothing
-            shared = None if prompt.frontmatter.model else f"{role}\0{prompt.frontmatter.language}"
-            found = self._settings.get(shared) if shared else None
-            if found is None:
+            if prompt.frontmatter.model:
                 found = settings_for(self.config, prompt, role)
-                if shared:
-                    self._settings[shared] = found
+            else:
+                shared = (role, prompt.frontmatter.language)
+                found = self._shared_settings.get(shared) or self._shared_settings.setdefault(
+                    shared, settings_for(self.config, prompt, role)
+                )
             self._settings[cache_key] = found
         return found
 

@@ -32,7 +32,15 @@ from lit_tasks.io.hashing import (
     read_with_stat,
     stat_key,
 )
-from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, UnsafePathError, locked_prompts, normalise_relpath, patch_rel
+from lit_tasks.model.paths import (
+    CODE_DIR,
+    LOCK_DIR,
+    UnsafePathError,
+    lock_rel,
+    locked_prompts,
+    normalise_relpath,
+    patch_rel,
+)
 
 __all__ = ["LOCK_DIR", "InputState", "LockEntry", "LockStore", "is_hand_edit"]
 
@@ -117,7 +125,6 @@ class LockStore:
         self._dir = os.fspath(workspace.lock_file("x").parent)  # entries are read by the thousand: no pathlib
         self._entries: dict[str, LockEntry | None] = {}
         self.versions: dict[str, StatKey] = {}  # the stat of each entry file as read, by root-relative path
-        self._rel_dir = LOCK_DIR.as_posix()
         self._guard = threading.Lock()
 
     def read(self, key: str) -> LockEntry | None:
@@ -141,26 +148,23 @@ class LockStore:
         with self._guard:
             self._entries[key] = entry
             if version is None:
-                self.versions.pop(self._rel(key), None)
+                self.versions.pop(lock_rel(key), None)
             else:
-                self.versions[self._rel(key)] = version
+                self.versions[lock_rel(key)] = version
         return entry
-
-    def _rel(self, key: str) -> str:
-        return f"{self._rel_dir}/{key}.json"
 
     def write(self, entry: LockEntry) -> None:
         write_atomic(self.workspace.lock_file(entry.prompt), entry.dumps().encode(), durable=Durability.AT_EXIT)
         with self._guard:
             self._entries[entry.prompt] = entry
-            self.versions.pop(self._rel(entry.prompt), None)
+            self.versions.pop(lock_rel(entry.prompt), None)
 
     def remove(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.workspace.lock_file(key))
         with self._guard:
             self._entries[key] = None
-            self.versions.pop(self._rel(key), None)
+            self.versions.pop(lock_rel(key), None)
 
     def prompts(self) -> list[str]:
         """The prompts that have a lock entry, read or not."""

@@ -38,12 +38,12 @@ from lit_tasks.io.hashing import hash_bytes, read_regular
 from lit_tasks.model.discovery import scan_sources
 from lit_tasks.model.manifests import Manifest, encode_manifest, manifest_rel, read_manifest
 from lit_tasks.model.paths import (
-    LOCK_DIR,
     PROMPT_SUFFIX,
     PROMPTS_DIR,
     UnsafePathError,
     awkward_char,
     is_prompt_file,
+    lock_rel,
     normalise_relpath,
 )
 from lit_tasks.model.project import Project
@@ -179,7 +179,7 @@ def _carried_locks(
         carried = msgspec.structs.replace(
             entry, prompt=new if key == old else key, inputs=rehashed, input_hash=input_hash
         )
-        yield from _moved(workspace.root, _lock_rel(key), _lock_rel(carried.prompt), carried.dumps().encode())
+        yield from _moved(workspace.root, lock_rel(key), lock_rel(carried.prompt), carried.dumps().encode())
         if key == old:
             plan.carried.append("lock entry")
 
@@ -213,10 +213,6 @@ def _moved(base: Path, old_rel: str, new_rel: str, data: bytes) -> Iterable[Chan
     yield Change(new_rel, _read(base / new_rel), data)
     if new_rel != old_rel:
         yield Change(old_rel, read_regular(base / old_rel), None)
-
-
-def _lock_rel(key: str) -> str:
-    return f"{LOCK_DIR.as_posix()}/{key}.json"
 
 
 def _read(path: Path) -> bytes | None:

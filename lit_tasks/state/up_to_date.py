@@ -5,8 +5,8 @@ doit decides a no-op by creating every task and comparing each `file_dep` with i
 most of a no-op's time. After a full `lit regenerate` that succeeded, lit records the project index's
 fingerprint (the stat of lit.toml, of every prompt, module and pinned plan, and of lit's own source) and a
 digest of the stat of every other file lit's tasks check (every output, saved patch, guideline file and
-static file) and of every lock entry. While both are unchanged, every prompt still matches its lock entry, so `lit regenerate` says so
-without loading doit; any change anywhere falls back to the lock and doit. doit's DB is not in the digest:
+static file) and of every lock entry. While both are unchanged, every prompt still matches its lock entry, so
+`lit regenerate` says so without loading doit; any change anywhere falls back to the lock and doit. doit's DB is not in the digest:
 the lock, not the DB, decides what is stale (a clone has no DB at all), and doit rewrites its DB on every run,
 even a no-op (its group task has no file_dep, so it always "runs"), which would end the proof after every
 `doit regenerate`. The stamp is not written while another run is registered, whose writes could land between
@@ -26,7 +26,7 @@ from collections.abc import Mapping
 
 from lit_tasks.io.atomic import Durability, write_atomic
 from lit_tasks.io.hashing import Hasher, StatKey, read_regular, stat_key
-from lit_tasks.model.paths import CODE_DIR, LOCK_DIR, patch_rel
+from lit_tasks.model.paths import CODE_DIR, lock_rel, patch_rel
 from lit_tasks.state.index import ProjectIndex
 from lit_tasks.state.status import ProjectStatus
 from lit_tasks.state.workspace import Workspace
@@ -37,8 +37,7 @@ FORMAT = 3  # 2: doit's DB left out of the digest; 3: the lock entries in it
 def checked_files(index: ProjectIndex) -> list[str]:
     """Every file a task of the project reads or writes that the index fingerprint does not cover, and every lock
     entry (a merge or `lit resolve` can change an entry and nothing else)."""
-    lock_dir = LOCK_DIR.as_posix()
-    files = dict.fromkeys(f"{lock_dir}/{key}.json" for key in index.prompts)
+    files = dict.fromkeys(lock_rel(key) for key in index.prompts)
     files.update(dict.fromkeys(f"{CODE_DIR}/{out}" for entry in index.prompts.values() for out in entry.outputs))
     files.update(dict.fromkeys(patch_rel(out) for out in sorted(index.patched)))
     files.update(dict.fromkeys(ctx for entry in index.prompts.values() for ctx in entry.context))

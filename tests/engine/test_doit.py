@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 import textwrap
 
-from tests.conftest import LitProjectDir, lit_toml, prompt_text
+from tests.conftest import TWO_LINE_DODO, LitProjectDir, lit_toml, prompt_text
 from tests.fake_llm import FakeLLM
-
-TWO_LINE_DODO = '"""lit project: `doit regenerate` builds code.lock/ from prompts/."""\nfrom lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n'
 
 
 def small(project: LitProjectDir) -> None:

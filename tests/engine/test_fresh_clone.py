@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 from lit_tasks.state import status as status_module
 from lit_tasks.state.index import LazyProject
 from lit_tasks.state.up_to_date import is_up_to_date, proven_by_lock, record_up_to_date
-from tests.conftest import LitProjectDir, lit_toml
-from tests.engine.test_doit import TWO_LINE_DODO
+from tests.conftest import TWO_LINE_DODO, LitProjectDir, lit_toml
 from tests.fake_llm import FakeLLM
 
 STATIC = '\n[[static]]\npath = "pkg/__init__.py"\ncontent = "# package\\n"\n'

@@ -9,8 +9,7 @@ import pytest
 
 from lit_tasks.io.errors import GenerationError
 from lit_tasks.state.index import LazyProject
-from tests.conftest import LitProjectDir
-from tests.engine.test_doit import TWO_LINE_DODO
+from tests.conftest import TWO_LINE_DODO, LitProjectDir
 from tests.fake_llm import FakeLLM
 
 
