@@ -14,7 +14,11 @@ from lit_tasks.model.paths import CODE_DIR, PROMPT_SUFFIX, UnsafePathError, find
 from lit_tasks.state.index import LazyProject
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from lit_tasks.model.discovery import Scan
     from lit_tasks.model.project import Project
+    from lit_tasks.state.workspace import Workspace
 
 
 def add_parser(
@@ -37,8 +41,18 @@ def load_here() -> tuple[Project, Path]:
 
 def load_lazy_here() -> tuple[LazyProject, Path]:
     """The same, from its index when nothing changed: for commands that may not need every prompt parsed."""
+    lazy, cwd = load_lazy_unless_proven(None)
+    assert lazy is not None
+    return lazy, cwd
+
+
+def load_lazy_unless_proven(prove: Callable[[Workspace, Scan], bool] | None) -> tuple[LazyProject | None, Path]:
+    """`load_lazy_here`, or None where no index holds and `prove` finds the project current without a load."""
     cwd = Path.cwd()
-    lazy = LazyProject.load(find_root(cwd))
+    root = find_root(cwd)
+    lazy = LazyProject.load(root) if prove is None else LazyProject.load_unless_proven(root, prove)
+    if lazy is None:
+        return None, cwd
     for warning in lazy.index.warnings:
         progress.emit("warn", f"warning: {warning}")
     return lazy, cwd

@@ -123,7 +123,10 @@ def _save_entry(workspace: Workspace, key: str, wanted: set[str], seen: set[str]
         added, removed = patch.line_counts
         print(f"saved patch: {CODE_DIR}/{out} (+{added} -{removed})")
     if saved:
-        entry.input_hash = entry.inputs.digest
+        from lit_tasks.state.lock_proof import carry_source
+
+        old_input_hash, entry.input_hash = entry.input_hash, entry.inputs.digest
+        carry_source(workspace, entry, old_input_hash)
         workspace.lock.write(entry)
     return saved
 

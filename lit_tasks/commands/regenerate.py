@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import time
+from functools import partial
 
-from lit_tasks.commands.common import add_parser, load_lazy_here, select_prompts
+from lit_tasks.commands.common import add_parser, load_lazy_unless_proven, select_prompts
 
 EXAMPLES = """\
   lit regenerate                      generate every stale prompt of the project
@@ -68,10 +70,15 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lit_tasks.engine.regeneration import Regeneration, regenerate
+    from lit_tasks.engine.regeneration import Regeneration, proven_unloaded, regenerate
 
-    lazy, cwd = load_lazy_here()
+    started = time.time()
+    whole = not (args.paths or args.force or args.dry_run or args.static_only)
+    lazy, cwd = load_lazy_unless_proven(partial(proven_unloaded, started=started) if whole else None)
+    if lazy is None:
+        return 0  # the committed lock proved a fresh clone current
     asked = Regeneration(
+        started=started,
         keys=tuple(select_prompts(lazy, args.paths, cwd)),
         jobs=args.jobs,
         force=args.force,

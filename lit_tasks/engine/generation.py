@@ -34,11 +34,12 @@ from lit_tasks.engine.verify import VERIFIED, trim
 from lit_tasks.io import progress
 from lit_tasks.io.errors import GenerationError
 from lit_tasks.llm.request import Imported, build_request
+from lit_tasks.model.lock_source import entry_source
 from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.model.project import Project
 from lit_tasks.model.settings import GenerationSettings
 from lit_tasks.state import events
-from lit_tasks.state.index import LazyProject
+from lit_tasks.state.index import LazyProject, verified_digest
 from lit_tasks.state.lock import LockEntry
 from lit_tasks.state.patches import remember_generated
 from lit_tasks.state.records import recorder_for
@@ -221,6 +222,9 @@ class GenerationStep:
             prompt=self.key, input_hash=inputs.digest, inputs=inputs, outputs=dict(sorted(digests.items()))
         )
         entry.verified = check.digest if check is not None else None
+        if self.project.source:
+            expected = verified_digest(self.project, self.key)
+            entry.source = entry_source(self.project.source, self.key, entry.input_hash, expected)
         try:
             self.workspace.lock.write(entry)
         except OSError as err:

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from lit_tasks.engine.run_plan import Plan
     from lit_tasks.llm.batcher import Batcher
     from lit_tasks.llm.budget import Budget
+    from lit_tasks.model.discovery import Scan
     from lit_tasks.state.index import LazyProject
     from lit_tasks.state.status import ProjectStatus
+    from lit_tasks.state.workspace import Workspace
 
 MAX_BATCH_JOBS = 512  # threads doit may run in batch mode: a wider wave goes out as more than one batch
 DEFAULT_JOBS = 4
@@ -146,6 +148,22 @@ def proven_current(lazy: LazyProject, status: ProjectStatus, started: float) -> 
     progress.emit(
         "summary",
         f"{progress.plural(len(status.prompts), 'prompt')} up to date, nothing to do ({seconds:.1f}s)",
+    )
+    return True
+
+
+def proven_unloaded(workspace: Workspace, scan: Scan, started: float) -> bool:
+    """Where no index holds (a fresh clone), the committed lock alone may prove the whole project current: then
+    say so, as `proven_current` does, without loading a prompt (`state.lock_proof`)."""
+    from lit_tasks.state.lock_proof import proven_by_committed_lock
+
+    if not proven_by_committed_lock(workspace, scan):
+        return False
+    locks.join_run(workspace)  # a registered run: it sweeps what a killed run left, as any run does
+    locks.leave_run(workspace)
+    seconds = time.time() - started
+    progress.emit(
+        "summary", f"{progress.plural(len(scan.prompts), 'prompt')} up to date, nothing to do ({seconds:.1f}s)"
     )
     return True
 

@@ -18,7 +18,7 @@ from lit_tasks.io.errors import ConfigError
 from lit_tasks.model.paths import CONFIG_FILE, UnsafePathError, find_root, normalise_relpath
 from lit_tasks.model.strict import StrictModel, explain, nesting
 
-__all__ = ["CONFIG_FILE", "LitConfig", "find_root", "load_config", "parse_config"]
+__all__ = ["CONFIG_FILE", "LitConfig", "find_root", "load_config", "parse_config", "read_config"]
 
 DEFAULT_MAX_TOKENS = 16384
 
@@ -178,14 +178,17 @@ class LitConfig(StrictModel):
 
 def load_config(root: Path) -> LitConfig:
     """Read and validate `root/lit.toml`; every problem becomes a ConfigError naming file, line and key."""
-    path = root / CONFIG_FILE
+    return parse_config(read_config(root))
+
+
+def read_config(root: Path) -> bytes:
+    """lit.toml's bytes; a ConfigError when there is none, or something other than a file stands there."""
     try:
-        raw = read_inside(root, CONFIG_FILE)
+        return read_inside(root, CONFIG_FILE)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: not found; run `lit init` to create a lit project here") from None
+        raise ConfigError(f"{root / CONFIG_FILE}: not found; run `lit init` to create a lit project here") from None
     except OSError as err:  # a directory, FIFO or device where lit.toml should be (never read, never waited on)
         raise ConfigError(f"{CONFIG_FILE}: {err.strerror or err}; it must be the project's settings file") from None
-    return parse_config(raw)
 
 
 def parse_config(raw: bytes) -> LitConfig:

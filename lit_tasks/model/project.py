@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from lit_tasks.io.confined import require_inside
+from lit_tasks.io.confined import read_inside, require_inside
 from lit_tasks.io.errors import ConfigError
 from lit_tasks.io.hashing import STAT_HASHES
-from lit_tasks.model.config import CONFIG_FILE, LitConfig, load_config
+from lit_tasks.model.config import CONFIG_FILE, LitConfig, parse_config, read_config
 from lit_tasks.model.discovery import Scan, scan_sources
 from lit_tasks.model.graph import PromptGraph, build_graph
+from lit_tasks.model.lock_source import project_source
 from lit_tasks.model.manifests import read_manifest
 from lit_tasks.model.modules import defaults_for, load_modules
 from lit_tasks.model.paths import (
@@ -73,6 +74,9 @@ class Project:
     warnings: list[str] = field(default_factory=list)
     inferred: frozenset[str] = frozenset()  # `inferred` mapping: outputs come from a pinned plan
     unplanned: frozenset[str] = frozenset()  # of those, the ones whose plan is missing or stale
+    # the hash of the files lit.toml-derived values come from (`lock_source`); "" where a clone must not check its
+    # lock unparsed: outputs from pinned plans, or warnings a full load would print
+    source: str = ""
     _settings: dict[str, GenerationSettings] = field(default_factory=dict, repr=False)
     # prompts without a `model:` override share one settings object per role and language: they are immutable,
     # and most projects override nothing
@@ -133,9 +137,13 @@ def load_project(root: Path, scan: Scan | None = None, cache: FrontmatterCache |
     `cache` holds frontmatter parsed by earlier runs (the state layer's parse cache); without one, every prompt
     is parsed."""
     root = root.resolve()
-    config = load_config(root)
+    raw = read_config(root)
+    config = parse_config(raw)
     scan = scan or scan_sources(root)
-    return assemble_project(root, config, scan, read_sources(root, scan), cache=cache)
+    project = assemble_project(root, config, scan, read_sources(root, scan), cache=cache)
+    if config.project.mapping != "inferred" and not project.warnings:
+        project.source = project_source(raw, [(rel, read_inside(root, rel)) for rel, _ in scan.modules])
+    return project
 
 
 def read_sources(root: Path, scan: Scan) -> dict[str, tuple[bytes, str]]:

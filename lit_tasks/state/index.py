@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,7 +116,7 @@ class ProjectIndex:
                 model=settings.model,
                 context=project.context_files(key),
                 verify=project.verify_commands(key),
-                verified_digest=_verified_digest(project, key),
+                verified_digest=verified_digest(project, key),
             )
         return cls(
             format=FORMAT,
@@ -138,7 +139,8 @@ class ProjectIndex:
         return {out: key for key, entry in self.prompts.items() for out in entry.outputs}
 
 
-def _verified_digest(project: Project, key: str) -> str:
+def verified_digest(project: Project, key: str) -> str:
+    """What `key`'s lock entry records once its verification (commands, review) passed; "" when it has none."""
     from lit_tasks.model.settings import commands_digest  # pydantic: only when a project is loaded in full
 
     commands, review = project.verify_commands(key), project.review_enabled(key)
@@ -350,10 +352,18 @@ class LazyProject:
     def load(cls, root: Path) -> LazyProject:
         """The project at `root` from its index when nothing it depends on changed, else loaded and indexed."""
         with long_lived():
-            return cls._load(Workspace(root.resolve()))
+            lazy = cls._load(Workspace(root.resolve()))
+        assert lazy is not None
+        return lazy
 
     @classmethod
-    def _load(cls, workspace: Workspace) -> LazyProject:
+    def load_unless_proven(cls, root: Path, prove: Callable[[Workspace, Scan], bool]) -> LazyProject | None:
+        """`load`, except where no index holds and `prove` finds the project current without loading it: None."""
+        with long_lived():
+            return cls._load(Workspace(root.resolve()), prove)
+
+    @classmethod
+    def _load(cls, workspace: Workspace, prove: Callable[[Workspace, Scan], bool] | None = None) -> LazyProject | None:
         check_tree_shape(workspace)  # before the index is written into .lit/
         scan = scan_sources(workspace.root)
         sources = sources_fingerprint(workspace, scan)
@@ -362,6 +372,8 @@ class LazyProject:
         if index is not None and index.fingerprint == current:
             check_lock_dirs(workspace, index.prompts)
             return cls(workspace, index)
+        if prove is not None and prove(workspace, scan):
+            return None
         project = load_with_cache(workspace, scan)
         index = ProjectIndex.of(project, current, sources)
         check_lock_dirs(workspace, index.prompts)

@@ -85,14 +85,16 @@ class LockEntry(msgspec.Struct):
     outputs: dict[str, str]
     version: int = LOCK_VERSION
     verified: str | None = None  # digest of the verification that passed on these outputs (lit_tasks.verify)
+    source: str | None = None  # ties the derived values to lit.toml and the modules (model.lock_source)
 
     def dumps(self) -> str:
         """Sorted keys, two-space indent: the bytes `json.dumps(indent=2, sort_keys=True)` gives, 10x faster."""
         data = msgspec.to_builtins(self)
         if not data["inputs"]["context"]:
             del data["inputs"]["context"]  # written only when used: a lock without guideline files is unchanged
-        if data["verified"] is None:
-            del data["verified"]
+        for optional in ("verified", "source"):
+            if data[optional] is None:
+                del data[optional]
         return msgspec.json.format(msgspec.json.encode(data, order="sorted"), indent=2).decode() + "\n"
 
 

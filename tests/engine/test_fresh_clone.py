@@ -21,7 +21,17 @@ from tests.fake_llm import FakeLLM
 
 STATIC = '\n[[static]]\npath = "pkg/__init__.py"\ncontent = "# package\\n"\n'
 PROMPTS = ("base", "left", "top")
-EDITS = ("prompt", "hand_edit", "setting", "new_prompt", "deleted_prompt", "lying_input", "lying_digest", "static")
+EDITS = (
+    "prompt",
+    "hand_edit",
+    "setting",
+    "new_prompt",
+    "deleted_prompt",
+    "lying_input",
+    "lying_digest",
+    "lying_config",
+    "static",
+)
 
 
 @pytest.fixture
@@ -59,11 +69,13 @@ def edit(clone: LitProjectDir, change: str, key: str) -> str | None:
         return "extra.py"
     elif change == "deleted_prompt":
         (clone.root / "prompts/top.prompt.md").unlink()
-    elif change in ("lying_input", "lying_digest"):  # one of the entry's two records of its inputs
+    elif change in ("lying_input", "lying_digest", "lying_config"):  # one of the entry's two records of its inputs
         entry = clone.root / f".lit/lock/prompts/{name}.prompt.md.json"
         data = json.loads(entry.read_text())
         if change == "lying_input":
             data["inputs"]["prompt"] = "0" * len(data["inputs"]["prompt"])
+        elif change == "lying_config":  # what an unloaded clone takes from the entry itself
+            data["inputs"]["config"] = "0" * len(data["inputs"]["config"])
         else:
             data["input_hash"] = "0" * len(data["input_hash"])
         entry.write_text(json.dumps(data))
@@ -88,12 +100,18 @@ def test_a_fresh_clone_is_proven_current_by_its_lock_and_misses_no_change(
     called = {c.declared[0] for c in fake_llm.calls}
     if not changes:
         assert rc == 0 and "3 prompts up to date, nothing to do" in err and not called
-        assert (clone.root / ".lit/cache/up_to_date.json").is_file(), "the next run needs no proof but the stamp"
+        assert not (clone.root / ".lit/cache/index.json").exists(), "proven by the lock alone: no prompt was loaded"
         assert not (clone.root / ".lit/doit.sqlite").exists(), "doit was never run"
         return
     if "hand_edit" in changes:
         assert (clone.root / f"code.lock/{key}.py").read_text() == "# mine\n", "a hand edit is never overwritten"
-        if set(changes) & {"prompt", "setting", "lying_input", "lying_digest"}:  # the edited output's prompt is stale
+        if set(changes) & {
+            "prompt",
+            "setting",
+            "lying_input",
+            "lying_digest",
+            "lying_config",
+        }:  # the edited output's prompt is stale
             assert rc == 1 and f"code.lock/{key}.py changed since lit generated it" in err
             return  # lit stops before calling for a prompt whose output it would overwrite
         assert rc == 0 and f"{key}.py" not in called, "a prompt that is current is not generated over its edit"
@@ -128,6 +146,7 @@ def test_the_stamp_a_lock_proof_leaves_spares_the_next_run_until_a_file_changes(
     built: LitProjectDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd
 ) -> None:  # noqa: ANN001
     clone = fresh_clone(built, tmp_path / "clone")
+    assert clone.lit("check") == 0  # loads the project: the run below proves it current from a loaded project
     assert clone.lit("regenerate") == 0
     with monkeypatch.context() as patched:
         patched.setattr(status_module, "project_status", None)  # the stamp alone must answer now

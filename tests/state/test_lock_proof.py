@@ -1,0 +1,143 @@
+"""A fresh clone proven current from its lock alone trusts what each entry derived from lit.toml and the modules
+only while those files are what the entry was derived from: anything else is judged by a full load."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lit_tasks.model.discovery import scan_sources
+from lit_tasks.state.lock_proof import proven_by_committed_lock
+from lit_tasks.state.workspace import Workspace
+from tests.conftest import LitProjectDir, lit_toml
+from tests.fake_llm import FakeLLM
+
+REPORTS_LOADS = (
+    "import sys; from lit_tasks.commands.cli import main; rc = main(sys.argv[1:]); "
+    "print(sorted(m for m in ('pydantic', 'doit.loader') if m in sys.modules)); raise SystemExit(rc)"
+)
+
+
+def clone_of(project: LitProjectDir, where: Path) -> LitProjectDir:
+    """The committed files of `project`, without its local state (what `git clone` gives)."""
+    shutil.copytree(project.root, where, ignore=shutil.ignore_patterns("cache", "doit.sqlite*", "runs", "locks"))
+    return LitProjectDir(where)
+
+
+def proven(clone: LitProjectDir) -> bool:
+    workspace = Workspace(clone.root)
+    return proven_by_committed_lock(workspace, scan_sources(clone.root))
+
+
+def entry_file(project: LitProjectDir, name: str) -> Path:
+    return project.root / f".lit/lock/prompts/{name}.prompt.md.json"
+
+
+def edit_entry(project: LitProjectDir, name: str, change) -> None:  # noqa: ANN001
+    path = entry_file(project, name)
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+@pytest.fixture
+def built(project: LitProjectDir, fake_llm: FakeLLM) -> LitProjectDir:
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    project.prompt("app", ["app.py"], imports=["base"], spec=["A = 1"])
+    assert project.lit("regenerate") == 0
+    return project
+
+
+def test_a_clone_proven_by_its_lock_loads_neither_pydantic_nor_doit(built: LitProjectDir, tmp_path: Path) -> None:
+    clone = clone_of(built, tmp_path / "clone")
+    env = {**os.environ, "NO_COLOR": "1"}
+    run = subprocess.run(
+        [sys.executable, "-c", REPORTS_LOADS, "regenerate"], cwd=clone.root, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0 and "2 prompts up to date, nothing to do" in run.stderr, run.stderr
+    assert run.stdout.strip() == "[]"
+
+
+def test_an_entry_written_by_an_older_lit_is_judged_by_a_full_load(
+    built: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
+    clone = clone_of(built, tmp_path / "clone")
+    edit_entry(clone, "app", lambda data: data.pop("source"))
+    assert not proven(clone)
+    assert clone.lit("regenerate") == 0 and fake_llm.count() == 2, "proven current by the full load, no call"
+    assert (clone.root / ".lit/cache/index.json").is_file()
+
+
+def test_an_edit_to_lit_toml_that_changes_no_setting_is_judged_by_a_full_load(
+    built: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
+    clone = clone_of(built, tmp_path / "clone")
+    (clone.root / "lit.toml").write_text((clone.root / "lit.toml").read_text() + "\n[budget]\nmax_usd_per_run = 5\n")
+    assert not proven(clone)
+    assert clone.lit("regenerate") == 0 and fake_llm.count() == 2
+
+
+def test_an_entry_claiming_a_verification_the_project_did_not_see_pass_is_not_trusted(
+    project: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
+    project.write("lit.toml", lit_toml("anthropic", fake_llm.url, extra='\n[verify]\ncommands = ["true"]\n'))
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    assert project.lit("regenerate") == 0
+    clone = clone_of(project, tmp_path / "clone")
+    assert proven(clone)
+    edit_entry(clone, "base", lambda data: data.pop("verified"))  # its source still names the verification
+    assert not proven(clone)
+    assert clone.lit("regenerate") == 0, "verification runs again"
+    assert "verified" in json.loads(entry_file(clone, "base").read_text())
+
+
+def test_an_edited_or_added_module_regenerates_what_it_covers(
+    project: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
+    project.write("lit.toml", lit_toml("anthropic", fake_llm.url, mapping="modular"))
+    project.write("prompts/api/module.lit.md", "Every module has a docstring.\n")
+    project.prompt("api/routes", ["api/routes.py"], spec=["R = 1"])
+    project.prompt("cli", ["cli.py"], spec=["C = 1"])
+    assert project.lit("regenerate") == 0 and fake_llm.count() == 2
+    clone = clone_of(project, tmp_path / "clone")
+    assert proven(clone)
+
+    (clone.root / "prompts/api/module.lit.md").write_text("Every module has a docstring and type hints.\n")
+    assert not proven(clone)
+    fake_llm.calls.clear()
+    assert clone.lit("regenerate") == 0
+    assert [c.declared for c in fake_llm.calls] == [["api/routes.py"]]
+
+    added = clone_of(project, tmp_path / "added")
+    (added.root / "prompts/module.lit.md").write_text("Prefer the standard library.\n")
+    assert not proven(added)
+    fake_llm.calls.clear()
+    assert added.lit("regenerate") == 0
+    assert sorted(c.declared[0] for c in fake_llm.calls) == ["api/routes.py", "cli.py"]
+
+
+def test_an_output_directory_linked_out_of_the_project_is_never_read(
+    project: LitProjectDir, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
+    project.prompt("base", ["pkg/base.py"], spec=["B = 1"])
+    assert project.lit("regenerate") == 0
+    clone = clone_of(project, tmp_path / "clone")
+    outside = tmp_path / "outside"
+    shutil.move(clone.root / "code.lock/pkg", outside)  # the same bytes, reached through a link
+    (clone.root / "code.lock/pkg").symlink_to(outside)
+    assert not proven(clone)
+
+
+def test_a_saved_patch_keeps_the_clone_checked_unloaded(built: LitProjectDir, tmp_path: Path) -> None:
+    (built.root / "code.lock/app.py").write_text("A = 'kept by hand'\n")
+    assert built.lit("patch", "save") == 0
+    clone = clone_of(built, tmp_path / "clone")
+    assert proven(clone)
+    (clone.root / "code.lock/app.py").write_text("A = 'edited again'\n")
+    assert not proven(clone)
