@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 import re
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lit_tasks.commands.common import add_parser, load_lazy_here, print_json
+from lit_tasks.commands.common import add_parser, load_lazy_unless_proven, print_json
 from lit_tasks.io.progress import plural
+
+if TYPE_CHECKING:
+    from lit_tasks.model.discovery import Scan
+    from lit_tasks.state.status import ProjectStatus
+    from lit_tasks.state.workspace import Workspace
 
 EXAMPLES = """\
   lit check                 exit 0 if code.lock/ matches the prompts; 1 listing what does not
@@ -30,23 +37,38 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from lit_tasks.state.status import project_status
 
-    lazy, _ = load_lazy_here()
-    status = project_status(lazy.workspace, lazy.index)
-    report = status.to_json()
-    if args.json:
-        print_json(report)
+    def proven_unloaded(workspace: Workspace, scan: Scan) -> bool:
+        """A fresh clone whose lock alone proves it current (`state.lock_proof`) is reported without a load."""
+        from lit_tasks.state.lock_proof import proven_by_committed_lock
+
+        status = proven_by_committed_lock(workspace, scan)
+        if status is not None:
+            report(status, workspace.root, as_json=args.json)
+        return status is not None
+
+    lazy, _ = load_lazy_unless_proven(proven_unloaded)
+    if lazy is None:
+        return 0
+    return report(project_status(lazy.workspace, lazy.index), lazy.root, as_json=args.json)
+
+
+def report(status: ProjectStatus, root: Path, *, as_json: bool) -> int:
+    """Print what `status` says, as text or JSON; returns the exit code (0 when code.lock/ matches)."""
+    summary = status.to_json()
+    if as_json:
+        print_json(summary)
         return 0 if status.ok else 1
-    print(f"lit check: {plural(report['prompts'], 'prompt')}, {report['up_to_date']} up to date")
+    print(f"lit check: {plural(summary['prompts'], 'prompt')}, {summary['up_to_date']} up to date")
     for line in status.problems():
         print(line)
-    for hint in merge_hints(lazy.root):
+    for hint in merge_hints(root):
         print(hint)
     if status.ok:
         print("ok: code.lock/ matches the prompts and the lock")
     return 0 if status.ok else 1
 
 
-def merge_hints(root) -> list[str]:  # noqa: ANN001 - Path
+def merge_hints(root: Path) -> list[str]:
     """What a merge in progress and lit's merge driver setup say: a merge, rebase or cherry-pick going on (found
     by git's own files: no git library is loaded for a plain check), the driver named by .gitattributes but not
     registered in this clone, or a merge whose generated files it kept and `lit resolve` has not settled."""

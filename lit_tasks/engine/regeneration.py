@@ -157,7 +157,7 @@ def proven_unloaded(workspace: Workspace, scan: Scan, started: float) -> bool:
     say so, as `proven_current` does, without loading a prompt (`state.lock_proof`)."""
     from lit_tasks.state.lock_proof import proven_by_committed_lock
 
-    if not proven_by_committed_lock(workspace, scan):
+    if proven_by_committed_lock(workspace, scan) is None:
         return False
     locks.join_run(workspace)  # a registered run: it sweeps what a killed run left, as any run does
     locks.leave_run(workspace)

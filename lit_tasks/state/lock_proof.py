@@ -24,25 +24,27 @@ from lit_tasks.model.lock_source import entry_source, project_source
 from lit_tasks.model.paths import CODE_DIR, CONFIG_FILE, Sandbox, list_patches, normalise_relpath
 from lit_tasks.state.index import FORMAT, ProjectIndex, PromptEntry, StaticFile
 from lit_tasks.state.lock import LockEntry
-from lit_tasks.state.status import project_status
+from lit_tasks.state.status import ProjectStatus, project_status
 from lit_tasks.state.tree_shape import check_local_state, check_lock_dirs
 from lit_tasks.state.up_to_date import proven_by_lock
 from lit_tasks.state.workspace import Workspace
 
 
-def proven_by_committed_lock(workspace: Workspace, scan: Scan) -> bool:
-    """True when the lock alone proves that a run of the whole project would do nothing."""
+def proven_by_committed_lock(workspace: Workspace, scan: Scan) -> ProjectStatus | None:
+    """The project's status when the lock alone proves that a run of the whole project would do nothing (what
+    `lit check` then reports), else None."""
     if not scan.prompts:
-        return False  # a new project: the full load says how to start
+        return None  # a new project: the full load says how to start
     check_local_state(workspace)  # the hash cache the status reads is trusted only where it is local
     try:
         index = index_from_lock(workspace, scan)
     except (OSError, LitError):  # a path leading out, an unreadable lit.toml or module: the full load says why
-        return False
+        return None
     if index is None:
-        return False
+        return None
     check_lock_dirs(workspace, index.prompts)
-    return proven_by_lock(workspace, index, project_status(workspace, index))
+    status = project_status(workspace, index)
+    return status if proven_by_lock(workspace, index, status) else None
 
 
 def index_from_lock(workspace: Workspace, scan: Scan) -> ProjectIndex | None:

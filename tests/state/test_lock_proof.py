@@ -54,14 +54,35 @@ def built(project: LitProjectDir, fake_llm: FakeLLM) -> LitProjectDir:
     return project
 
 
+def lit_reporting_loads(clone: LitProjectDir, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    command = [sys.executable, "-c", REPORTS_LOADS, *args]
+    return subprocess.run(command, cwd=clone.root, env=env, capture_output=True, text=True)
+
+
 def test_a_clone_proven_by_its_lock_loads_neither_pydantic_nor_doit(built: LitProjectDir, tmp_path: Path) -> None:
     clone = clone_of(built, tmp_path / "clone")
-    env = {**os.environ, "NO_COLOR": "1"}
-    run = subprocess.run(
-        [sys.executable, "-c", REPORTS_LOADS, "regenerate"], cwd=clone.root, env=env, capture_output=True, text=True
-    )
+    run = lit_reporting_loads(clone, "regenerate")
     assert run.returncode == 0 and "2 prompts up to date, nothing to do" in run.stderr, run.stderr
     assert run.stdout.strip() == "[]"
+    check = lit_reporting_loads(clone_of(built, tmp_path / "checked"), "check")
+    assert check.returncode == 0 and check.stdout.splitlines()[-2:] == [
+        "ok: code.lock/ matches the prompts and the lock",
+        "[]",
+    ], check.stdout
+
+
+def test_lit_check_of_a_clone_says_what_a_full_load_says(built: LitProjectDir, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    clone = clone_of(built, tmp_path / "clone")
+    capsys.readouterr()
+    assert clone.lit("check", "--json") == 0
+    unloaded = capsys.readouterr().out
+    assert not (clone.root / ".lit/cache/index.json").exists()
+    assert built.lit("check", "--json") == 0
+    assert capsys.readouterr().out == unloaded
+    (clone.root / "prompts/base.prompt.md").write_text((clone.root / "prompts/base.prompt.md").read_text() + "More.\n")
+    assert clone.lit("check") == 1
+    assert "stale   prompts/base.prompt.md: prompt changed" in capsys.readouterr().out
 
 
 def test_an_entry_written_by_an_older_lit_is_judged_by_a_full_load(
