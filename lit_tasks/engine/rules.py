@@ -254,9 +254,9 @@ def prompt_tasks(
     `verify:` tasks of verified prompts and the `[[static]]` files.
 
     `proven`: the no-op proof holds (`up_to_date`), so the settings and every output are as the lock says, and a
-    prompt task needs no `uptodate` check of its own, only doit's `file_dep` comparison: a `doit regenerate`
-    no-op then costs what plain doit's does. A task doit has no record of is still seeded with the checks, so
-    its record is the one a run without the proof expects."""
+    prompt task needs no `uptodate` check of its own, only doit's `file_dep` comparison (where a dodo names the
+    tasks or passes options; a bare `doit regenerate` gets none of them, `dodo.LitProject`). A task doit has no
+    record of is still seeded with the checks, so its record is the one a run without the proof expects."""
     options = options or RunOptions()
     rel = doit_paths(lazy, cwd)
     index = lazy.index

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 
 from lit_tasks.state.index import LazyProject
 from lit_tasks.state.up_to_date import is_up_to_date
-from tests.conftest import LitProjectDir, lit_toml
+from tests.conftest import TWO_LINE_DODO, LitProjectDir, lit_toml
 from tests.fake_llm import FakeLLM
 
 REPORTS_SDK = (
@@ -108,3 +109,27 @@ def test_a_lock_entry_changed_alone_ends_the_no_op_proof(project: LitProjectDir,
     assert project.lit("regenerate") == 0  # generated again (answered from the response cache)
     assert json.loads(entry.read_text())["inputs"]["prompt"] != data["inputs"]["prompt"]
     assert project.lit("check") == 0
+
+
+def test_a_proven_doit_regenerate_gives_doit_no_prompt_task_and_misses_no_change(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
+    """`doit regenerate` when the no-op proof holds: doit is given the group alone (its own file checks would only
+    repeat the proof); a named task, an option or a changed file gets every task as before."""
+    project.prompt("base", ["base.py"], spec=["B = 1"])
+    project.prompt("app", ["app.py"], imports=["base"], spec=["A = 1"])
+    project.write("dodo.py", TWO_LINE_DODO)
+    assert project.lit("regenerate") == 0
+    listed = project.run("doit", "list", "--all")
+    assert "regenerate:prompts/app.prompt.md" in listed.stdout, "doit list sees every task"
+    (project.root / ".lit/doit.sqlite").unlink()  # a task doit is given and has no record of would be seeded
+    proven = project.run("doit", "regenerate")
+    assert proven.returncode == 0 and "2 prompts up to date, nothing to do" in proven.stderr, proven.stderr
+    with sqlite3.connect(project.root / ".lit/doit.sqlite") as db:
+        recorded = {row[0] for row in db.execute("select task_id from doit")}
+    assert recorded == {"regenerate"}, "no prompt task given to doit"
+    named = project.run("doit", "regenerate:prompts/app.prompt.md")
+    assert named.returncode == 0 and fake_llm.count() == 2, named.stderr
+    project.prompt("base", ["base.py"], spec=["B = 2"])
+    changed = project.run("doit", "regenerate")
+    assert changed.returncode == 0 and fake_llm.count() == 4 and project.code("base.py").endswith("B = 2\n")
