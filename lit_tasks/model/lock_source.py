@@ -15,9 +15,12 @@ how outputs or guideline files are found): a lock written by an older lit then f
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
+from lit_tasks.io.confined import read_inside
 from lit_tasks.io.hashing import Hasher, hash_bytes
+from lit_tasks.model.paths import CONFIG_FILE
 
 FORMAT = 1
 
@@ -28,6 +31,11 @@ def project_source(config: bytes, modules: Iterable[tuple[str, bytes]]) -> str:
     for rel, raw in modules:
         h.add(rel.encode()).add(hash_bytes(raw).encode())
     return h.hexdigest()
+
+
+def project_source_at(root: str | os.PathLike[str], module_files: Iterable[str]) -> str:
+    """`project_source` of the files as they are now (read inside the project: OSError, OutsideRootError)."""
+    return project_source(read_inside(root, CONFIG_FILE), [(rel, read_inside(root, rel)) for rel in module_files])
 
 
 def entry_source(project: str, key: str, input_hash: str, expected_verified: str) -> str:

@@ -20,7 +20,7 @@ import tomllib
 from lit_tasks.io.confined import read_inside, require_inside
 from lit_tasks.io.errors import LitError
 from lit_tasks.model.discovery import Scan, scan_sources
-from lit_tasks.model.lock_source import entry_source, project_source
+from lit_tasks.model.lock_source import entry_source, project_source_at
 from lit_tasks.model.paths import CODE_DIR, CONFIG_FILE, Sandbox, list_patches, normalise_relpath
 from lit_tasks.state.index import FORMAT, ProjectIndex, PromptEntry, StaticFile
 from lit_tasks.state.lock import LockEntry
@@ -52,8 +52,7 @@ def index_from_lock(workspace: Workspace, scan: Scan) -> ProjectIndex | None:
     one does not (or a prompt has no entry). It holds what a status needs, not what tasks need: it never leaves
     this module."""
     root = workspace.root
-    config = read_inside(root, CONFIG_FILE)
-    source = project_source(config, [(rel, read_inside(root, rel)) for rel, _ in scan.modules])
+    source = project_source_at(root, [rel for rel, _ in scan.modules])
     entries: dict[str, LockEntry] = {}
     for key, _ in scan.prompts:
         entry = workspace.lock.read(key)
@@ -85,7 +84,7 @@ def index_from_lock(workspace: Workspace, scan: Scan) -> ProjectIndex | None:
             verify=(),
             verified_digest=entry.verified or "",
         )
-    static = static_files(config)
+    static = static_files(read_inside(root, CONFIG_FILE))
     if static is None:
         return None
     for file in static:
@@ -131,10 +130,8 @@ def carry_source(workspace: Workspace, entry: LockEntry, old_input_hash: str) ->
     tie to lit.toml and the modules where it held, so that the clones of the commit stay checked unloaded."""
     if entry.source is None:
         return
-    root = workspace.root
     try:
-        modules = scan_sources(root).modules
-        source = project_source(read_inside(root, CONFIG_FILE), [(rel, read_inside(root, rel)) for rel, _ in modules])
+        source = project_source_at(workspace.root, [rel for rel, _ in scan_sources(workspace.root).modules])
     except (OSError, LitError):
         entry.source = None
         return
