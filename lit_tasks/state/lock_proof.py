@@ -7,7 +7,9 @@ entry was derived from, an index is built from the entries themselves, and the s
 loaded project gets (`project_status`, `proven_by_lock`) judge it: every prompt's bytes, guideline file, patch,
 import and output against its entry, deleted prompts, `[[static]]` files and pending batches. So the fast path
 misses nothing the full one sees; whatever does not hold (an entry from an older lit, an edited lit.toml, one
-changed prompt) falls back to loading the project.
+changed prompt) falls back to loading the project. It is tried only where no prompt file is a version a status
+on this machine has judged (`hash_cache`): a checkout judged before whose index no longer holds had a prompt, or
+lit, change since, and loading it at once spares a proof that could only fail.
 
 Paths come from committed entries, so they are confined first, as a load confines them: outputs inside
 `code.lock/` (links included), guideline files and `[[static]]` files inside the project.
@@ -19,9 +21,11 @@ import tomllib
 
 from lit_tasks.io.confined import read_inside, require_inside
 from lit_tasks.io.errors import LitError
+from lit_tasks.io.hashing import STAT_HASHES, stat_key
 from lit_tasks.model.discovery import Scan, scan_sources
 from lit_tasks.model.lock_source import entry_source, project_source_at
 from lit_tasks.model.paths import CODE_DIR, CONFIG_FILE, Sandbox, list_patches, normalise_relpath
+from lit_tasks.state import hash_cache
 from lit_tasks.state.index import FORMAT, ProjectIndex, PromptEntry, StaticFile
 from lit_tasks.state.lock import LockEntry
 from lit_tasks.state.status import ProjectStatus, project_status
@@ -36,6 +40,9 @@ def proven_by_committed_lock(workspace: Workspace, scan: Scan) -> ProjectStatus 
     if not scan.prompts:
         return None  # a new project: the full load says how to start
     check_local_state(workspace)  # the hash cache the status reads is trusted only where it is local
+    hash_cache.load(workspace)
+    if any(STAT_HASHES.known(stat_key(st)) is not None for _, st in scan.prompts):
+        return None  # this checkout was judged before, and its index no longer holds: a prompt or lit changed
     try:
         index = index_from_lock(workspace, scan)
     except (OSError, LitError):  # a path leading out, an unreadable lit.toml or module: the full load says why

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from lit_tasks.model.discovery import scan_sources
+from lit_tasks.state import lock_proof
 from lit_tasks.state.lock_proof import proven_by_committed_lock
 from lit_tasks.state.workspace import Workspace
 from tests.conftest import LitProjectDir, lit_toml
@@ -110,8 +111,8 @@ def test_an_entry_claiming_a_verification_the_project_did_not_see_pass_is_not_tr
     project.write("lit.toml", lit_toml("anthropic", fake_llm.url, extra='\n[verify]\ncommands = ["true"]\n'))
     project.prompt("base", ["base.py"], spec=["B = 1"])
     assert project.lit("regenerate") == 0
-    clone = clone_of(project, tmp_path / "clone")
-    assert proven(clone)
+    assert proven(clone_of(project, tmp_path / "clone"))
+    clone = clone_of(project, tmp_path / "edited")
     edit_entry(clone, "base", lambda data: data.pop("verified"))  # its source still names the verification
     assert not proven(clone)
     assert clone.lit("regenerate") == 0, "verification runs again"
@@ -126,9 +127,9 @@ def test_an_edited_or_added_module_regenerates_what_it_covers(
     project.prompt("api/routes", ["api/routes.py"], spec=["R = 1"])
     project.prompt("cli", ["cli.py"], spec=["C = 1"])
     assert project.lit("regenerate") == 0 and fake_llm.count() == 2
-    clone = clone_of(project, tmp_path / "clone")
-    assert proven(clone)
+    assert proven(clone_of(project, tmp_path / "clone"))
 
+    clone = clone_of(project, tmp_path / "edited")
     (clone.root / "prompts/api/module.lit.md").write_text("Every module has a docstring and type hints.\n")
     assert not proven(clone)
     fake_llm.calls.clear()
@@ -158,7 +159,19 @@ def test_an_output_directory_linked_out_of_the_project_is_never_read(
 def test_a_saved_patch_keeps_the_clone_checked_unloaded(built: LitProjectDir, tmp_path: Path) -> None:
     (built.root / "code.lock/app.py").write_text("A = 'kept by hand'\n")
     assert built.lit("patch", "save") == 0
+    assert proven(clone_of(built, tmp_path / "clone"))
+    edited = clone_of(built, tmp_path / "edited")
+    (edited.root / "code.lock/app.py").write_text("A = 'edited again'\n")
+    assert not proven(edited)
+
+
+def test_a_checkout_judged_before_whose_index_no_longer_holds_is_loaded_without_trying_the_lock(
+    built: LitProjectDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a prompt edit the unloaded proof could only fail: the prompt's new version is one the last status of
+    this checkout did not see, while the others are."""
     clone = clone_of(built, tmp_path / "clone")
-    assert proven(clone)
-    (clone.root / "code.lock/app.py").write_text("A = 'edited again'\n")
-    assert not proven(clone)
+    assert clone.lit("regenerate") == 0  # proven unloaded: its status judged every file
+    (clone.root / "prompts/app.prompt.md").write_text((clone.root / "prompts/app.prompt.md").read_text() + "More.\n")
+    monkeypatch.setattr(lock_proof, "index_from_lock", None)  # calling it would raise
+    assert clone.lit("regenerate") == 0
