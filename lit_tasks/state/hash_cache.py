@@ -28,21 +28,37 @@ _decoder = msgspec.msgpack.Decoder(tuple[int, list[Entry]])
 _loaded: dict[str, frozenset[StatKey]] = {}  # by project root: what this process read from its cache
 
 
+_read: dict[str, dict[StatKey, str]] = {}  # by project root: the cache as read, before anything trusts it
+
+
 def load(workspace: Workspace) -> None:
     """Teach `STAT_HASHES` the hashes the last status saved (once per process and project)."""
     root = str(workspace.root)
     if root in _loaded:
         return
-    _loaded[root] = frozenset()
-    try:
-        version, entries = _decoder.decode(read_regular(workspace.hashes_file, follow=False))
-    except (OSError, msgspec.DecodeError):
-        return
-    if version != FORMAT:
-        return
-    known = {entry[:5]: entry[5] for entry in entries}
+    known = _entries(workspace)
     STAT_HASHES.learn(known)
     _loaded[root] = frozenset(known)
+
+
+def knows_any(workspace: Workspace, keys: Iterable[StatKey]) -> bool:
+    """Whether a status on this machine judged any of these file versions, by the cache alone (nothing learnt
+    from it: whether a cache may be trusted is checked later, `tree_shape.check_local_state`)."""
+    known = _entries(workspace)
+    return any(key in known for key in keys)
+
+
+def _entries(workspace: Workspace) -> dict[StatKey, str]:
+    root = str(workspace.root)
+    if root not in _read:
+        _read[root] = {}
+        try:
+            version, entries = _decoder.decode(read_regular(workspace.hashes_file, follow=False))
+        except (OSError, msgspec.DecodeError):
+            return _read[root]
+        if version == FORMAT:
+            _read[root] = {entry[:5]: entry[5] for entry in entries}
+    return _read[root]
 
 
 def save(workspace: Workspace, versions: Iterable[StatKey | None]) -> None:
@@ -65,3 +81,4 @@ def save(workspace: Workspace, versions: Iterable[StatKey | None]) -> None:
     except OSError:
         return
     _loaded[root] = frozenset(kept)
+    _read[root] = {entry[:5]: entry[5] for entry in entries}

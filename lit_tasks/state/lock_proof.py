@@ -21,7 +21,7 @@ import tomllib
 
 from lit_tasks.io.confined import read_inside, require_inside
 from lit_tasks.io.errors import LitError
-from lit_tasks.io.hashing import STAT_HASHES, stat_key
+from lit_tasks.io.hashing import stat_key
 from lit_tasks.model.discovery import Scan, scan_sources
 from lit_tasks.model.lock_source import entry_source, project_source_at
 from lit_tasks.model.paths import CODE_DIR, CONFIG_FILE, Sandbox, list_patches, normalise_relpath
@@ -39,10 +39,9 @@ def proven_by_committed_lock(workspace: Workspace, scan: Scan) -> ProjectStatus 
     `lit check` then reports), else None."""
     if not scan.prompts:
         return None  # a new project: the full load says how to start
-    check_local_state(workspace)  # the hash cache the status reads is trusted only where it is local
-    hash_cache.load(workspace)
-    if any(STAT_HASHES.known(stat_key(st)) is not None for _, st in scan.prompts):
+    if hash_cache.knows_any(workspace, (stat_key(st) for _, st in scan.prompts)):
         return None  # this checkout was judged before, and its index no longer holds: a prompt or lit changed
+    check_local_state(workspace)  # the hash cache the status reads is trusted only where it is local
     try:
         index = index_from_lock(workspace, scan)
     except (OSError, LitError):  # a path leading out, an unreadable lit.toml or module: the full load says why

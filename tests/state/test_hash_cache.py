@@ -28,6 +28,7 @@ def new_process(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(hashing, "STAT_HASHES", fresh)
     monkeypatch.setattr(hash_cache, "STAT_HASHES", fresh)
     monkeypatch.setattr(hash_cache, "_loaded", {})
+    monkeypatch.setattr(hash_cache, "_read", {})
     read: list[str] = []
     real = fresh.read
     monkeypatch.setattr(fresh, "read", lambda path: read.append(os.path.basename(path)) or real(path))
