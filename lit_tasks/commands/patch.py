@@ -82,13 +82,15 @@ def run(args: argparse.Namespace) -> int:
 
 def save(lazy: LazyProject, wanted: set[str]) -> int:
     """Save each edited output as a patch against its generated version, and record it in the lock."""
+    from lit_tasks.state.lock_proof import source_now
     from lit_tasks.state.locks import prompt_lock
 
     saved = 0
     seen: set[str] = set()
+    source = source_now(lazy.workspace)  # once: each entry saved keeps its tie to it
     for key in sorted(lazy.workspace.lock.prompts()):
         with prompt_lock(lazy.workspace, key):  # a run generating this prompt now writes its entry too
-            saved += _save_entry(lazy.workspace, key, wanted, seen)
+            saved += _save_entry(lazy.workspace, key, wanted, seen, source)
     missing = wanted - seen
     if missing:
         raise UsageError(f"not a generated file of this project: {', '.join(sorted(missing))}")
@@ -97,7 +99,7 @@ def save(lazy: LazyProject, wanted: set[str]) -> int:
     return 0
 
 
-def _save_entry(workspace: Workspace, key: str, wanted: set[str], seen: set[str]) -> int:
+def _save_entry(workspace: Workspace, key: str, wanted: set[str], seen: set[str], source: str | None) -> int:
     """The patches of one prompt's edited outputs, and its lock entry updated: read and written under its lock."""
     from lit_tasks.state.patches import make_patch, read_patch, write_patch
 
@@ -126,7 +128,7 @@ def _save_entry(workspace: Workspace, key: str, wanted: set[str], seen: set[str]
         from lit_tasks.state.lock_proof import carry_source
 
         old_input_hash, entry.input_hash = entry.input_hash, entry.inputs.digest
-        carry_source(workspace, entry, old_input_hash)
+        carry_source(entry, old_input_hash, source)
         workspace.lock.write(entry)
     return saved
 

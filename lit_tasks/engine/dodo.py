@@ -121,8 +121,7 @@ class LitProject:
                 # compare their files again (any option, such as -a, or a task named gets every task)
                 yield from prompt_tasks(lazy, self.basename, replace(self.options, only=frozenset()))
                 seconds = time.monotonic() - LOADED
-                count = progress.plural(len(lazy.index.prompts), "prompt")
-                progress.emit("summary", f"{count} up to date, nothing to do ({seconds:.1f}s)")
+                progress.emit("summary", progress.nothing_to_do(len(lazy.index.prompts), seconds))
                 return
             yield from prompt_tasks(lazy, self.basename, self.options, proven=proven)
 

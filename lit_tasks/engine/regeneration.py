@@ -128,7 +128,7 @@ def nothing_to_do(lazy: LazyProject, keys: list[str], started: float) -> bool:
         return False
     selected = len(lazy.index.closure(keys)) if keys else len(lazy.index.prompts)
     seconds = time.time() - started
-    progress.emit("summary", f"{progress.plural(selected, 'prompt')} up to date, nothing to do ({seconds:.1f}s)")
+    progress.emit("summary", progress.nothing_to_do(selected, seconds))
     return True
 
 
@@ -145,10 +145,7 @@ def proven_current(lazy: LazyProject, status: ProjectStatus, started: float) -> 
     finally:
         locks.leave_run(lazy.workspace)
     seconds = time.time() - started
-    progress.emit(
-        "summary",
-        f"{progress.plural(len(status.prompts), 'prompt')} up to date, nothing to do ({seconds:.1f}s)",
-    )
+    progress.emit("summary", progress.nothing_to_do(len(status.prompts), seconds))
     return True
 
 
@@ -162,9 +159,7 @@ def proven_unloaded(workspace: Workspace, scan: Scan, started: float) -> bool:
     locks.join_run(workspace)  # a registered run: it sweeps what a killed run left, as any run does
     locks.leave_run(workspace)
     seconds = time.time() - started
-    progress.emit(
-        "summary", f"{progress.plural(len(scan.prompts), 'prompt')} up to date, nothing to do ({seconds:.1f}s)"
-    )
+    progress.emit("summary", progress.nothing_to_do(len(scan.prompts), seconds))
     return True
 
 

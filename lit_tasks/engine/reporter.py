@@ -47,7 +47,7 @@ class RunTotals:
         total = self.generated + self.uptodate + self.failed + len(self.skipped)
         spent = ledger.now() - self.start
         if not self.generated and not self.failed and not spent.calls:
-            return f"{progress.plural(total, 'prompt')} up to date, nothing to do ({seconds:.1f}s)"
+            return progress.nothing_to_do(total, seconds)
         parts = [
             f"{progress.plural(total, 'prompt')}: {self.generated} generated ({progress.plural(spent.calls, 'call')}, "
             f"{spent.cache_hits} from cache)",

@@ -86,3 +86,8 @@ def money(usd: float | None) -> str:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def nothing_to_do(prompts: int, seconds: float) -> str:
+    """The summary of a run that found every prompt up to date, however it found out."""
+    return f"{plural(prompts, 'prompt')} up to date, nothing to do ({seconds:.1f}s)"

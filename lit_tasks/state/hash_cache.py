@@ -25,20 +25,16 @@ RACY_NS = 2_000_000_000  # coarser than any file system's timestamps lit runs on
 
 Entry = tuple[int, int, int, int, int, str]  # a stat key and the hash of that version
 _decoder = msgspec.msgpack.Decoder(tuple[int, list[Entry]])
-_loaded: dict[str, frozenset[StatKey]] = {}  # by project root: what this process read from its cache
-
-
-_read: dict[str, dict[StatKey, str]] = {}  # by project root: the cache as read, before anything trusts it
+_read: dict[str, dict[StatKey, str]] = {}  # by project root: the cache as on disk (read, or last saved)
+_taught: set[str] = set()  # the project roots whose cache `STAT_HASHES` has learnt
 
 
 def load(workspace: Workspace) -> None:
     """Teach `STAT_HASHES` the hashes the last status saved (once per process and project)."""
     root = str(workspace.root)
-    if root in _loaded:
-        return
-    known = _entries(workspace)
-    STAT_HASHES.learn(known)
-    _loaded[root] = frozenset(known)
+    if root not in _taught:
+        STAT_HASHES.learn(_entries(workspace))
+        _taught.add(root)
 
 
 def knows_any(workspace: Workspace, keys: Iterable[StatKey]) -> bool:
@@ -64,21 +60,18 @@ def _entries(workspace: Workspace) -> dict[StatKey, str]:
 def save(workspace: Workspace, versions: Iterable[StatKey | None]) -> None:
     """Keep the hashes of `versions` (the files a status judged) for the next run, unless nothing is new; the
     versions of the last `RACY_NS` are left out. A failed write only means reading again."""
-    root = str(workspace.root)
-    loaded = _loaded.get(root, frozenset())
+    on_disk = _entries(workspace)
     newest = time.time_ns() - RACY_NS
-    entries: list[Entry] = []
-    kept: list[StatKey] = []
+    kept: dict[StatKey, str] = {}
     for key in versions:
         if key is not None and max(key[2], key[3]) < newest and (digest := STAT_HASHES.known(key)) is not None:
-            entries.append((*key, digest))
-            kept.append(key)
-    if len(kept) == len(loaded) and all(key in loaded for key in kept):
+            kept[key] = digest
+    if kept.keys() == on_disk.keys():
         return
+    entries = [(*key, digest) for key, digest in kept.items()]
     try:
         workspace.ensure_state_dir()
         write_atomic(workspace.hashes_file, msgspec.msgpack.encode((FORMAT, entries)), durable=Durability.NONE)
     except OSError:
         return
-    _loaded[root] = frozenset(kept)
-    _read[root] = {entry[:5]: entry[5] for entry in entries}
+    _read[str(workspace.root)] = kept

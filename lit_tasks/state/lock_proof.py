@@ -131,16 +131,18 @@ def static_files(config: bytes) -> tuple[StaticFile, ...] | None:
     return tuple(files)
 
 
-def carry_source(workspace: Workspace, entry: LockEntry, old_input_hash: str) -> None:
-    """After a change to `entry` that derives nothing anew (`lit patch save`: a patch and an output hash), keep its
-    tie to lit.toml and the modules where it held, so that the clones of the commit stay checked unloaded."""
-    if entry.source is None:
-        return
+def source_now(workspace: Workspace) -> str | None:
+    """`project_source` of lit.toml and the module files as they are now; None if one cannot be read."""
     try:
-        source = project_source_at(workspace.root, [rel for rel, _ in scan_sources(workspace.root).modules])
+        return project_source_at(workspace.root, [rel for rel, _ in scan_sources(workspace.root).modules])
     except (OSError, LitError):
-        entry.source = None
-        return
+        return None
+
+
+def carry_source(entry: LockEntry, old_input_hash: str, source: str | None) -> None:
+    """After a change to `entry` that derives nothing anew (`lit patch save`: a patch and an output hash), keep its
+    tie to lit.toml and the modules (`source`: `source_now`) where it held, so the clones of the commit stay
+    checked unloaded."""
     expected = entry.verified or ""
-    held = entry.source == entry_source(source, entry.prompt, old_input_hash, expected)
+    held = source is not None and entry.source == entry_source(source, entry.prompt, old_input_hash, expected)
     entry.source = entry_source(source, entry.prompt, entry.input_hash, expected) if held else None

@@ -27,7 +27,7 @@ def new_process(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     fresh = StatHashes()
     monkeypatch.setattr(hashing, "STAT_HASHES", fresh)
     monkeypatch.setattr(hash_cache, "STAT_HASHES", fresh)
-    monkeypatch.setattr(hash_cache, "_loaded", {})
+    monkeypatch.setattr(hash_cache, "_taught", set())
     monkeypatch.setattr(hash_cache, "_read", {})
     read: list[str] = []
     real = fresh.read
