@@ -126,6 +126,7 @@ def nothing_to_do(lazy: LazyProject, keys: list[str], started: float) -> bool:
 
     if not is_up_to_date(lazy.workspace, lazy.index):
         return False
+    locks.sweep_dead(lazy.workspace)  # a run killed since the stamp left temp files: no run registers to sweep them
     selected = len(lazy.index.closure(keys)) if keys else len(lazy.index.prompts)
     seconds = time.time() - started
     progress.emit("summary", progress.nothing_to_do(selected, seconds))
@@ -156,8 +157,7 @@ def proven_unloaded(workspace: Workspace, scan: Scan, started: float) -> bool:
 
     if proven_by_committed_lock(workspace, scan) is None:
         return False
-    locks.join_run(workspace)  # a registered run: it sweeps what a killed run left, as any run does
-    locks.leave_run(workspace)
+    locks.sweep_dead(workspace)  # what a killed run left, as any run sweeps it
     seconds = time.time() - started
     progress.emit("summary", progress.nothing_to_do(len(scan.prompts), seconds))
     return True

@@ -89,8 +89,7 @@ def join_run(workspace: Workspace) -> None:
         _joined[root] = (fd, own, workspace)
     if left_by_our_pid and no_temp_files_left():
         sweep_temp_files(workspace, os.getpid())
-    sweep_killed_runs(workspace)
-    sweep_unregistered(workspace)
+    sweep_dead(workspace)
     if not other_runs_active(workspace):
         events.start_afresh_if_large(workspace)
     events.emit(workspace, "run-start")
@@ -135,6 +134,12 @@ def other_runs_active(workspace: Workspace) -> bool:
             continue
         os.close(fd)  # a killed run's registration: the next join sweeps it
     return False
+
+
+def sweep_dead(workspace: Workspace) -> None:
+    """Remove what killed runs left (what every run does as it registers, and a no-op that registers no run)."""
+    sweep_killed_runs(workspace)
+    sweep_unregistered(workspace)
 
 
 def sweep_killed_runs(workspace: Workspace) -> list[int]:

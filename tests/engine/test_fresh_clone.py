@@ -142,6 +142,21 @@ def test_a_run_the_lock_proves_current_sweeps_what_a_killed_run_left(built: LitP
     assert not left.exists() and not list((clone.root / ".lit/runs").iterdir())
 
 
+def test_a_no_op_the_stamp_proves_sweeps_what_a_killed_run_left(built: LitProjectDir, monkeypatch) -> None:  # noqa: ANN001
+    """A run killed after the stamp (mid-write of a cache entry, say) leaves temp files; the next run is a no-op
+    that registers no run, and sweeps them all the same."""
+    assert built.lit("regenerate") == 0  # stamped
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (built.root / ".lit/runs").mkdir(exist_ok=True)
+    (built.root / f".lit/runs/{dead.pid}.lock").write_text(f"{dead.pid:>10}\n")
+    left = built.root / f".lit/generations/.{dead.pid}-1.lit-tmp"
+    left.write_text("half a record")
+    monkeypatch.setattr(status_module, "project_status", None)  # the stamp alone answers
+    assert built.lit("regenerate") == 0
+    assert not left.exists() and not list((built.root / ".lit/runs").iterdir())
+
+
 def test_the_stamp_a_lock_proof_leaves_spares_the_next_run_until_a_file_changes(
     built: LitProjectDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd
 ) -> None:  # noqa: ANN001
