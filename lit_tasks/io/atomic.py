@@ -28,7 +28,7 @@ import itertools
 import os
 import stat
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import TypeAlias
 
@@ -41,6 +41,7 @@ except ImportError:  # pragma: no cover - not POSIX: appends are not serialised 
     fcntl = None  # type: ignore[assignment]
 
 StrPath: TypeAlias = "str | os.PathLike[str]"
+Content: TypeAlias = "bytes | Iterable[bytes]"  # the bytes, or chunks of them: a large file need not be in memory whole
 TEMP_SUFFIX = ".lit-tmp"  # what `locks` sweeps after a killed run
 
 
@@ -72,7 +73,7 @@ class WriteError(OSError):
     """A file of a group could not be written; `filename` names it. Nothing of the group was changed."""
 
 
-def _stage(path: str, data: bytes, fsync: bool) -> str:
+def _stage(path: str, data: Content, fsync: bool) -> str:
     directory = os.path.dirname(path)
     _check_directory(directory)
     mode = _destination_mode(path)
@@ -82,7 +83,8 @@ def _stage(path: str, data: bytes, fsync: bool) -> str:
         try:
             if mode != _NEW_FILE_MODE:
                 os.fchmod(fd, mode)
-            write_fd(fd, data)
+            for chunk in (data,) if isinstance(data, bytes) else data:
+                write_fd(fd, chunk)
             if fsync:
                 os.fsync(fd)
         finally:
@@ -212,11 +214,11 @@ def _destination_mode(path: str) -> int:
     return st.st_mode & 0o7777
 
 
-def write_atomic(path: StrPath, data: bytes, *, durable: Durability = Durability.NOW) -> None:
+def write_atomic(path: StrPath, data: Content, *, durable: Durability = Durability.NOW) -> None:
     write_all_atomic({path: data}, durable=durable)
 
 
-def write_all_atomic(files: Mapping[StrPath, bytes], *, durable: Durability = Durability.NOW) -> None:
+def write_all_atomic(files: Mapping[StrPath, Content], *, durable: Durability = Durability.NOW) -> None:
     """Write every file or none (see the module's docstring); a failure raises a `WriteError` naming the file."""
     if durable is Durability.AT_EXIT:
         durable = _sync_at_exit()
@@ -235,7 +237,7 @@ def write_all_atomic(files: Mapping[StrPath, bytes], *, durable: Durability = Du
         _rename_all(staged)
 
 
-def _stage_named(target: str, data: bytes, fsync: bool) -> str:
+def _stage_named(target: str, data: Content, fsync: bool) -> str:
     try:
         return _stage(target, data, fsync)
     except OSError as err:

@@ -70,25 +70,31 @@ class Frontmatter(Defaults):
 
 
 class Prompt(StrictModel):
-    """One parsed prompt. `path` is its key: relative to the project root, POSIX, normalised."""
+    """One parsed prompt. `path` is its key: relative to the project root, POSIX, normalised.
+
+    The body is not kept: it is in `raw`, read again from there by the one request that sends it (at 20,000
+    prompts a second copy of every body took 35 MB for the whole run)."""
 
     path: str
     raw: bytes
     frontmatter: Frontmatter
-    body: str
     body_line: int
+    title: str  # the first Markdown heading of the body (doit's `doc`), else the prompt path
     outputs: tuple[str, ...]
     imports: tuple[str, ...]
     body_refs: tuple[str, ...]
 
     @property
-    def title(self) -> str:
-        """The first Markdown heading of the body (doit's `doc`), else the prompt path."""
-        for line in self.body.splitlines():
-            match = HEADING.match(line)
-            if match:
-                return match.group(1)
-        return self.path
+    def body(self) -> str:
+        return split_frontmatter(decode(self.raw, self.path), self.path)[1]
+
+
+def title_of(body: str, path: str) -> str:
+    for line in body.splitlines():
+        match = HEADING.match(line)
+        if match:
+            return match.group(1)
+    return path
 
 
 def split_frontmatter(text: str, source: str) -> tuple[str, str, int, int]:
@@ -159,8 +165,8 @@ def parse_prompt(
         path=path,
         raw=raw,
         frontmatter=frontmatter,
-        body=body,
         body_line=body_line,
+        title=title_of(body, path),
         outputs=outputs,
         imports=imports,
         body_refs=refs,

@@ -285,9 +285,10 @@ def write_index(workspace: Workspace, index: ProjectIndex) -> None:
 def load_with_cache(workspace: Workspace, scan: Scan | None = None) -> Project:
     """The full project, its frontmatter read through (and kept in) the parse cache in `.lit/cache/`."""
     from lit_tasks.model.project import load_project
+    from lit_tasks.state.parse_cache import ParseCache
 
     check_local_state(workspace)  # before the parse cache is trusted, and the response cache later
-    cache = workspace.parse_cache
+    cache = ParseCache(workspace)  # read per load, and let go after it: at 20,000 prompts it holds 11 MB
     project = load_project(workspace.root, scan, cache)
     if workspace.state_dir.is_dir():
         cache.save()

@@ -14,12 +14,13 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from lit_providers.base import Completion, Usage
 from lit_tasks.io.atomic import write_atomic
@@ -122,26 +123,32 @@ class Summary(BaseModel):
     files_written: int = 0
     seconds: float = 0.0
 
+    _built: set[str] = PrivateAttr(default_factory=set)  # the prompts generated: fixes and reviews add calls only
+
     @classmethod
-    def of(cls, prompts: list[PromptRecord], seconds: float) -> Summary:
-        built = {p.prompt for p in prompts if p.role not in PLANNING_ROLES}  # fixes, reviews, drafts: calls only
-        s = cls(prompts=len(built))
-        usage = Usage()
+    def of(cls, prompts: Iterable[PromptRecord], seconds: float) -> Summary:
+        summary = cls()
         for p in prompts:
-            s.calls += 0 if p.cached else 1
-            s.cache_hits += int(p.cached)
-            usage = Usage(**{k: getattr(usage, k) + getattr(p.usage, k) for k in Usage.model_fields})
-            if p.cost_usd is None:
-                s.cost_complete = False
-            else:
-                s.cost_usd += p.cost_usd
-            s.saved_usd += p.saved_usd
-            s.cache_saved_usd += p.cache_saved_usd
-            s.batch_saved_usd += p.batch_saved_usd
-            s.files_written += len(p.written)
-        s.usage = usage
-        s.seconds = seconds
-        return s
+            summary.add(p)
+        summary.seconds = seconds
+        return summary
+
+    def add(self, p: PromptRecord) -> None:
+        """Count one entry: a run's summary grows with its journal, so no entry has to stay in memory."""
+        if p.role not in PLANNING_ROLES:  # drafts build no prompt
+            self._built.add(p.prompt)
+            self.prompts = len(self._built)
+        self.calls += 0 if p.cached else 1
+        self.cache_hits += int(p.cached)
+        self.usage = Usage(**{k: getattr(self.usage, k) + getattr(p.usage, k) for k in Usage.model_fields})
+        if p.cost_usd is None:
+            self.cost_complete = False
+        else:
+            self.cost_usd += p.cost_usd
+        self.saved_usd += p.saved_usd
+        self.cache_saved_usd += p.cache_saved_usd
+        self.batch_saved_usd += p.batch_saved_usd
+        self.files_written += len(p.written)
 
 
 class RunRecord(BaseModel):
@@ -198,7 +205,8 @@ class Recorder:
         self.started = started  # when the run began, not when its first prompt finished
         self.directory = workspace.records_dir
         self._lock = threading.Lock()
-        self._record: RunRecord | None = None
+        self._record: RunRecord | None = None  # the run's head: its entries are in the journal only
+        self._summary = Summary()
         self._journal: Path | None = None
         self._file: TextIO | None = None  # open for the whole run: one open per run, not one per prompt
 
@@ -237,13 +245,14 @@ class Recorder:
             if self._record is None:
                 self._open()
             assert self._file is not None and self._record is not None
-            self._record.prompts.append(entry)
+            self._summary.add(entry)
             self._file.write(entry.model_dump_json() + "\n")
             self._file.flush()  # a killed run leaves every finished prompt in the journal
         ledger.add(entry)
 
     def finish(self) -> RunRecord | None:
-        """Write `<id>.json` and remove the journal; returns the record (None if nothing was generated)."""
+        """Write `<id>.json` and remove the journal; returns the record's head and summary (None if nothing was
+        generated)."""
         with self._lock:
             record, journal = self._record, self._journal
             if record is None or journal is None:
@@ -253,21 +262,44 @@ class Recorder:
                     self._file.close()
                 self._file = None
             record.finished = now()
-            record.summary = Summary.of(record.prompts, wall_seconds(record.started, record.finished))
+            record.summary = self._summary
+            record.summary.seconds = wall_seconds(record.started, record.finished)
             try:
-                write_atomic(journal.with_suffix(".json"), (record.model_dump_json(indent=2) + "\n").encode())
-            except OSError as err:  # the journal holds every call: kept, it is read as this run's record
+                write_atomic(journal.with_suffix(".json"), pretty_record(record, journal))
+            except (
+                OSError,
+                ValidationError,
+                ValueError,
+            ) as err:  # the journal holds every call: it is this run's record
                 from lit_tasks.io import progress
 
+                reason = err.strerror if isinstance(err, OSError) and err.strerror else err
                 progress.emit(
-                    "warn",
-                    f"could not write the generation record ({err.strerror or err}); {journal.name} keeps every call",
+                    "warn", f"could not write the generation record ({reason}); {journal.name} keeps every call"
                 )
             else:
                 with contextlib.suppress(FileNotFoundError):
                     journal.unlink()
             self._record = self._journal = None
+            self._summary = Summary()
             return record
+
+
+def pretty_record(head: RunRecord, journal: Path) -> Iterator[bytes]:
+    """`head` with the entries of `journal` as its prompts, as `head.model_dump_json(indent=2)` would write the
+    whole record, one entry in memory at a time: at 20,000 prompts the entries as models took 60 MB."""
+    before, marker, after = head.model_dump_json(indent=2).partition('\n  "prompts": [],')
+    assert marker, "a run's head carries no prompts"
+    yield before.encode() + b'\n  "prompts": ['
+    separator = b"\n"
+    with open(journal, "rb") as lines:
+        next(lines)  # the head
+        for line in lines:
+            if line.strip():
+                entry = PromptRecord.model_validate_json(line).model_dump_json(indent=2)
+                yield separator + b"    " + entry.replace("\n", "\n    ").encode()
+                separator = b",\n"
+    yield (b"\n  ]," if separator != b"\n" else b"],") + after.encode() + b"\n"
 
 
 _recorders: dict[tuple[Path, float], Recorder] = {}

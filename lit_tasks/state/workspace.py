@@ -23,7 +23,6 @@ from lit_tasks.model.paths import CODE_DIR, lock_path, patch_rel
 
 if TYPE_CHECKING:
     from lit_tasks.state.lock import LockStore
-    from lit_tasks.state.parse_cache import ParseCache
     from lit_tasks.state.response_cache import ResponseCache
 
 STATE_DIR = ".lit"
@@ -105,12 +104,6 @@ class Workspace:
         from lit_tasks.state.response_cache import ResponseCache  # pydantic: only when a call is answered
 
         return self._once("responses", ResponseCache)
-
-    @cached_property
-    def parse_cache(self) -> ParseCache:
-        from lit_tasks.state.parse_cache import ParseCache
-
-        return self._once("parse_cache", ParseCache)
 
     def _once(self, name: str, make: type) -> Any:
         with self._guard:

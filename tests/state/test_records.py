@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from lit_tasks.state.records import load_records
+from lit_providers.base import Usage
+from lit_tasks.state.records import PromptRecord, Recorder, RunRecord, Summary, load_records
+from lit_tasks.state.workspace import Workspace
 from tests.conftest import LitProjectDir, lit_toml
 from tests.fake_llm import FakeLLM
 
@@ -204,3 +206,32 @@ def test_cost_during_a_build_reads_the_new_runs_empty_journal_as_nothing_yet(
     capsys.readouterr()
     assert priced.lit("cost") == 0
     assert capsys.readouterr().out.startswith("1 run: "), "the finished run, and nothing of the new one"
+
+
+def test_a_record_written_entry_by_entry_is_the_whole_record_pretty_printed(tmp_path) -> None:
+    """The record is assembled from the journal one entry at a time, and reads exactly as one model dump."""
+    recorder = Recorder(Workspace(tmp_path), started=1_700_000_000.0)
+
+    def entry(prompt: str, role: str, cost: float | None, **extra) -> PromptRecord:
+        return PromptRecord(
+            prompt=prompt, provider="anthropic", model="m", usage=Usage(input_tokens=7, output_tokens=3),
+            stop_reason="end_turn", seconds=0.25, cost_usd=cost, cached=False, input_hash="h", request_key="k",
+            outputs=["a.py"], written=["a.py"], finished="2026-01-01T00:00:00.000Z", role=role, **extra,
+        )  # fmt: skip
+
+    entries = [
+        entry("prompts/a.prompt.md", "generate", 1e-05),
+        entry("prompts/a.prompt.md", "fix", None, attempt=1, verification={"output": "naïve ✓\n", "code": 1}),
+        entry("prompts/b.prompt.md", "generate", 0.5),
+    ]
+    for one in entries:
+        recorder.append(one)
+    head = recorder.finish()
+    assert head is not None
+    written = (tmp_path / ".lit/generations" / f"{head.id}.json").read_text()
+    whole = head.model_copy(update={"prompts": entries, "summary": Summary.of(entries, head.summary.seconds)})
+    assert written == whole.model_dump_json(indent=2) + "\n"
+    assert RunRecord.model_validate_json(written).summary.model_dump() == {
+        **whole.summary.model_dump(), "prompts": 2, "calls": 3, "cost_complete": False, "files_written": 3,
+    }  # fmt: skip
+    assert not list((tmp_path / ".lit/generations").glob("*.jsonl")), "the journal is gone once the record is in"
