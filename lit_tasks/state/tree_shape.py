@@ -18,6 +18,7 @@ from lit_tasks.io import atomic
 from lit_tasks.io.confined import require_inside
 from lit_tasks.io.errors import ConfigError
 from lit_tasks.model.paths import CODE_DIR, LOCK_DIR
+from lit_tasks.state import trust_memo
 from lit_tasks.state.workspace import STATE_DIR, Workspace
 
 
@@ -72,15 +73,19 @@ def check_local_state(workspace: Workspace) -> None:
     """Refuse a project whose git repository tracks lit's local state (a ConfigError naming the first file)."""
     if not any(os.path.lexists(os.path.join(workspace.root, p.rstrip("/"))) for p in LOCAL_STATE):
         return  # nothing there to trust: no need to read the git index
-    from lit_tasks.io.git_paths import tracked_under  # pygit2: only where local state exists
-
     linked = next(
         (p.rstrip("/") for p in LOCAL_STATE if os.path.islink(os.path.join(workspace.root, p.rstrip("/")))), None
     )
     if linked is not None:  # lit never makes one: a link could put a repository's files where lit trusts its own
         raise ConfigError(f"{linked} is a symlink, but it is lit's local state, which lit would trust; remove the link")
+    if trust_memo.git_dir_above(workspace) is None or trust_memo.still_clean(workspace):
+        return  # outside any repository nothing is tracked; or git's index is the one found clean last time
+    from lit_tasks.io.git_paths import tracked_under  # pygit2: 0.04 s to import
+
     tracked = tracked_under(workspace.root, LOCAL_STATE)
-    if tracked:
+    if not tracked:
+        trust_memo.remember_clean(workspace)
+    else:
         raise ConfigError(
             f"{tracked[0]} is committed to the repository, but it is lit's local state (a cache, or this machine's "
             f"runs), which lit would trust: remove it from git (`git rm -r --cached {tracked[0]}`) and run again"

@@ -62,6 +62,7 @@ class Workspace:
         self.stamp_file = self.cache_dir / "up_to_date.json"
         self.prompts_cache_file = self.cache_dir / "prompts.json"
         self.hashes_file = self.cache_dir / "hashes.msgpack"
+        self.trust_file = self.cache_dir / "trusted.json"  # `trust_memo`
         self.responses_dir = self.cache_dir / "responses"
         self.generated_pack = self.cache_dir / "generated.pack"
         self.merge_repo = self.cache_dir / "merge.git"
