@@ -86,7 +86,9 @@ def check_local_state(workspace: Workspace) -> None:
     if not tracked:
         trust_memo.remember_clean(workspace)
     else:
+        first = tracked[0]  # its part of lit's state, as a whole: one command, not one per file
+        whole = next((p.rstrip("/") for p in LOCAL_STATE if first.startswith(p) or first == p.rstrip("/")), first)
         raise ConfigError(
-            f"{tracked[0]} is committed to the repository, but it is lit's local state (a cache, or this machine's "
-            f"runs), which lit would trust: remove it from git (`git rm -r --cached {tracked[0]}`) and run again"
+            f"{first} is committed to the repository, but it is lit's local state (a cache, or this machine's "
+            f"runs), which lit would trust: remove it from git (`git rm -r --cached {whole}`) and run again"
         )

@@ -56,6 +56,7 @@ def test_local_state_added_to_the_index_after_a_clean_check_is_refused(committed
     git(committed.root, "add", "--force", ".lit/cache")
     done = committed.run("lit", "regenerate", "--force")
     assert done.returncode == 2 and "is committed to the repository" in done.stderr, done.stderr
+    assert "(`git rm -r --cached .lit/cache`)" in done.stderr, "one command for the whole cache, not a file at a time"
 
 
 def test_a_memo_the_repository_carries_is_no_proof(committed: LitProjectDir, tmp_path: Path) -> None:
