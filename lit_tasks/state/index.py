@@ -148,8 +148,7 @@ def verified_digest(project: Project, key: str) -> str:
 
 
 def fingerprint(workspace: Workspace, sources: str) -> str:
-    """A hash of what the index is computed from: `sources` (any edit, added or removed prompt, module or
-    patch) and the pinned plans."""
+    """A hash of what the index is computed from: `sources` (an edit, a prompt, module or patch) and the plans."""
     return Hasher(f"lit-index-{FORMAT}").add(sources.encode()).add(_manifests_stat(workspace)).hexdigest()
 
 
@@ -366,6 +365,7 @@ class LazyProject:
     @classmethod
     def _load(cls, workspace: Workspace, prove: Callable[[Workspace, Scan], bool] | None = None) -> LazyProject | None:
         check_tree_shape(workspace)  # before the index is written into .lit/
+        check_local_state(workspace)  # before the index and the no-op stamp in .lit/cache are trusted
         scan = scan_sources(workspace.root)
         sources = sources_fingerprint(workspace, scan)
         current = fingerprint(workspace, sources)

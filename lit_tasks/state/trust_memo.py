@@ -29,22 +29,26 @@ def git_dir_above(workspace: Workspace) -> Path | None:
 
 
 def _state(workspace: Workspace) -> dict[str, object] | None:
-    """The repository's `.git` and the version of its index; None where there is none to remember (a `.git`
-    file of a worktree or submodule, an index not written yet)."""
+    """The repository's `.git` and the version of its index (None: it has none yet, so git tracks nothing); None
+    where there is nothing to remember (a `.git` file of a worktree or submodule, an index git cannot read)."""
     marker = git_dir_above(workspace)
     if marker is None or not marker.is_dir() or marker.is_symlink():
         return None
     try:
         return {"git": os.fspath(marker), "index": list(stat_key(os.stat(marker / "index")))}
+    except FileNotFoundError:  # a repository nothing was ever added to
+        return {"git": os.fspath(marker), "index": None}
     except OSError:
         return None
 
 
 def still_clean(workspace: Workspace) -> bool:
-    """The index the last check found clean is the one git would read now."""
+    """The index the last check found clean is the one git would read now, or there is no index at all."""
     state = _state(workspace)
     if state is None:
         return False
+    if state["index"] is None:
+        return True
     try:
         return json.loads(read_regular(workspace.trust_file, follow=False)) == state
     except (OSError, ValueError):

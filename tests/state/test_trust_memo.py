@@ -52,10 +52,14 @@ def test_an_unchanged_index_found_clean_is_not_read_again(committed: LitProjectD
 
 
 def test_local_state_added_to_the_index_after_a_clean_check_is_refused(committed: LitProjectDir) -> None:
+    """By every command, a no-op whose stamp holds and a check from the index cache too: both trust `.lit/cache`."""
     assert committed.run("lit", "regenerate").returncode == 0  # clean: remembered
     git(committed.root, "add", "--force", ".lit/cache")
-    done = committed.run("lit", "regenerate", "--force")
-    assert done.returncode == 2 and "is committed to the repository" in done.stderr, done.stderr
+    committed.write("dodo.py", "from lit_tasks import DOIT_CONFIG, task_regenerate  # noqa: F401\n")
+    for argv in (["lit", "regenerate"], ["lit", "check"], ["doit", "regenerate"]):
+        done = committed.run(*argv)
+        said = done.stdout + done.stderr
+        assert done.returncode != 0 and "is committed to the repository" in said, (argv, said)
     assert "(`git rm -r --cached .lit/cache`)" in done.stderr, "one command for the whole cache, not a file at a time"
 
 
@@ -71,9 +75,16 @@ def test_a_memo_the_repository_carries_is_no_proof(committed: LitProjectDir, tmp
     assert done.returncode == 2 and "is committed to the repository" in done.stderr, done.stderr
 
 
-def test_outside_any_repository_git_is_never_read(project: LitProjectDir, fake_llm: FakeLLM) -> None:
+def test_outside_any_repository_or_before_anything_is_added_git_is_never_read(
+    project: LitProjectDir, fake_llm: FakeLLM
+) -> None:
     project.prompt("a", ["a.py"], spec=["A = 1"])
     assert project.lit("regenerate") == 0
     if any((d / ".git").exists() for d in (project.root, *project.root.parents)):
         pytest.skip("the test's folder is inside a git repository")
     assert not reads_git(project.root)
+    git(project.root, "init", "-q")
+    assert not reads_git(project.root), "a repository without an index tracks nothing"
+    git(project.root, "add", "--force", ".lit/cache")
+    done = project.run("lit", "check")
+    assert done.returncode == 2 and "is committed to the repository" in done.stderr, "once added, it is read"
