@@ -266,12 +266,8 @@ class Recorder:
             record.summary.seconds = wall_seconds(record.started, record.finished)
             try:
                 write_atomic(journal.with_suffix(".json"), pretty_record(record, journal))
-            except (
-                OSError,
-                ValidationError,
-                ValueError,
-            ) as err:  # the journal holds every call: it is this run's record
-                from lit_tasks.io import progress
+            except (OSError, ValidationError, ValueError) as err:
+                from lit_tasks.io import progress  # the journal holds every call: it is read as this run's record
 
                 reason = err.strerror if isinstance(err, OSError) and err.strerror else err
                 progress.emit(
