@@ -72,8 +72,8 @@ class Frontmatter(Defaults):
 class Prompt(StrictModel):
     """One parsed prompt. `path` is its key: relative to the project root, POSIX, normalised.
 
-    The body is not kept: it is in `raw`, read again from there by the one request that sends it (at 20,000
-    prompts a second copy of every body took 35 MB for the whole run)."""
+    The body is not kept: it is in `raw`, read again from there by the one request that sends it (a second copy of
+    every body, held for the whole run, was 8.8 MB at 5,000 prompts in tracemalloc)."""
 
     path: str
     raw: bytes

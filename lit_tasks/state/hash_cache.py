@@ -39,7 +39,7 @@ def load(workspace: Workspace) -> None:
 
 def knows_any(workspace: Workspace, keys: Iterable[StatKey]) -> bool:
     """Whether a status on this machine judged any of these file versions, by the cache alone (nothing learnt
-    from it: whether a cache may be trusted is checked later, `tree_shape.check_local_state`)."""
+    from it)."""
     known = _entries(workspace)
     return any(key in known for key in keys)
 

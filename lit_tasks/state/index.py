@@ -282,12 +282,12 @@ def write_index(workspace: Workspace, index: ProjectIndex) -> None:
 
 
 def load_with_cache(workspace: Workspace, scan: Scan | None = None) -> Project:
-    """The full project, its frontmatter read through (and kept in) the parse cache in `.lit/cache/`."""
+    """The full project, its frontmatter read through (and kept in) the parse cache in `.lit/cache/`; only
+    after `LazyProject._load` checked that git tracks none of lit's local state."""
     from lit_tasks.model.project import load_project
     from lit_tasks.state.parse_cache import ParseCache
 
-    check_local_state(workspace)  # before the parse cache is trusted, and the response cache later
-    cache = ParseCache(workspace)  # read per load, and let go after it: at 20,000 prompts it holds 11 MB
+    cache = ParseCache(workspace)  # read per load and let go after it, not held for the whole run
     project = load_project(workspace.root, scan, cache)
     if workspace.state_dir.is_dir():
         cache.save()
@@ -365,7 +365,7 @@ class LazyProject:
     @classmethod
     def _load(cls, workspace: Workspace, prove: Callable[[Workspace, Scan], bool] | None = None) -> LazyProject | None:
         check_tree_shape(workspace)  # before the index is written into .lit/
-        check_local_state(workspace)  # before the index and the no-op stamp in .lit/cache are trusted
+        check_local_state(workspace)  # before anything in .lit/cache is trusted: index, stamp, caches
         scan = scan_sources(workspace.root)
         sources = sources_fingerprint(workspace, scan)
         current = fingerprint(workspace, sources)

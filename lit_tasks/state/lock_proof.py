@@ -29,7 +29,7 @@ from lit_tasks.state import hash_cache
 from lit_tasks.state.index import FORMAT, ProjectIndex, PromptEntry, StaticFile
 from lit_tasks.state.lock import LockEntry
 from lit_tasks.state.status import ProjectStatus, project_status
-from lit_tasks.state.tree_shape import check_local_state, check_lock_dirs
+from lit_tasks.state.tree_shape import check_lock_dirs
 from lit_tasks.state.up_to_date import proven_by_lock
 from lit_tasks.state.workspace import Workspace
 
@@ -41,7 +41,6 @@ def proven_by_committed_lock(workspace: Workspace, scan: Scan) -> ProjectStatus 
         return None  # a new project: the full load says how to start
     if hash_cache.knows_any(workspace, (stat_key(st) for _, st in scan.prompts)):
         return None  # this checkout was judged before, and its index no longer holds: a prompt or lit changed
-    check_local_state(workspace)  # the hash cache the status reads is trusted only where it is local
     try:
         index = index_from_lock(workspace, scan)
     except (OSError, LitError):  # a path leading out, an unreadable lit.toml or module: the full load says why

@@ -78,8 +78,8 @@ def check_local_state(workspace: Workspace) -> None:
     )
     if linked is not None:  # lit never makes one: a link could put a repository's files where lit trusts its own
         raise ConfigError(f"{linked} is a symlink, but it is lit's local state, which lit would trust; remove the link")
-    if trust_memo.git_dir_above(workspace) is None or trust_memo.still_clean(workspace):
-        return  # outside any repository nothing is tracked; or git's index is the one found clean last time
+    if trust_memo.known_clean(workspace):
+        return
     from lit_tasks.io.git_paths import tracked_under  # pygit2: 0.04 s to import
 
     tracked = tracked_under(workspace.root, LOCAL_STATE)

@@ -19,7 +19,7 @@ from lit_tasks.io.hashing import read_regular, stat_key
 from lit_tasks.state.workspace import Workspace
 
 
-def git_dir_above(workspace: Workspace) -> Path | None:
+def _git_dir_above(workspace: Workspace) -> Path | None:
     """The `.git` git finds for the project: in its root or the nearest parent; None outside any repository."""
     for directory in (workspace.root, *workspace.root.parents):
         marker = directory / ".git"
@@ -28,11 +28,10 @@ def git_dir_above(workspace: Workspace) -> Path | None:
     return None
 
 
-def _state(workspace: Workspace) -> dict[str, object] | None:
+def _state(marker: Path) -> dict[str, object] | None:
     """The repository's `.git` and the version of its index (None: it has none yet, so git tracks nothing); None
     where there is nothing to remember (a `.git` file of a worktree or submodule, an index git cannot read)."""
-    marker = git_dir_above(workspace)
-    if marker is None or not marker.is_dir() or marker.is_symlink():
+    if not marker.is_dir() or marker.is_symlink():
         return None
     try:
         return {"git": os.fspath(marker), "index": list(stat_key(os.stat(marker / "index")))}
@@ -42,9 +41,13 @@ def _state(workspace: Workspace) -> dict[str, object] | None:
         return None
 
 
-def still_clean(workspace: Workspace) -> bool:
-    """The index the last check found clean is the one git would read now, or there is no index at all."""
-    state = _state(workspace)
+def known_clean(workspace: Workspace) -> bool:
+    """Whether git tracks none of lit's local state, known without asking git: the project is in no repository,
+    in one with no index yet, or in one whose index is the version the last check found clean."""
+    marker = _git_dir_above(workspace)
+    if marker is None:
+        return True
+    state = _state(marker)
     if state is None:
         return False
     if state["index"] is None:
@@ -57,7 +60,8 @@ def still_clean(workspace: Workspace) -> bool:
 
 def remember_clean(workspace: Workspace) -> None:
     """Note that git's index, as it is now, tracks none of lit's local state (a memo: losing it costs a check)."""
-    state = _state(workspace)
+    marker = _git_dir_above(workspace)
+    state = _state(marker) if marker is not None else None
     if state is not None and workspace.cache_dir.is_dir():
         try:
             write_atomic(workspace.trust_file, json.dumps(state).encode(), durable=Durability.NONE)
