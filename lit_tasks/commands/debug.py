@@ -71,12 +71,14 @@ def show_config(root: Path) -> None:
 def show_prompts(root: Path) -> int:
     """Every prompt, ok or with its error; returns how many have one."""
     from lit_tasks.model.discovery import discover_prompts
-    from lit_tasks.model.prompt import parse_prompt
+    from lit_tasks.model.prompt import body_of, parse_prompt
 
     ok = errors = 0
     for rel in discover_prompts(root):
         try:
-            prompt = parse_prompt(rel, read_inside(root, rel))
+            raw = read_inside(root, rel)
+            prompt = parse_prompt(rel, raw)
+            body = body_of(raw, rel)
         except (LitError, OSError) as err:
             errors += 1
             print(f"ERROR {rel}: {err}")
@@ -91,7 +93,7 @@ def show_prompts(root: Path) -> int:
             print(f"  language: {prompt.frontmatter.language}")
         if prompt.body_refs:
             print(f"  @import references: {', '.join(prompt.body_refs)}")
-        print(f"  body: {len(prompt.body)} characters, {len(prompt.body.splitlines())} lines")
+        print(f"  body: {len(body)} characters, {len(body.splitlines())} lines")
     print(f"--- {ok} ok, {errors} with errors ---")
     return errors
 

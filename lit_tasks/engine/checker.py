@@ -24,8 +24,10 @@ class XXH3Checker(FileChangedChecker):
             return True
         return digest != STAT_HASHES.of(file_path, file_stat)
 
-    def get_state(self, dep: str, current_state: list | None) -> list | None:
+    def get_state(self, dep: str, current_state: list | None) -> tuple[int, int, str] | None:
+        """The state doit saves of `dep` (a tuple: doit's DB holds one for every input of every task until the run
+        ends, and saves it as the list it reads back)."""
         st = os.stat(dep)
         if current_state and current_state[0] == st.st_mtime_ns and current_state[1] == st.st_size:
             return None
-        return [st.st_mtime_ns, st.st_size, STAT_HASHES.of(dep, st)]
+        return (st.st_mtime_ns, st.st_size, STAT_HASHES.of(dep, st))

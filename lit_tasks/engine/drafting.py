@@ -111,7 +111,9 @@ class Drafter:
         first = [self.ask.fix, *sorted(graph.closure([self.ask.fix]))] if self.ask.fix else []
         order = list(dict.fromkeys([*first, *sorted(graph.prompts)]))
         prompts = tuple(
-            ExistingPrompt(key, p.raw.decode("utf-8", "replace"), p.title, p.outputs, p.imports)
+            ExistingPrompt(
+                key, self.project.prompt_bytes(key).decode("utf-8", "replace"), p.title, p.outputs, p.imports
+            )
             for key, p in ((key, graph.prompts[key]) for key in order)
         )
         shown = tuple((rel, data.decode("utf-8", "replace")) for rel, data in guidelines.items())
@@ -328,7 +330,7 @@ class Drafter:
         from lit_tasks.io.hashing import hash_bytes
 
         sources = dict(self.sources) | {path: (raw, hash_bytes(raw)) for path, raw in drafted.items()}
-        return assemble_project(self.root, config, self.scan, sources, pending=pending)
+        return assemble_project(self.root, config, self.scan, sources.items(), pending=pending)
 
     def _checked_project(self, config: LitConfig, files: dict[str, bytes]) -> Project:
         prompts = {p: d for p, d in files.items() if requests.is_prompt_path(p)}

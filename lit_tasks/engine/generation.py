@@ -37,6 +37,7 @@ from lit_tasks.llm.request import Imported, build_request
 from lit_tasks.model.lock_source import entry_source
 from lit_tasks.model.paths import CODE_DIR
 from lit_tasks.model.project import Project
+from lit_tasks.model.prompt import body_of
 from lit_tasks.model.settings import GenerationSettings
 from lit_tasks.state import events
 from lit_tasks.state.index import LazyProject, verified_digest
@@ -65,6 +66,7 @@ class Prepared:
     snapshot: Snapshot
     imported: list[tuple[str, str]]
     request: GenerationRequest
+    body: str  # the prompt's Markdown body, from the snapshot's bytes
 
 
 class GenerationStep:
@@ -148,11 +150,12 @@ class GenerationStep:
         guidelines = [(c, snapshot.text(c)) for c in project.context_files(key) if c in shared]
         own = [(c, snapshot.text(c)) for c in project.context_files(key) if c not in shared]
         prompt = graph.prompts[key]
-        request = build_request(prompt, settings, imports, graph.sharing(key), guidelines, own)
+        body = body_of(snapshot.files[key][1], key)
+        request = build_request(prompt, body, settings, imports, graph.sharing(key), guidelines, own)
         imported = [file for imp in imports for file in imp.files]
         imported_files = progress.plural(len(imported), "imported file")
         progress.emit("start", f"generating {key} ({settings.provider}:{settings.model}, {imported_files})")
-        return Prepared(settings, snapshot, imported, request)
+        return Prepared(settings, snapshot, imported, request, body)
 
     def _generate(
         self, prepared: Prepared, check: Verification | None, calls: list[ModelCall], started: float
@@ -207,7 +210,9 @@ class GenerationStep:
         remember_generated(self.workspace, [text.encode("utf-8") for text in generated.values()])
         checked = None
         if check is not None:
-            checked = verify(self.workspace, self.project, self.key, check, files, prepared.imported, self.asker)
+            checked = verify(
+                self.workspace, self.project, self.key, check, files, prepared.imported, self.asker, prepared.body
+            )
             calls[-1] = replace(calls[-1], checked=checked)
         if checked is not None and checked.review_answer is not None:
             review = call_values(self.key, checked.review_answer, [], [], started)

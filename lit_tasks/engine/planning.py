@@ -18,9 +18,9 @@ from lit_tasks.engine.figures import call_values, record_call, task_values
 from lit_tasks.engine.generation import GenerationStep
 from lit_tasks.io import progress
 from lit_tasks.io.errors import GenerationError
-from lit_tasks.io.hashing import hash_bytes
 from lit_tasks.model.manifests import Manifest, write_manifest
 from lit_tasks.model.paths import CODE_DIR, UnsafePathError
+from lit_tasks.model.prompt import body_of
 from lit_tasks.model.settings import GenerationSettings
 from lit_tasks.state.records import recorder_for
 
@@ -40,7 +40,6 @@ Paths are relative to the root of the generated code, with forward slashes; no a
 
 def plan_request(step: GenerationStep, settings: GenerationSettings) -> GenerationRequest:
     project, key = step.project, step.key
-    prompt = project.graph.prompts[key]
     taken = sorted(out for out, owner in project.graph.owner.items() if owner != key)
     listed = "".join(f"  - {out}\n" for out in taken)
     language = f"{settings.language} {settings.language_version}".strip()
@@ -53,7 +52,7 @@ def plan_request(step: GenerationStep, settings: GenerationSettings) -> Generati
             language=language,
             taken=f"\nThese files are written by other specifications; never list them:\n{listed}" if taken else "",
         ),
-        body="## The specification\n\n" + prompt.body.strip("\n") + "\n",
+        body="## The specification\n\n" + body_of(project.prompt_bytes(key), key).strip("\n") + "\n",
     )
 
 
@@ -77,7 +76,7 @@ class PlanStep(GenerationStep):
     def run(self) -> dict[str, Any]:
         started = time.monotonic()
         project, key = self.project, self.key
-        prompt_hash = hash_bytes(project.graph.prompts[key].raw)
+        prompt_hash = project.graph.prompts[key].digest
         settings = project.settings(key, "plan")
         progress.emit("start", f"planning {key} ({settings.provider}:{settings.model})")
         answer = self.asker.ask(plan_request(self, settings), settings, parse=False, role="plan")

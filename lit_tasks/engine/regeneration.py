@@ -72,20 +72,28 @@ def regenerate(lazy: LazyProject, asked: Regeneration) -> int:
             "note", "no prompts yet: write prompts/<name>.prompt.md (frontmatter `outputs:`, then the specification)"
         )
         return 0
+    prepared = prepare(lazy, asked)  # its plan and the project's status are let go before doit runs
+    if prepared is None:
+        return 0
+    jobs, options = prepared
+    return run_registered(lazy, list(asked.keys), jobs, options, asked.static_only, asked.keep_going)
+
+
+def prepare(lazy: LazyProject, asked: Regeneration) -> tuple[int, RunOptions] | None:
+    """The run's jobs and options, after its plan is checked (and priced, or printed for a dry run); None when
+    there is nothing to run."""
     keys = list(asked.keys)
     status = None
     if not (asked.force or asked.dry_run or asked.static_only):
         if nothing_to_do(lazy, keys, asked.started):
-            return 0
+            return None
         if not keys:
             from lit_tasks.state.status import project_status
 
             status = project_status(lazy.workspace, lazy.index)
             if proven_current(lazy, status, asked.started):
-                return 0
+                return None
     forced = frozenset(keys or lazy.index.order) if asked.force else frozenset()  # named prompts, not imports
-    from lit_tasks.engine.options import RunOptions
-
     wave = batch_preflight(lazy, keys) if asked.batching else DEFAULT_JOBS  # checks every provider can batch
     jobs = asked.jobs or wave
     budget = None
@@ -104,9 +112,11 @@ def regenerate(lazy: LazyProject, asked: Regeneration) -> int:
     ):
         if asked.dry_run:
             print("\n".join(plan.lines()))
-            return 0
+            return None
         limit = asked.max_cost if asked.max_cost is not None else lazy.project.config.budget.max_usd_per_run
         budget = within_budget(plan, limit)
+    from lit_tasks.engine.options import RunOptions
+
     stale = frozenset(i.prompt for i in plan.items if not i.via_import) if plan is not None else frozenset()
     options = RunOptions(
         use_cache=asked.use_cache,
@@ -117,7 +127,7 @@ def regenerate(lazy: LazyProject, asked: Regeneration) -> int:
         started=asked.started,
         **batch_options(asked.batching, asked.batch_poll_s),
     )
-    return run_registered(lazy, keys, jobs, options, asked.static_only, asked.keep_going)
+    return jobs, options
 
 
 def nothing_to_do(lazy: LazyProject, keys: list[str], started: float) -> bool:
@@ -170,7 +180,8 @@ def planned_tasks(lazy: LazyProject, plan: Plan | None, status: ProjectStatus | 
     project was made (named prompts, `--force`) or prompts are planned by the run itself (`inferred`)."""
     if plan is None or status is None or lazy.index.inferred:
         return None
-    return frozenset(item.prompt for item in plan.items) | frozenset(s.prompt for s in status.unverified)
+    selected = frozenset(item.prompt for item in plan.items) | frozenset(s.prompt for s in status.unverified)
+    return None if len(selected) == len(lazy.index.prompts) else selected  # a first build: every prompt
 
 
 def planned(lazy: LazyProject, keys: list[str], forced: frozenset[str], status: ProjectStatus | None) -> Plan:

@@ -78,7 +78,7 @@ def make_plan(
 def prompt_estimate(project: Project, key: str) -> float | None:
     prompt = project.graph.prompts[key]
     settings = project.settings(key)
-    size = len(prompt.raw) + len(system_prompt(settings).encode()) + len(declared_outputs(prompt.outputs))
+    size = prompt.size + len(system_prompt(settings).encode()) + len(declared_outputs(prompt.outputs))
     for path in project.graph.import_outputs(key):
         try:
             size += (project.code_dir / path).stat().st_size

@@ -57,7 +57,8 @@ def take_snapshot(project: Project, key: str) -> Snapshot:
     """The inputs of `key` as they are now; the prompt must still be what the project was loaded from."""
     snapshot = Snapshot(os.fspath(project.root))
     try:
-        if snapshot.add(key) != project.graph.prompts[key].raw:
+        snapshot.add(key)
+        if snapshot.files[key][0] != project.graph.prompts[key].digest:
             raise GenerationError(f"{key} changed after lit loaded it; run again")
     except FileNotFoundError:
         raise GenerationError(

@@ -80,8 +80,10 @@ def verify(
     files: dict[str, str],
     imported: list[tuple[str, str]],
     asker: Asker,
+    body: str,
 ) -> Checked:
-    """Run the prompt's commands on the written files, then the review if asked; the first failure decides."""
+    """Run the prompt's commands on the written files, then the review if asked (of `body`, the prompt's text as
+    generated from); the first failure decides."""
     if check.commands:
         events.emit(workspace, "verifying", key)
     results = run_commands(check.commands, project.code_dir, check.timeout_s)
@@ -95,7 +97,7 @@ def verify(
         return Checked(True, "passed", "", results)
     review_settings = project.settings(key, "review")
     events.emit(workspace, "reviewing", key)
-    request = review_request(project.graph.prompts[key], review_settings, files, imported)
+    request = review_request(project.graph.prompts[key], body, review_settings, files, imported)
     answer = asker.ask(request, review_settings, parse=False, role="review")
     verdict = parse_verdict(answer.completion.text)
     if verdict.approved:

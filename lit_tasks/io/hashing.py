@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import struct
 
 import xxhash
 
@@ -85,6 +86,18 @@ def stat_key(st: os.stat_result) -> StatKey:
     return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
 
 
+_PACKED = struct.Struct("<QQqqQ")
+
+
+def packed(key: StatKey) -> bytes:
+    """`key` as one 40-byte string: 73 bytes in memory against 252 for the tuple of five integers, in a memo that
+    holds every prompt and output of a project (three a prompt: 60,000 keys at 20,000 prompts)."""
+    try:
+        return _PACKED.pack(*key)
+    except struct.error:  # a field out of range on some filesystem: still one distinct key
+        return repr(key).encode()
+
+
 class StatHashes:
     """Content hashes remembered by file version (inode, mtime, ctime, size), for the whole process.
 
@@ -95,25 +108,25 @@ class StatHashes:
     """
 
     def __init__(self) -> None:
-        self._memo: dict[StatKey, str] = {}
+        self._memo: dict[bytes, str] = {}  # by `packed` stat key
 
     def remember(self, st: os.stat_result, digest: str) -> None:
-        self._memo[stat_key(st)] = digest
+        self._memo[packed(stat_key(st))] = digest
 
     def known(self, key: StatKey) -> str | None:
         """The hash of the file version `key`, if this process knows it."""
-        return self._memo.get(key)
+        return self._memo.get(packed(key))
 
     def learn(self, known: dict[StatKey, str]) -> None:
         """Versions hashed by an earlier process (`state.hash_cache`); what this one read itself wins."""
-        self._memo = known | self._memo
+        self._memo = {packed(key): digest for key, digest in known.items()} | self._memo
 
     def of(self, path: str | os.PathLike[str], st: os.stat_result | None = None) -> str:
         """The hash of the file at `path` (stat `st` if the caller has it); read only if this version is new."""
         st = st or os.stat(path)
         if not stat.S_ISREG(st.st_mode):
             raise not_a_file(path, st.st_mode)
-        digest = self._memo.get(stat_key(st))
+        digest = self._memo.get(packed(stat_key(st)))
         if digest is None:
             digest = self.read(path)[1]
         return digest
@@ -126,7 +139,7 @@ class StatHashes:
         finally:
             os.close(fd)
         digest = hash_bytes(data)
-        self._memo[stat_key(st)] = digest
+        self._memo[packed(stat_key(st))] = digest
         return data, digest, st
 
 
@@ -190,15 +203,30 @@ class FileHashes:
 class Hasher:
     """XXH3-128 over labelled parts, so ("ab","c") and ("a","bc") never hash alike. The parts are small (paths,
     hashes, stats) and hashed in one call at the end: a lock entry's input hash adds about twenty, for every
-    prompt of a status."""
+    prompt of a status. A long run of parts is hashed as it goes, `FLUSH_PARTS` at a time (the same digest: XXH3
+    streams): a run's stamp adds 240,000 parts at 20,000 prompts, and holding them all was 21 MB of its peak."""
+
+    FLUSH_PARTS = 512
 
     def __init__(self, domain: str) -> None:
         self._parts: list[bytes] = []
+        self._stream: xxhash.xxh3_128 | None = None
         self.add(domain.encode())
 
     def add(self, data: bytes) -> Hasher:
         self._parts += (len(data).to_bytes(8, "little"), data)
+        if len(self._parts) >= self.FLUSH_PARTS:
+            self._flush()
         return self
 
+    def _flush(self) -> None:
+        if self._stream is None:
+            self._stream = xxhash.xxh3_128()
+        self._stream.update(b"".join(self._parts))
+        self._parts.clear()
+
     def hexdigest(self) -> str:
-        return xxhash.xxh3_128_hexdigest(b"".join(self._parts))
+        if self._stream is None:
+            return xxhash.xxh3_128_hexdigest(b"".join(self._parts))
+        self._flush()
+        return self._stream.hexdigest()

@@ -104,13 +104,14 @@ def min_cacheable_tokens(model: str) -> int:
 
 def build_request(
     prompt: Prompt,
+    body: str,
     settings: GenerationSettings,
     imports: list[Imported],
     sharing: list[int],
     guidelines: list[tuple[str, str]] = (),
     own_guidelines: list[tuple[str, str]] = (),
 ) -> GenerationRequest:
-    """The request for `prompt`: `imports` in canonical order, `sharing[i]` the number of prompts whose requests
+    """The request for `prompt`, whose Markdown body is `body`: `imports` in canonical order, `sharing[i]` the number of prompts whose requests
     start with the same imports up to the i-th; `guidelines` are the project's, `own_guidelines` the prompt's."""
     system = system_prompt(settings) + context_block(list(guidelines), GUIDELINES_HEADER)
     texts = [
@@ -131,7 +132,7 @@ def build_request(
         system=system,
         system_cache=system_cache,
         context=tuple(blocks),
-        body=declared_outputs(prompt.outputs) + "\n" + prompt.body.strip("\n") + "\n",
+        body=declared_outputs(prompt.outputs) + "\n" + body.strip("\n") + "\n",
     )
 
 

@@ -36,8 +36,13 @@ class Verdict(BaseModel):
 
 
 def review_request(
-    prompt: Prompt, settings: GenerationSettings, generated: dict[str, str], imported: list[tuple[str, str]]
+    prompt: Prompt,
+    body: str,
+    settings: GenerationSettings,
+    generated: dict[str, str],
+    imported: list[tuple[str, str]],
 ) -> GenerationRequest:
+    """The reviewer's request: `prompt`'s specification (its `body`, as sent for the generation) and the files."""
     files = context_block(sorted(generated.items()), "## The generated files under review\n")
     context = context_block(imported) + ("\n" if imported else "") + files
     return GenerationRequest(
@@ -47,7 +52,7 @@ def review_request(
         max_tokens=min(settings.max_tokens, 4096),
         system=REVIEW_SYSTEM,
         context=(Block(text=context),),
-        body="## The specification\n\n" + prompt.body.strip("\n") + "\n",
+        body="## The specification\n\n" + body.strip("\n") + "\n",
     )
 
 

@@ -6,13 +6,14 @@ warning (an `@import` not declared in frontmatter) is produced once per run.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from lit_tasks.io.confined import read_inside, require_inside
-from lit_tasks.io.errors import ConfigError
-from lit_tasks.io.hashing import STAT_HASHES
+from lit_tasks.io.errors import ConfigError, GenerationError
+from lit_tasks.io.hashing import STAT_HASHES, hash_bytes
 from lit_tasks.model.config import CONFIG_FILE, LitConfig, parse_config, read_config
 from lit_tasks.model.discovery import Scan, scan_sources
 from lit_tasks.model.graph import PromptGraph, build_graph
@@ -86,6 +87,17 @@ class Project:
     def code_dir(self) -> Path:
         return self.root / CODE_DIR
 
+    def prompt_bytes(self, key: str) -> bytes:
+        """The bytes the prompt `key` was parsed from, read again: a `Prompt` keeps only their hash. A file that
+        changed (or went) since the load is an error, never a silent mix of two versions."""
+        try:
+            raw = read_inside(self.root, key)
+        except FileNotFoundError:
+            raw = None
+        if raw is None or hash_bytes(raw) != self.graph.prompts[key].digest:
+            raise GenerationError(f"{key} changed after lit loaded it; run lit again")
+        return raw
+
     def settings(self, key: str, role: str = "generate") -> GenerationSettings:
         """The prompt's effective settings in `role`, built once per load (task creation and generation ask)."""
         cache_key = key if role == "generate" else f"{role}:{key}"
@@ -140,7 +152,7 @@ def load_project(root: Path, scan: Scan | None = None, cache: FrontmatterCache |
     raw = read_config(root)
     config = parse_config(raw)
     scan = scan or scan_sources(root)
-    project = assemble_project(root, config, scan, read_sources(root, scan), cache=cache)
+    project = assemble_project(root, config, scan, iter_sources(root, scan), cache=cache)
     if config.project.mapping != "inferred" and not project.warnings:
         project.source = project_source(raw, [(rel, read_inside(root, rel)) for rel, _ in scan.modules])
     return project
@@ -148,30 +160,34 @@ def load_project(root: Path, scan: Scan | None = None, cache: FrontmatterCache |
 
 def read_sources(root: Path, scan: Scan) -> dict[str, tuple[bytes, str]]:
     """Every prompt file's bytes and hash (remembered: seeding and snapshots need not read them again)."""
-    sources = {}
+    return dict(iter_sources(root, scan))
+
+
+def iter_sources(root: Path, scan: Scan) -> Iterator[tuple[str, tuple[bytes, str]]]:
+    """`read_sources` one prompt at a time: a load parses each as it is read and holds no prompt's bytes after
+    (all of them at once were 37 MB of a load's peak at 20,000 prompts)."""
     for rel, _ in scan.prompts:
         raw, digest, _ = STAT_HASHES.read(root / rel)
-        sources[rel] = (raw, digest)
-    return sources
+        yield rel, (raw, digest)
 
 
 def assemble_project(
     root: Path,
     config: LitConfig,
     scan: Scan,
-    sources: dict[str, tuple[bytes, str]],
+    sources: Iterable[tuple[str, tuple[bytes, str]]],
     *,
     cache: FrontmatterCache | None = None,
     pending: frozenset[str] = frozenset(),
 ) -> Project:
-    """The project made of `config` and the prompt files `sources` (path -> bytes and hash), checked as a load
+    """The project made of `config` and the prompt files `sources` (path, (bytes, hash)), checked as a load
     checks it: what `lit draft` validates in memory before it writes anything. `pending` are guideline files
     about to be written with it (they need not exist yet)."""
     mode = config.project.mapping
     modules = load_modules(root, [rel for rel, _ in scan.modules]) if mode == "modular" else {}
     prompts: dict[str, Prompt] = {}
     planned: set[str] = set()
-    for rel, (raw, digest) in sources.items():
+    for rel, (raw, digest) in sources:
         default: tuple[str, ...] = ()
         if mode == "direct":
             default = direct_outputs(rel, config.language.default)
@@ -183,7 +199,7 @@ def assemble_project(
         defaults = defaults_for(rel, modules) if modules else None
         prompts[rel] = parse_prompt(rel, raw, default_outputs=default, cache=cache, defaults=defaults, digest=digest)
     prompts = _canonical_imports(prompts)
-    inferred = frozenset(k for k, p in prompts.items() if mode == "inferred" and not p.frontmatter.outputs)
+    inferred = frozenset(k for k, p in prompts.items() if mode == "inferred" and not p.declares_outputs)
     unplanned = inferred - planned
     graph = build_graph(prompts, root / CODE_DIR, [s.path for s in config.static], unplanned)
     project = Project(
@@ -270,7 +286,7 @@ def _canonical_imports(prompts: dict[str, Prompt]) -> dict[str, Prompt]:
     result = {}
     for key, prompt in prompts.items():
         fixed = tuple(_resolve_import(imp, prompts) for imp in prompt.imports)
-        result[key] = prompt if fixed == prompt.imports else prompt.model_copy(update={"imports": fixed})
+        result[key] = prompt if fixed == prompt.imports else prompt.with_imports(fixed)
     return result
 
 

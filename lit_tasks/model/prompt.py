@@ -2,7 +2,7 @@
 
 The split follows lit v1 (leading whitespace skipped, `---` opens, the first line that is exactly `---` closes)
 with its rough edges fixed: a BOM or CRLF line endings are accepted, the closing marker must be a whole line,
-and every error names the file and line. The raw bytes are kept untouched: they are what the input hash covers.
+and every error names the file and line. The raw bytes are hashed untouched: that is what the input hash covers.
 """
 
 from __future__ import annotations
@@ -43,10 +43,10 @@ class ModelOverride(StrictModel):
     pricing: PricingSection | None = None
 
 
-class Defaults(StrictModel):
-    """What a prompt may set for itself and a `module.lit.md` may set for the prompts below it."""
+class Overrides(StrictModel):
+    """A prompt's settings beyond its outputs and imports: what a `Prompt` keeps of its frontmatter. Most prompts
+    set none, and share one instance (at 5,000 prompts, one each was 3.6 MB of a first build's 97 MB)."""
 
-    imports: list[str] = []
     model: ModelOverride | None = None
     language: str | None = None
     verify: list[str] | None = None
@@ -65,28 +65,55 @@ class Defaults(StrictModel):
         return _safe_paths(value)
 
 
+class Defaults(Overrides):
+    """What a prompt may set for itself and a `module.lit.md` may set for the prompts below it."""
+
+    imports: list[str] = []
+
+
 class Frontmatter(Defaults):
     outputs: list[str] = []
+
+    def overrides(self) -> Overrides:
+        """The settings kept; `NO_OVERRIDES` unless the frontmatter set one."""
+        if self.model_fields_set <= {"outputs", "imports"}:
+            return NO_OVERRIDES
+        return Overrides.model_construct(**{name: getattr(self, name) for name in Overrides.model_fields})
+
+
+NO_OVERRIDES = Overrides()
 
 
 class Prompt(StrictModel):
     """One parsed prompt. `path` is its key: relative to the project root, POSIX, normalised.
 
-    The body is not kept: it is in `raw`, read again from there by the one request that sends it (a second copy of
-    every body, held for the whole run, was 8.8 MB at 5,000 prompts in tracemalloc)."""
+    Its bytes are not kept, only their hash and size: a run holds every prompt of the project, and their bytes
+    were 9.3 MB of a first build's 97 MB at 5,000 prompts (tracemalloc). The one request that sends the body reads
+    it from the bytes it snapshots, checked against `digest`; anything else reads them with
+    `Project.prompt_bytes`."""
 
     path: str
-    raw: bytes
-    frontmatter: Frontmatter
+    digest: str  # XXH3-128 of the bytes parsed
+    size: int
+    frontmatter: Overrides
+    declares_outputs: bool  # its frontmatter lists outputs (else they come from `direct` mapping or a pinned plan)
     body_line: int
     title: str  # the first Markdown heading of the body (doit's `doc`), else the prompt path
     outputs: tuple[str, ...]
     imports: tuple[str, ...]
     body_refs: tuple[str, ...]
 
-    @property
-    def body(self) -> str:
-        return split_frontmatter(decode(self.raw, self.path), self.path)[1]
+    def with_imports(self, imports: tuple[str, ...]) -> Prompt:
+        """This prompt with its imports written as keys (`model_copy` would add to the shared fields set)."""
+        return Prompt.model_construct(PROMPT_FIELDS, **(dict(self) | {"imports": imports}))
+
+
+PROMPT_FIELDS = frozenset(Prompt.model_fields)  # every field is set: one set shared by every Prompt, not one each
+
+
+def body_of(raw: bytes, path: str) -> str:
+    """The Markdown body of the prompt file `path` whose bytes are `raw`."""
+    return split_frontmatter(decode(raw, path), path)[1]
 
 
 def title_of(body: str, path: str) -> str:
@@ -140,13 +167,12 @@ def parse_prompt(
     keys its `module.lit.md` files set (`modular` mapping), under the prompt's own."""
     text = decode(raw, path)
     yaml_text, body, yaml_line, body_line = split_frontmatter(text, path)
-    if cache is not None and digest is None:
-        digest = hash_bytes(raw)
-    data = cache.get(path, digest) if cache is not None and digest is not None else None
+    digest = digest or hash_bytes(raw)
+    data = cache.get(path, digest) if cache is not None else None
     fresh = data is None
     if data is None:
         data = load_yaml(yaml_text, path, yaml_line)
-    if fresh and cache is not None and digest is not None:
+    if fresh and cache is not None:
         cache.put(path, digest, data)
     try:
         frontmatter = Frontmatter.model_validate(merge_defaults(defaults, data) if defaults else data)
@@ -162,9 +188,12 @@ def parse_prompt(
     refs = tuple(ref.strip() for ref in IMPORT_REF.findall(body) if ref.strip())
     # Every field was computed and checked above; skipping pydantic's re-validation halves a cached parse.
     return Prompt.model_construct(
+        PROMPT_FIELDS,
         path=path,
-        raw=raw,
-        frontmatter=frontmatter,
+        digest=digest,
+        size=len(raw),
+        frontmatter=frontmatter.overrides(),
+        declares_outputs=bool(frontmatter.outputs),
         body_line=body_line,
         title=title_of(body, path),
         outputs=outputs,

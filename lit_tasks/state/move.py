@@ -113,14 +113,15 @@ def plan_move(workspace: Workspace, project: Project, old: str, new: str) -> Mov
     plan = MovePlan(old, new)
     sources = _rewritten_sources(project, old, new, plan)  # path before the move -> (bytes before, bytes after)
     digests = {path: (hash_bytes(before), hash_bytes(after)) for path, (before, after) in sources.items()}
-    moved_raw = sources[old][1] if old in sources else project.graph.prompts[old].raw
+    old_raw = sources[old][0] if old in sources else project.prompt_bytes(old)
+    moved_raw = sources[old][1] if old in sources else old_raw
     state = [*_carried_locks(workspace, old, new, digests, plan), *_carried_plans(project, old, new, digests, plan)]
     rewritten = [Change(path, before, after) for path, (before, after) in sources.items() if path != old]
     plan.changes = [
         *(c for c in state if c.after is not None),
         *rewritten,
         Change(new, None, moved_raw),
-        Change(old, project.graph.prompts[old].raw, None),
+        Change(old, old_raw, None),
         *(c for c in state if c.after is None),
     ]
     return plan
@@ -129,7 +130,7 @@ def plan_move(workspace: Workspace, project: Project, old: str, new: str) -> Mov
 def _rewritten_sources(project: Project, old: str, new: str, plan: MovePlan) -> dict[str, tuple[bytes, bytes]]:
     rename = reference_renamer(old, new, set(project.graph.prompts))
     files: list[tuple[str, bytes, bool]] = [
-        (key, prompt.raw, True)
+        (key, project.prompt_bytes(key), True)
         for key, prompt in project.graph.prompts.items()
         if old in prompt.imports or any(rename(ref) for ref in prompt.body_refs)
     ]

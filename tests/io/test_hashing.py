@@ -12,16 +12,20 @@ from hypothesis import strategies as st
 from lit_tasks.io.hashing import FileHashes, Hasher, hash_bytes, stat_key
 
 
-@given(st.text(max_size=20), st.lists(st.binary(max_size=40), max_size=8))
+class EagerHasher(Hasher):
+    FLUSH_PARTS = 4  # hashes as it goes after two parts, as a stamp of thousands of files does
+
+
+@given(st.text(max_size=20), st.lists(st.binary(max_size=40), max_size=12))
 def test_the_parts_hash_is_the_streamed_labelled_xxh3_a_lock_was_written_with(domain: str, parts: list[bytes]) -> None:
     expected = xxhash.xxh3_128()
     for data in [domain.encode(), *parts]:
         expected.update(len(data).to_bytes(8, "little"))
         expected.update(data)
-    hasher = Hasher(domain)
-    for data in parts:
-        hasher.add(data)
-    assert hasher.hexdigest() == expected.hexdigest()
+    for hasher in (Hasher(domain), EagerHasher(domain)):
+        for data in parts:
+            hasher.add(data)
+        assert hasher.hexdigest() == expected.hexdigest()
 
 
 def test_parts_are_labelled_so_their_boundaries_count() -> None:

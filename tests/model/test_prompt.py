@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lit_tasks.io.errors import ConfigError, LitError
-from lit_tasks.model.prompt import parse_prompt
+from lit_tasks.io.errors import ConfigError, GenerationError, LitError
+from lit_tasks.io.hashing import hash_bytes
+from lit_tasks.model.project import load_project
+from lit_tasks.model.prompt import body_of, parse_prompt
+from tests.conftest import lit_toml
 
 V1_PROMPT = b"""---
 outputs:
@@ -36,7 +41,23 @@ def test_a_v1_prompt_parses_with_every_key() -> None:
     assert prompt.frontmatter.language == "typescript"
     assert prompt.title == "User model"
     assert prompt.body_refs == ("prompts/models/base.prompt.md",)
-    assert prompt.raw == V1_PROMPT
+    assert (prompt.digest, prompt.size) == (hash_bytes(V1_PROMPT), len(V1_PROMPT))
+    assert body_of(V1_PROMPT, prompt.path) == "\n# User model\n\nUses @import(prompts/models/base.prompt.md).\n"
+
+
+def test_a_prompt_read_again_must_be_the_bytes_it_was_loaded_from(tmp_path: Path) -> None:
+    (tmp_path / "lit.toml").write_text(lit_toml())
+    (tmp_path / "prompts").mkdir()
+    source = tmp_path / "prompts" / "a.prompt.md"
+    source.write_bytes(b"---\noutputs: [a.py]\n---\n# A\n")
+    project = load_project(tmp_path)
+    assert project.prompt_bytes("prompts/a.prompt.md") == b"---\noutputs: [a.py]\n---\n# A\n"
+    source.write_bytes(b"---\noutputs: [a.py]\n---\n# A, edited\n")
+    with pytest.raises(GenerationError, match="changed after lit loaded it"):
+        project.prompt_bytes("prompts/a.prompt.md")
+    source.unlink()
+    with pytest.raises(GenerationError, match="changed after lit loaded it"):
+        project.prompt_bytes("prompts/a.prompt.md")
 
 
 def test_bom_and_crlf_are_accepted() -> None:
