@@ -31,6 +31,25 @@ def test_prompt_edited_during_the_call_fails_instead_of_recording_stale_code(
     assert project.code("base.py") == "# base.py\nX = 2\n"
 
 
+def test_a_prompt_edited_after_the_load_is_sent_in_neither_version(
+    project: LitProjectDir, fake_llm: FakeLLM, capsys
+) -> None:
+    project.prompt("base", ["base.py"], spec=["X = 1"])
+    app = project.prompt("app", ["app.py"], imports=["base"], spec=["A = 1"])
+
+    def edit_app_while_base_is_answered(call: Call) -> str:
+        app.write_text(app.read_text().replace("A = 1", "A = 2"))
+        return default_answer(call)
+
+    fake_llm.answer_with(edit_app_while_base_is_answered)
+    assert project.lit("regenerate") == 1
+    assert "prompts/app.prompt.md changed after lit loaded it" in capsys.readouterr().err
+    assert fake_llm.count() == 1, "only base was asked for: app is neither the version loaded nor the one on disk"
+    fake_llm.answer_with(default_answer)
+    assert project.lit("regenerate") == 0
+    assert project.code("app.py") == "# app.py\nA = 2\n"
+
+
 def test_failed_prompt_stops_its_dependents_and_keeps_old_outputs(project: LitProjectDir, fake_llm: FakeLLM) -> None:
     project.prompt("base", ["base.py"], spec=["X = 1"])
     project.prompt("app", ["app.py"], imports=["base"], spec=["A = 1"])

@@ -45,6 +45,17 @@ def test_a_v1_prompt_parses_with_every_key() -> None:
     assert body_of(V1_PROMPT, prompt.path) == "\n# User model\n\nUses @import(prompts/models/base.prompt.md).\n"
 
 
+def test_prompts_that_set_only_outputs_and_imports_share_their_settings_and_others_keep_theirs() -> None:
+    plain = parse_prompt("prompts/a.prompt.md", b"---\noutputs: [a.py]\nimports: [prompts/b.prompt.md]\n---\n")
+    other = parse_prompt("prompts/c.prompt.md", b"---\noutputs: [c.py]\n---\n")
+    assert plain.frontmatter is other.frontmatter
+    typed = parse_prompt("prompts/d.prompt.md", b"---\noutputs: [d.ts]\nlanguage: typescript\nfix_attempts: 2\n---\n")
+    assert (typed.frontmatter.language, typed.frontmatter.fix_attempts) == ("typescript", 2)
+    assert plain.frontmatter.language is None
+    assert plain.declares_outputs
+    assert not parse_prompt("prompts/e.prompt.md", b"---\nimports: []\n---\n").declares_outputs
+
+
 def test_a_prompt_read_again_must_be_the_bytes_it_was_loaded_from(tmp_path: Path) -> None:
     (tmp_path / "lit.toml").write_text(lit_toml())
     (tmp_path / "prompts").mkdir()
