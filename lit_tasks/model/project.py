@@ -10,10 +10,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from lit_tasks.io.confined import read_inside, require_inside
 from lit_tasks.io.errors import ConfigError, GenerationError
-from lit_tasks.io.hashing import STAT_HASHES, hash_bytes
+from lit_tasks.io.hashing import STAT_HASHES, hash_bytes, stat_key
 from lit_tasks.model.config import CONFIG_FILE, LitConfig, parse_config, read_config
 from lit_tasks.model.discovery import Scan, scan_sources
 from lit_tasks.model.graph import PromptGraph, build_graph
@@ -29,7 +30,7 @@ from lit_tasks.model.paths import (
     list_patches,
     normalise_relpath,
 )
-from lit_tasks.model.prompt import FrontmatterCache, Prompt, parse_prompt
+from lit_tasks.model.prompt import FrontmatterCache, Prompt, parse_prompt, prompt_from_parts
 from lit_tasks.model.settings import GenerationSettings, settings_for
 
 LANGUAGE_EXTENSIONS = {
@@ -152,7 +153,7 @@ def load_project(root: Path, scan: Scan | None = None, cache: FrontmatterCache |
     raw = read_config(root)
     config = parse_config(raw)
     scan = scan or scan_sources(root)
-    project = assemble_project(root, config, scan, iter_sources(root, scan), cache=cache)
+    project = assemble_project(root, config, scan, iter_sources(root, scan, cache), cache=cache)
     if config.project.mapping != "inferred" and not project.warnings:
         project.source = project_source(raw, [(rel, read_inside(root, rel)) for rel, _ in scan.modules])
     return project
@@ -163,10 +164,17 @@ def read_sources(root: Path, scan: Scan) -> dict[str, tuple[bytes, str]]:
     return dict(iter_sources(root, scan))
 
 
-def iter_sources(root: Path, scan: Scan) -> Iterator[tuple[str, tuple[bytes, str]]]:
+def iter_sources(
+    root: Path, scan: Scan, cache: FrontmatterCache | None = None
+) -> Iterator[tuple[str, tuple[bytes | None, str]]]:
     """`read_sources` one prompt at a time: a load parses each as it is read and holds no prompt's bytes after
-    (all of them at once were 37 MB of a load's peak at 20,000 prompts)."""
-    for rel, _ in scan.prompts:
+    (all of them at once were 37 MB of a load's peak at 20,000 prompts). A prompt whose version (stat) has a
+    hash this process knows, and whose text `cache` holds parsed, is not read: its bytes are None."""
+    for rel, st in scan.prompts:
+        digest = STAT_HASHES.known(stat_key(st)) if cache is not None else None
+        if digest is not None and cache.get(rel, digest) is not None:
+            yield rel, (None, digest)
+            continue
         raw, digest, _ = STAT_HASHES.read(root / rel)
         yield rel, (raw, digest)
 
@@ -175,7 +183,7 @@ def assemble_project(
     root: Path,
     config: LitConfig,
     scan: Scan,
-    sources: Iterable[tuple[str, tuple[bytes, str]]],
+    sources: Iterable[tuple[str, tuple[bytes | None, str]]],
     *,
     cache: FrontmatterCache | None = None,
     pending: frozenset[str] = frozenset(),
@@ -197,7 +205,7 @@ def assemble_project(
                 default = tuple(manifest.outputs)
                 planned.add(rel)
         defaults = defaults_for(rel, modules) if modules else None
-        prompts[rel] = parse_prompt(rel, raw, default_outputs=default, cache=cache, defaults=defaults, digest=digest)
+        prompts[rel] = _parsed(root, rel, raw, digest, default, cache, defaults)
     prompts = _canonical_imports(prompts)
     inferred = frozenset(k for k, p in prompts.items() if mode == "inferred" and not p.declares_outputs)
     unplanned = inferred - planned
@@ -279,6 +287,26 @@ def direct_outputs(prompt_path: str, language: str) -> tuple[str, ...]:
         return (normalise_relpath(stem + ext),)
     except UnsafePathError as err:
         raise ConfigError(f"{prompt_path}: cannot derive an output path: {err}") from None
+
+
+def _parsed(
+    root: Path,
+    rel: str,
+    raw: bytes | None,
+    digest: str,
+    default: tuple[str, ...],
+    cache: FrontmatterCache | None,
+    defaults: dict[str, Any] | None,
+) -> Prompt:
+    """The prompt `rel`: from the parse cache when its file was not read (`iter_sources`), else from its bytes."""
+    parts = cache.get(rel, digest) if raw is None and cache is not None else None
+    if parts is not None:
+        prompt = prompt_from_parts(rel, digest, parts, default_outputs=default, defaults=defaults)
+        if prompt is not None:
+            return prompt
+    if raw is None:  # invalid (its bytes say where), or no longer cached
+        raw, digest, _ = STAT_HASHES.read(root / rel)
+    return parse_prompt(rel, raw, default_outputs=default, cache=cache, defaults=defaults, digest=digest)
 
 
 def _canonical_imports(prompts: dict[str, Prompt]) -> dict[str, Prompt]:

@@ -26,12 +26,7 @@ from lit_tasks.io.errors import ConfigError, GenerationError
 from lit_tasks.io.gc_pause import long_lived
 from lit_tasks.io.hashing import Hasher, read_regular, stat_key
 from lit_tasks.model.discovery import Scan, scan_sources
-from lit_tasks.model.paths import (
-    CONFIG_FILE,
-    MANIFEST_DIR,
-    PATCH_DIR,
-    PATCH_SUFFIX,
-)
+from lit_tasks.model.paths import CONFIG_FILE, MANIFEST_DIR, PATCH_DIR, PATCH_SUFFIX
 from lit_tasks.state.tree_shape import check_local_state, check_lock_dirs, check_tree_shape
 from lit_tasks.state.workspace import Workspace
 
@@ -282,12 +277,13 @@ def write_index(workspace: Workspace, index: ProjectIndex) -> None:
 
 
 def load_with_cache(workspace: Workspace, scan: Scan | None = None) -> Project:
-    """The full project, its frontmatter read through (and kept in) the parse cache in `.lit/cache/`; only
-    after `LazyProject._load` checked that git tracks none of lit's local state."""
+    """The full project, its prompts read through (and kept in) the parse cache in `.lit/cache/`; only after
+    `LazyProject._load` checked that git tracks none of lit's local state."""
     from lit_tasks.model.project import load_project
-    from lit_tasks.state.parse_cache import ParseCache
+    from lit_tasks.state import hash_cache, parse_cache
 
-    cache = ParseCache(workspace)  # read per load and let go after it, not held for the whole run
+    hash_cache.load(workspace)  # the hashes a status learnt: an unchanged prompt is then not read
+    cache = parse_cache.ParseCache(workspace)  # read per load and let go after it, not held for the whole run
     project = load_project(workspace.root, scan, cache)
     if workspace.state_dir.is_dir():
         cache.save()

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lit_tasks.io.errors import ConfigError, GenerationError, LitError
-from lit_tasks.io.hashing import hash_bytes
+from lit_tasks.io.hashing import STAT_HASHES, hash_bytes
 from lit_tasks.model.project import load_project
-from lit_tasks.model.prompt import body_of, parse_prompt
+from lit_tasks.model.prompt import TextParts, body_of, parse_prompt, prompt_from_parts, text_parts
 from tests.conftest import lit_toml
 
 V1_PROMPT = b"""---
@@ -222,3 +222,43 @@ def test_merge_keys_are_read_and_own_keys_win() -> None:
     )
     model = prompt.frontmatter.model
     assert model is not None and (model.temperature, model.max_tokens) == (0.5, 200)
+
+
+class MemoryCache:
+    """A parse cache in memory, as `.lit/cache/prompts.json` keeps one between runs."""
+
+    def __init__(self) -> None:
+        self.parts: dict[tuple[str, str], TextParts] = {}
+
+    def get(self, path: str, digest: str) -> TextParts | None:
+        return self.parts.get((path, digest))
+
+    def put(self, path: str, digest: str, parts: TextParts) -> None:
+        self.parts[(path, digest)] = parts
+
+
+def test_a_load_reads_only_the_prompts_whose_version_it_does_not_know(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "lit.toml").write_text(lit_toml())
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts/a.prompt.md").write_text("---\noutputs: [a.py]\n---\n# A\nUses @import(b).\n")
+    (tmp_path / "prompts/b.prompt.md").write_text("---\noutputs: [b.py]\n---\n# B\n")
+    cache = MemoryCache()
+    first = load_project(tmp_path, cache=cache)
+    read = STAT_HASHES.read
+    reads: list[str] = []
+    monkeypatch.setattr(STAT_HASHES, "read", lambda path: reads.append(Path(path).name) or read(path))
+    (tmp_path / "prompts/b.prompt.md").write_text("---\noutputs: [b.py, c.py]\n---\n# B, edited\n")
+    second = load_project(tmp_path, cache=cache)
+    assert reads == ["b.prompt.md"]
+    assert second.graph.prompts["prompts/a.prompt.md"] == first.graph.prompts["prompts/a.prompt.md"]
+    assert second.graph.prompts["prompts/b.prompt.md"].outputs == ("b.py", "c.py")
+
+
+def test_a_prompt_built_from_its_parsed_text_needs_its_bytes_only_to_say_where_it_is_wrong() -> None:
+    raw = b"---\noutputs:\n  - a.py\n  - ../outside.py\n---\n# A\n"
+    parts = text_parts("prompts/a.prompt.md", raw)
+    assert prompt_from_parts("prompts/a.prompt.md", hash_bytes(raw), parts) is None
+    with pytest.raises(ConfigError, match=r"^prompts/a.prompt.md:4: output path"):
+        prompt_from_parts("prompts/a.prompt.md", hash_bytes(raw), parts, raw=raw)
