@@ -111,8 +111,9 @@ def build_request(
     guidelines: list[tuple[str, str]] = (),
     own_guidelines: list[tuple[str, str]] = (),
 ) -> GenerationRequest:
-    """The request for `prompt`, whose Markdown body is `body`: `imports` in canonical order, `sharing[i]` the number of prompts whose requests
-    start with the same imports up to the i-th; `guidelines` are the project's, `own_guidelines` the prompt's."""
+    """The request for `prompt`, whose Markdown body is `body`: `imports` in canonical order, `sharing[i]` the
+    number of prompts whose requests start with the same imports up to the i-th; `guidelines` are the
+    project's, `own_guidelines` the prompt's."""
     system = system_prompt(settings) + context_block(list(guidelines), GUIDELINES_HEADER)
     texts = [
         ("\n".join([CONTEXT_HEADER, *fenced(imp.files)]) if i == 0 else "\n".join(["", *fenced(imp.files)]))
